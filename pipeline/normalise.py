@@ -1,0 +1,143 @@
+"""Text normalisation shared by every parser: NFKC, look-alike folds, OCR spaces, HTML in cells.
+
+Pure functions from str to str; the folds come from `rules/char_folds.toml`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import cache
+
+from pipeline.rules import char_folds, match_folds
+
+# Characters written without spaces between them: CJK ideographs, kana, the CJK symbol block and
+# full-width forms that survive NFKC (「」、。・ー々〆).
+_CJK = (
+    r"\u3000-\u303f\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    r"\uff00-\uffef々〆ー・「」『』【】〔〕（）"
+)
+_CJK_RE = re.compile(f"[{_CJK}]")
+# A run of spaces between two characters where at least one is CJK and the other is CJK, a digit,
+# a Latin letter or bracket-like punctuation: in these documents such spaces are OCR damage.
+_SPACE_CJK_LEFT = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}0-9A-Za-z(\[%,.])")
+_SPACE_CJK_RIGHT = re.compile(rf"(?<=[0-9A-Za-z)\]%,.])[ \t]+(?=[{_CJK}])")
+# `L G W A N`, `D X`: single Latin letters spaced apart by OCR.
+_SPACED_LETTERS = re.compile(r"\b(?:[A-Za-z] ){1,}[A-Za-z]\b")
+_TAG = re.compile(r"</?\s*[a-zA-Z][^<>]*>")
+_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|p|/li|li|/tr|tr|/div|div)\b[^<>]*>", re.I)
+
+
+@cache
+def _fold_table() -> dict[int, str]:
+    return {ord(k): v for k, v in char_folds().items() if len(k) == 1}
+
+
+def fold(text: str) -> str:
+    """NFKC, then the look-alike folds NFKC leaves alone (`‧` → `・`, `−` → `-`)."""
+    return unicodedata.normalize("NFKC", text).translate(_fold_table())
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK_RE.match(ch))
+
+
+def remove_ocr_spaces(text: str) -> str:
+    """Drop spaces OCR put inside Japanese words; keep spaces between Latin words."""
+    text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
+    text = _SPACE_CJK_LEFT.sub("", text)
+    return _SPACE_CJK_RIGHT.sub("", text)
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join a cell's wrapped lines: no separator inside Japanese text, one space between Latin words."""
+    out = ""
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if out and out[-1].isascii() and out[-1].isalnum() and line[0].isascii() and line[0].isalnum():
+            out += " " + line
+        else:
+            out += line
+    return out
+
+
+def strip_html(text: str) -> str:
+    """HTML fragments a converter left in cells (`<p>`, `<b>`, `<br>`) → plain text, blocks on new lines."""
+    if "<" not in text and "&" not in text:
+        return text
+    text = _BLOCK_TAG.sub("\n", text)
+    text = _TAG.sub("", text)
+    return html.unescape(text)
+
+
+def clean(text: str | None) -> str | None:
+    """The normal form of every string column: NFKC + folds, HTML removed, lines joined, OCR spaces out."""
+    if text is None:
+        return None
+    text = strip_html(fold(text))
+    text = join_lines(text.splitlines())
+    text = remove_ocr_spaces(re.sub(r"[ \t]+", " ", text)).strip()
+    return text or None
+
+
+def clean_multiline(text: str | None) -> str | None:
+    """Like `clean`, but paragraph breaks survive (for long free text such as 事業内容)."""
+    if text is None:
+        return None
+    text = strip_html(fold(text))
+    paras = [remove_ocr_spaces(re.sub(r"[ \t]+", " ", ln)).strip() for ln in text.splitlines()]
+    out = "\n".join(p for p in paras if p)
+    return out or None
+
+
+@cache
+def _match_fold_re() -> tuple[re.Pattern[str], dict[str, str]]:
+    table = match_folds()
+    keys = sorted(table, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, keys))), table
+
+
+def match_key(text: str | None) -> str:
+    """A key for comparing text across copies: cleaned, variants folded, spaces and punctuation gone."""
+    if not text:
+        return ""
+    base = clean(text) or ""
+    pattern, table = _match_fold_re()
+    base = pattern.sub(lambda m: table[m.group(0)], base)
+    return re.sub(r"[\s・、,。.()（）「」\"'“”]", "", base)
+
+
+_NUM_RE = re.compile(r"(約|およそ|概ね)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万)?\s*([^\s0-9,、。()]{0,3})")
+
+
+def parse_int(text: str | None) -> int | None:
+    """`1 2 9` → 129, `3,120` → 3120; None when the text holds no single integer."""
+    if text is None:
+        return None
+    t = fold(text).strip()
+    t = re.sub(r"(?<=\d)[ ,](?=\d)", "", t)
+    return int(t) if re.fullmatch(r"-?\d+", t) else None
+
+
+def parse_count(text: str) -> tuple[int, str | None] | None:
+    """`約３，１２０件` → (3120, '件'); `348,587人` → (348587, '人'); `1万2千`-style is not a count."""
+    t = remove_ocr_spaces(fold(text))
+    m = _NUM_RE.search(t)
+    if not m:
+        return None
+    digits = m.group(2).replace(",", "")
+    if "." in digits and not m.group(3):
+        return None
+    value = float(digits) * (10000 if m.group(3) else 1)
+    unit = m.group(4) or None
+    if unit:
+        for u in ("世帯", "件", "人", "名", "者", "団体", "校", "施設", "事業所", "通", "台", "か所", "箇所"):
+            if unit.startswith(u):
+                unit = u
+                break
+        else:
+            unit = None
+    return int(value), unit

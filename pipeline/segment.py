@@ -1,0 +1,156 @@
+"""Stage 2: a file's lines → documents, each with its type and the metadata every type shares.
+
+A packet may hold several documents back to back; a `報告第N号` line always starts a new one.
+Type recognition is by the rules in `rules/vocabulary.toml` (`doc_type_rule`), not by code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from pipeline.dates import DateContext, DateError, fiscal_year_of, parse_date, parse_fiscal_year, parse_period
+from pipeline.normalise import clean, remove_ocr_spaces
+from pipeline.read import Line
+from pipeline.rules import vocabulary
+
+_REPORT_NO = re.compile(r"^\s*報告\s*第\s*(\d+)\s*号\s*$")
+_HEADING_MARK = re.compile(r"^\s*#+\s*")
+
+
+@dataclass
+class Segment:
+    doc_type: str
+    lines: list[Line]
+    report_no: int | None = None
+    title: str | None = None
+    municipality: str | None = None
+    issued_on: dt.date | None = None
+    fiscal_year: int | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def context(self) -> DateContext:
+        return DateContext(self.fiscal_year, self.period_start, self.period_end)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(ln.text for ln in self.lines)
+
+
+@cache
+def _type_rules() -> list[tuple[str, str, re.Pattern[str]]]:
+    return [(r["doc_type"], r["where"], re.compile(r["pattern"])) for r in vocabulary()["doc_type_rule"]]
+
+
+def _nonblank(lines: list[Line]) -> list[str]:
+    return [remove_ocr_spaces(ln.text.strip()) for ln in lines if ln.text.strip()]
+
+
+def classify(lines: list[Line]) -> str:
+    body = _nonblank(lines)
+    head, whole = "\n".join(body[:12]), "\n".join(body)
+    for doc_type, where, pattern in _type_rules():
+        if pattern.search(head if where == "head" else whole):
+            return doc_type
+    return "unknown"
+
+
+def split_documents(lines: list[Line]) -> list[list[Line]]:
+    """Split at every `報告第N号` line; what precedes the first one joins it unless it is blank."""
+    starts = [i for i, ln in enumerate(lines) if _REPORT_NO.match(ln.text)]
+    if not starts:
+        return [lines]
+    if not any(ln.text.strip() for ln in lines[: starts[0]]):
+        starts[0] = 0
+    elif starts[0] != 0:
+        starts.insert(0, 0)
+    bounds = [*starts, len(lines)]
+    return [lines[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
+
+
+def _title(lines: list[Line], doc_type: str) -> str | None:
+    """The document's title: the line naming its kind, else the first heading-like line."""
+    keys = {
+        "deliberation_list": r"審議案件一覧",
+        "outsourcing_report": r"業務委託の状況",
+        "review_status_report": r"審査の状況",
+        "council_item": r"諮問・報告事項|諮問事項|報告事項",
+    }
+    body = [ln.text for ln in lines if ln.text.strip()]
+    pattern = keys.get(doc_type)
+    if pattern:
+        for t in body:
+            if re.search(pattern, remove_ocr_spaces(t)) and len(t) < 120:
+                return clean(_HEADING_MARK.sub("", t))
+    for t in body[:8]:
+        t2 = clean(_HEADING_MARK.sub("", t)) or ""
+        if _REPORT_NO.match(t2) or _is_date_line(t2) or len(t2) < 4:
+            continue
+        return t2
+    return None
+
+
+def _is_date_line(text: str) -> bool:
+    t = re.sub(r"\s+", "", text)
+    return bool(re.fullmatch(r"(令和|平成|昭和|\d{4}年)[\d元〇一二三四五六七八九十]+年\d+月\d+日", t))
+
+
+def _municipality(text: str) -> str | None:
+    names: list[str] = vocabulary()["municipalities"]
+    best: tuple[int, str] | None = None
+    for name in names:
+        i = text.find(name)
+        # 北区 is a suffix of other words (台東区北…); require it not to follow another kanji of a name.
+        while i > 0 and name == "北区" and text[i - 1] in "東西南":
+            i = text.find(name, i + 1)
+        if i >= 0 and (best is None or i < best[0]):
+            best = (i, name)
+    return best[1] if best else None
+
+
+def _issued_on(lines: list[Line]) -> tuple[dt.date | None, list[str]]:
+    """A line that is nothing but a full date: the document's date of issue."""
+    for ln in lines:
+        t = ln.text.strip()
+        if t and _is_date_line(remove_ocr_spaces(t)):
+            try:
+                return parse_date(t), []
+            except DateError as exc:
+                return None, [f"issued_on: {clean(t)}: {exc}"]
+    return None, []
+
+
+def segment(lines: list[Line]) -> list[Segment]:
+    out: list[Segment] = []
+    for part in split_documents(lines):
+        doc_type = classify(part)
+        seg = Segment(doc_type, part)
+        text = remove_ocr_spaces(seg.text)
+        for ln in part:
+            m = _REPORT_NO.match(ln.text)
+            if m:
+                seg.report_no = int(m.group(1))
+                break
+        seg.title = _title(part, doc_type)
+        seg.municipality = _municipality(text)
+        seg.issued_on, seg.warnings = _issued_on(part)
+        try:
+            period = parse_period(text)
+        except DateError as exc:
+            period = None
+            seg.warnings.append(f"period: {exc}")
+        if period:
+            seg.period_start, seg.period_end = period
+        try:
+            seg.fiscal_year = parse_fiscal_year(seg.title or "") or parse_fiscal_year(text)
+        except DateError as exc:
+            seg.warnings.append(f"fiscal_year: {exc}")
+        if seg.fiscal_year is None and seg.period_start is not None:
+            seg.fiscal_year = fiscal_year_of(seg.period_start)
+        out.append(seg)
+    return out

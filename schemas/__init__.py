@@ -1,0 +1,31 @@
+from schemas.records import (
+    Case,
+    CaseLink,
+    CaseMention,
+    Department,
+    Document,
+    FileExtraction,
+    Incident,
+    IncidentEvent,
+    IngestError,
+    IngestRun,
+    InstitutionCount,
+    OutsourcingEntry,
+    SensitiveItem,
+)
+
+__all__ = [
+    "Case",
+    "CaseLink",
+    "CaseMention",
+    "Department",
+    "Document",
+    "FileExtraction",
+    "Incident",
+    "IncidentEvent",
+    "IngestError",
+    "IngestRun",
+    "InstitutionCount",
+    "OutsourcingEntry",
+    "SensitiveItem",
+]
