@@ -24,7 +24,7 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 _SPACE_CJK_LEFT = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}0-9A-Za-z(\[%,.])")
 _SPACE_CJK_RIGHT = re.compile(rf"(?<=[0-9A-Za-z)\]%,.])[ \t]+(?=[{_CJK}])")
 # `L G W A N`, `D X`: single Latin letters spaced apart by OCR.
-_SPACED_LETTERS = re.compile(r"\b(?:[A-Za-z] ){1,}[A-Za-z]\b")
+_SPACED_LETTERS = re.compile(r"(?<![A-Za-z])(?:[A-Za-z] )+[A-Za-z](?![A-Za-z])")
 _TAG = re.compile(r"</?\s*[a-zA-Z][^<>]*>")
 _BLOCK_TAG = re.compile(r"<\s*(?:br|/p|p|/li|li|/tr|tr|/div|div)\b[^<>]*>", re.I)
 
@@ -74,7 +74,21 @@ def strip_html(text: str) -> str:
 
 
 def clean(text: str | None) -> str | None:
-    """The normal form of every string column: NFKC + folds, HTML removed, lines joined, OCR spaces out."""
+    """The normal form of every string column: NFKC + folds, HTML removed, lines joined, OCR spaces out.
+
+    Repeated to a fixed point: joining lines and unescaping can make work for an earlier step (a kana
+    meets its dakuten, `&amp;lt;`), and the store needs clean(clean(x)) == clean(x).
+    """
+    out = _clean_once(text)
+    for _ in range(8):
+        again = _clean_once(out)
+        if again == out:
+            break
+        out = again
+    return out
+
+
+def _clean_once(text: str | None) -> str | None:
     if text is None:
         return None
     text = strip_html(fold(text))

@@ -1,0 +1,149 @@
+"""Throughput of the PDF path, in pages per second, one run each, one process.
+
+    .venv/bin/python bench/pdf_bench.py [PDF ...]
+
+(a) pdfplumber `extract_text` on every page: the baseline the contract names;
+(b) pypdfium2 text extraction alone: the floor of what reading can cost;
+(c) `read_pdf` + `segment` + `parse_list`: the whole path from bytes to case-list rows.
+Without arguments it measures the corpus PDF, the generated fixtures and a dense 20-page
+packet (text pages and a ruled list) built in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pdfplumber
+import pypdfium2 as pdfium
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pipeline.read_pdf as read_pdf_module  # noqa: E402
+from pipeline.parse_list import parse_list  # noqa: E402
+from pipeline.read_pdf import read_pdf  # noqa: E402
+from pipeline.segment import segment  # noqa: E402
+
+
+def plumber_text(data: bytes) -> None:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            page.extract_text()
+            page.close()
+
+
+def pdfium_text(data: bytes) -> None:
+    doc = pdfium.PdfDocument(data)
+    for i in range(len(doc)):
+        page = doc[i]
+        textpage = page.get_textpage()
+        textpage.get_text_range()
+        textpage.close()
+        page.close()
+    doc.close()
+
+
+def whole_path(data: bytes) -> None:
+    source = read_pdf(data, "bench.pdf")
+    for seg in segment(source.lines):
+        parse_list(seg.lines, seg.municipality)
+
+
+def fallback_pages(data: bytes) -> int:
+    """How many pages PDFium could not decode and pdfminer read instead (slow: non-embedded fonts)."""
+    calls: list[int] = []
+    original = read_pdf_module._Fallback.chars
+
+    def counting(self: read_pdf_module._Fallback, index: int) -> list[read_pdf_module._Char]:
+        calls.append(index)
+        return original(self, index)
+
+    read_pdf_module._Fallback.chars = counting  # type: ignore[method-assign]
+    try:
+        read_pdf(data, "bench.pdf")
+    finally:
+        read_pdf_module._Fallback.chars = original  # type: ignore[method-assign]
+    return len(calls)
+
+
+def timed(fn: Callable[[bytes], None], data: bytes) -> float:
+    start = time.perf_counter()
+    fn(data)
+    return time.perf_counter() - start
+
+
+def dense_packet() -> bytes:
+    """20 pages: a two-page ruled case list, then 18 pages of running text with a page footer."""
+    spec = importlib.util.spec_from_file_location("make_pdfs", ROOT / "tests" / "fixtures" / "make_pdfs.py")
+    assert spec and spec.loader
+    mk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mk)
+    buf = io.BytesIO()
+    c = mk._canvas(buf)
+    cells = [
+        ["電子申請サービスの利用に係る外部結合", "について（手続の追加）"],
+        "行政管理課",
+        "外部結合",
+        "4月3日",
+        "承認",
+    ]
+    for page in range(1, 21):
+        mk.running(c, page, font=mk.MIN, footer="- {page} -")
+        if page <= 2:
+            rows = [[str(20 * (page - 1) + k + 1), *cells] for k in range(20)]
+            mk.draw_table(c, 60, mk.HRULES_WIDTHS, [mk.HRULES_HEADER, *rows], font=mk.MIN, rules="grid")
+        else:
+            top = 60.0
+            for k in range(48):
+                sentence = f"第{k + 1}項 個人情報の取扱いについては、委託先に必要な安全管理措置を講じさせる。"
+                top = mk.text(c, top, sentence, font=mk.MIN, size=9)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main(paths: list[Path]) -> None:
+    inputs: list[tuple[str, bytes]] = [(p.name, p.read_bytes()) for p in paths]
+    if not paths:
+        corpus = ROOT.parent / "shared" / "corpus" / "pdf"
+        fixtures = ROOT / "tests" / "fixtures" / "pdf"
+        for p in sorted(corpus.glob("*.pdf")) + sorted(fixtures.glob("*_list.pdf")):
+            inputs.append((p.name, p.read_bytes()))
+        with tempfile.TemporaryDirectory() as tmp:
+            dense = Path(tmp) / "dense_20_pages.pdf"
+            dense.write_bytes(dense_packet())
+            inputs.append((dense.name, dense.read_bytes()))
+    print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}")
+    header = f"{'file':<36} {'pages':>5} {'pdfminer':>8} {'(a) plumber':>12} {'(b) pdfium':>11} {'(c) path':>9} {'c/a':>6} {'c/b':>6}"
+    print(header)
+    print("-" * len(header))
+    for name, data in inputs:
+        pages = len(pdfium.PdfDocument(data))
+        a, b, c = (pages / timed(fn, data) for fn in (plumber_text, pdfium_text, whole_path))
+        print(
+            f"{name[:36]:<36} {pages:>5} {fallback_pages(data):>8} {a:>12.1f} {b:>11.1f} {c:>9.1f} {c / a:>6.2f} {c / b:>6.2f}"
+        )
+    print("(a), (b), (c) in pages/s; pdfminer: pages (c) had to read with pdfminer because PDFium lost")
+    print("text in them; target: c/a >= 1.5, and >= 3 on text-heavy packets")
+
+
+if __name__ == "__main__":
+    main([Path(p) for p in sys.argv[1:]])

@@ -1,0 +1,573 @@
+"""Stage 1 for PDFs: the text layer of a PDF → `Source`, tables as tab-separated rows.
+
+PDFium (pypdfium2) reads every page: characters with their boxes and the drawn path segments.
+pdfplumber's table finder then runs on those segments (not on pdfplumber's own page objects,
+whose parsing costs ~50x more than PDFium's and would dominate the whole pipeline). Each table
+row becomes one line with its cells joined by `\\t`, so the case-list and sheet parsers read a
+PDF exactly like a converter's tab-separated text. Three table shapes are handled:
+
+* ruled tables (a grid of lines or rectangles): pdfplumber's `lines` strategy;
+* a case list with horizontal rules only: columns from the header row, rows between the rules;
+* a case list with no rules at all: columns from the header row, a row per numbered first cell.
+
+Running headers and footers (repeated in the top or bottom band of the pages) are dropped.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import io
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, NamedTuple, cast
+
+import pdfplumber
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pdfplumber.table import TableFinder
+
+from pipeline.normalise import fold, join_lines
+from pipeline.read import ExtractionError, Line, Source, sha256_bytes
+from pipeline.rules import vocabulary
+
+# Fractions of the page height where running headers / footers live.
+_BAND = 0.1
+# A gap between two characters wider than this many line heights separates table cells;
+# a narrower one wider than _SPACE_GAP is a space.
+_CELL_GAP = 0.9
+_SPACE_GAP = 0.2
+
+
+_Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+class _Char(NamedTuple):
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    text: str
+
+
+class _Seg(NamedTuple):
+    """A run of characters on one line with no cell-sized gap inside."""
+
+    x0: float
+    x1: float
+    text: str
+
+
+@dataclass
+class _TextLine:
+    top: float
+    bottom: float
+    segs: list[_Seg]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segs)
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+@dataclass
+class _Item:
+    top: float
+    text: str
+
+
+@dataclass
+class _Page:
+    number: int
+    height: float
+    lines: list[_TextLine]  # text outside ruled tables
+    items: list[_Item] = field(default_factory=list)  # ruled table rows
+    h_rules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1)
+
+
+# --------------------------------------------------------------------------- PDFium access
+
+
+def _open(data: bytes, name: str) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise ExtractionError(
+                "encrypted",
+                f"{name}: is encrypted with a password; save an unprotected copy and ingest that.",
+            ) from exc
+        raise ExtractionError(
+            "unreadable",
+            f"{name}: is not a readable PDF (damaged or truncated); export or download it again.",
+        ) from exc
+
+
+def _chars(textpage: pdfium.PdfTextPage, top_y: float) -> list[_Char]:
+    """Visible characters with their loose boxes (font ascent to descent, so a line's characters
+    share one height). Spaces are left out: the layout code infers them from the gaps."""
+    raw = textpage.raw
+    count = pdfium_c.FPDFText_CountChars(raw)
+    units = (ctypes.c_ushort * (count + 1))()
+    pdfium_c.FPDFText_GetText(raw, 0, count, units)
+    codes = list(units[:count])
+    if any(0xD800 <= c <= 0xDFFF for c in codes):
+        # Characters beyond the BMP come out as surrogate pairs and shift the indices.
+        codes = [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
+    box = pdfium_c.FS_RECTF()
+    out: list[_Char] = []
+    prev: _Char | None = None
+    for i, code in enumerate(codes):
+        if code <= 32 or code in (0xA0, 0x3000, 0xFFFE, 0xFFFF):
+            continue
+        if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, box):
+            continue
+        ch = _Char(box.left, box.right, top_y - box.top, top_y - box.bottom, chr(code))
+        # Fake bold prints a glyph twice at almost the same place.
+        if prev and ch.text == prev.text and abs(ch.x0 - prev.x0) < 1 and abs(ch.top - prev.top) < 1:
+            continue
+        out.append(ch)
+        prev = ch
+    return out
+
+
+def _lost_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> bool:
+    """Does the page hold a text object PDFium cannot decode? It happens with fonts that are not
+    embedded and use a UCS-2 CMap (a one-glyph string comes out empty); pdfminer reads those."""
+    for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
+        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            # The size asked for includes the terminating NUL: 2 bytes means no text at all.
+            if pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0) <= 2:
+                return True
+    return False
+
+
+class _Fallback:
+    """pdfminer's view of the same bytes, opened only if a page needs it, and only once."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pdf: pdfplumber.PDF | None = None
+
+    def chars(self, index: int) -> list[_Char]:
+        if self.pdf is None:
+            self.pdf = pdfplumber.open(io.BytesIO(self.data))
+        page = self.pdf.pages[index]
+        chars = [_Char(c["x0"], c["x1"], c["top"], c["bottom"], c["text"]) for c in page.chars]
+        page.close()
+        return chars
+
+    def close(self) -> None:
+        if self.pdf is not None:
+            self.pdf.close()
+
+
+def _matrix(obj: Any) -> _Matrix:
+    m = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, m):
+        return _IDENTITY
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _path_objects(page: pdfium.PdfPage) -> Iterator[tuple[Any, _Matrix]]:
+    """Every path object of the page with its matrix to page space, forms included."""
+    stack: list[tuple[Any, _Matrix]] = [
+        (pdfium_c.FPDFPage_GetObject(page.raw, i), _IDENTITY)
+        for i in range(pdfium_c.FPDFPage_CountObjects(page.raw))
+    ]
+    while stack:
+        obj, outer = stack.pop()
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            yield obj, _compose(_matrix(obj), outer)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            m = _compose(_matrix(obj), outer)
+            stack.extend(
+                (pdfium_c.FPDFFormObj_GetObject(obj, j), m)
+                for j in range(pdfium_c.FPDFFormObj_CountObjects(obj))
+            )
+
+
+def _edges(page: pdfium.PdfPage, top_y: float) -> list[dict[str, Any]]:
+    """Horizontal and vertical segments of the drawn paths, as pdfplumber edge dicts."""
+    edges: list[dict[str, Any]] = []
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for obj, m in _path_objects(page):
+        if pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke) and not fill.value and not stroke.value:
+            continue
+        a, b, c, d, e, f = m
+        start = cur = None
+        for k in range(pdfium_c.FPDFPath_CountSegments(obj)):
+            seg = pdfium_c.FPDFPath_GetPathSegment(obj, k)
+            pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
+            pt = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+            kind = pdfium_c.FPDFPathSegment_GetType(seg)
+            if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+                start = cur = pt
+                continue
+            if kind == pdfium_c.FPDF_SEGMENT_LINETO and cur is not None:
+                _add_edge(edges, cur, pt, top_y)
+            cur = pt
+            if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
+                _add_edge(edges, cur, start, top_y)
+                cur = start
+    return edges
+
+
+def _add_edge(
+    edges: list[dict[str, Any]], p: tuple[float, float], q: tuple[float, float], top_y: float
+) -> None:
+    x0, x1 = sorted((p[0], q[0]))
+    top, bottom = sorted((top_y - p[1], top_y - q[1]))
+    if x1 - x0 < 0.5 and bottom - top >= 1:
+        orientation = "v"
+    elif bottom - top < 0.5 and x1 - x0 >= 1:
+        orientation = "h"
+    else:
+        return
+    edges.append(
+        {
+            "object_type": "line",
+            "orientation": orientation,
+            "x0": x0,
+            "x1": x1,
+            "top": top,
+            "bottom": bottom,
+            "doctop": top,
+            "width": x1 - x0,
+            "height": bottom - top,
+        }
+    )
+
+
+class _EdgePage:
+    """Just enough of a pdfplumber page for its TableFinder: edges and a bounding box."""
+
+    def __init__(self, edges: list[dict[str, Any]], width: float, height: float) -> None:
+        self.edges = edges
+        self.bbox = (0.0, 0.0, width, height)
+
+
+# --------------------------------------------------------------------------- chars → lines
+
+
+def _group_lines(chars: list[_Char]) -> list[list[_Char]]:
+    """Characters → lines: a character joins the line whose vertical extent holds its centre."""
+    lines: list[list[_Char]] = []
+    bounds: list[tuple[float, float]] = []
+    for ch in sorted(chars, key=lambda c: (c.top + c.bottom) / 2):
+        mid = (ch.top + ch.bottom) / 2
+        if lines and bounds[-1][0] <= mid <= bounds[-1][1] and not ch.text.isspace():
+            lines[-1].append(ch)
+            continue
+        if lines and ch.text.isspace():
+            continue
+        lines.append([ch])
+        bounds.append((ch.top, ch.bottom))
+    return [sorted(ln, key=lambda c: c.x0) for ln in lines]
+
+
+def _segments(chars: list[_Char]) -> list[_Seg]:
+    """One line's characters (left to right) → runs split at cell-sized gaps, spaces where gaps are."""
+    height = statistics.median(c.bottom - c.top for c in chars) or 1.0
+    segs: list[_Seg] = []
+    text, x0, x1 = "", chars[0].x0, chars[0].x0
+    for ch in chars:
+        if ch.text.isspace():
+            continue
+        gap = ch.x0 - x1
+        if text and gap > _CELL_GAP * height:
+            segs.append(_Seg(x0, x1, text))
+            text, x0 = "", ch.x0
+        elif text and gap > _SPACE_GAP * height:
+            text += " "
+        x1 = max(x1, ch.x1) if text else ch.x1
+        text += ch.text
+    if text:
+        segs.append(_Seg(x0, x1, text))
+    return segs
+
+
+def _text_lines(chars: list[_Char]) -> list[_TextLine]:
+    out = []
+    for ln in _group_lines(chars):
+        segs = _segments(ln)
+        if segs:
+            out.append(_TextLine(min(c.top for c in ln), max(c.bottom for c in ln), segs))
+    return out
+
+
+def _cell_text(chars: list[_Char]) -> str:
+    return join_lines([" ".join(s.text for s in _segments(ln)) for ln in _group_lines(chars)])
+
+
+# --------------------------------------------------------------------------- ruled tables
+
+
+def _ruled_tables(
+    edges: list[dict[str, Any]], chars: list[_Char], width: float, height: float
+) -> tuple[list[_Item], list[_Char]]:
+    """Rows of the grid tables on the page → (items, chars left outside every table)."""
+    finder = TableFinder(
+        cast(Any, _EdgePage(edges, width, height)),
+        {"vertical_strategy": "lines", "horizontal_strategy": "lines"},
+    )
+    items: list[_Item] = []
+    inside: set[int] = set()
+    by_mid = sorted(range(len(chars)), key=lambda i: (chars[i].top + chars[i].bottom) / 2)
+    mids = [(chars[i].top + chars[i].bottom) / 2 for i in by_mid]
+    for table in finder.tables:
+        rows = table.rows
+        # A frame round the page or a box round a paragraph is not a table: its text stays lines.
+        if max(sum(1 for c in row.cells if c) for row in rows) < 2:
+            continue
+        for row in rows:
+            cells = [c for c in row.cells]
+            _, top, _, bottom = row.bbox
+            lo, hi = bisect.bisect_left(mids, top), bisect.bisect_right(mids, bottom)
+            per_cell: list[list[_Char]] = [[] for _ in cells]
+            for i in by_mid[lo:hi]:
+                ch = chars[i]
+                cx = (ch.x0 + ch.x1) / 2
+                for k, cell in enumerate(cells):
+                    if cell and cell[0] <= cx <= cell[2] and cell[1] <= (ch.top + ch.bottom) / 2 <= cell[3]:
+                        per_cell[k].append(ch)
+                        inside.add(i)
+                        break
+            texts = [_cell_text(cc) if cc else "" for cc, cell in zip(per_cell, cells, strict=True) if cell]
+            if any(texts):
+                items.append(_Item(top, "\t".join(texts)))
+    rest = [ch for i, ch in enumerate(chars) if i not in inside]
+    return items, rest
+
+
+# --------------------------------------------------------------------------- unruled case lists
+
+
+@cache
+def _header_words() -> list[tuple[str, str]]:
+    pairs = [(w, f) for f, words in vocabulary()["list_columns"].items() for w in words]
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+def _header_field(text: str) -> str | None:
+    t = re.sub(r"\s+", "", text)
+    for word, fname in _header_words():
+        if t == word or (len(word) > 1 and t.startswith(word) and len(t) <= len(word) + 2):
+            return fname
+    return None
+
+
+def _is_list_header(line: _TextLine) -> bool:
+    fields = {_header_field(s.text) for s in line.segs} - {None}
+    return {"title", "departments"} <= fields and len(fields) >= 3
+
+
+def _unruled_list(page: _Page) -> None:
+    """Find a case-list header among the page's free lines and turn the lines below it into rows."""
+    lines = page.lines
+    start = next((i for i, ln in enumerate(lines) if _is_list_header(ln)), None)
+    if start is None:
+        return
+    # Wrapped header cells (審議 / 結果) sit on lines packed tightly above and below the header line.
+    first = last = start
+    while first > 0 and lines[first].top - lines[first - 1].bottom < 0.5 * lines[first].height:
+        first -= 1
+    while last + 1 < len(lines) and lines[last + 1].top - lines[last].bottom < 0.5 * lines[last].height:
+        if re.match(r"\d", lines[last + 1].segs[0].text):
+            break
+        last += 1
+    header = lines[first : last + 1]
+    anchors = _anchors([s for ln in header for s in ln.segs])
+    centres = [(a + b) / 2 for a, b in anchors]
+    rules = [
+        r
+        for r in page.h_rules
+        if r[0] > lines[start].top and r[2] - r[1] > 0.5 * (anchors[-1][1] - anchors[0][0])
+    ]
+    body: list[_TextLine] = []
+    prev_bottom = header[-1].bottom
+    for ln in lines[last + 1 :]:
+        spans = any(sum(1 for c in centres if s.x0 <= c <= s.x1) > 1 for s in ln.segs)
+        if spans or ln.top - prev_bottom > 3.0 * ln.height or (rules and ln.top > rules[-1][0]):
+            break
+        body.append(ln)
+        prev_bottom = ln.bottom
+    columns = _column_of(anchors, [s for ln in header + body for s in ln.segs])
+    rows: list[list[_TextLine]] = [header]
+    if rules:
+        ys = sorted(r[0] for r in rules)
+        bands: dict[int, list[_TextLine]] = {}
+        for ln in body:
+            bands.setdefault(bisect.bisect_left(ys, (ln.top + ln.bottom) / 2), []).append(ln)
+        rows += [bands[k] for k in sorted(bands)]
+    else:
+        for ln in body:
+            if columns(ln.segs[0]) == 0 or len(rows) == 1:
+                rows.append([ln])
+            else:
+                rows[-1].append(ln)
+    for row in rows:
+        cells: list[list[str]] = [[] for _ in anchors]
+        for ln in row:
+            per_line: dict[int, list[str]] = {}
+            for s in ln.segs:
+                per_line.setdefault(columns(s), []).append(s.text)
+            for k, texts in per_line.items():
+                cells[k].append(" ".join(texts))
+        page.items.append(_Item(row[0].top, "\t".join(join_lines(c) for c in cells)))
+    used = {id(ln) for row in rows for ln in row}
+    page.lines = [ln for ln in lines if id(ln) not in used]
+
+
+def _anchors(segs: list[_Seg]) -> list[tuple[float, float]]:
+    """The x-extent of each header column: header segments, those above one another merged."""
+    out: list[list[float]] = []
+    for s in sorted(segs, key=lambda s: s.x0):
+        if out and s.x0 < out[-1][1]:
+            out[-1][1] = max(out[-1][1], s.x1)
+        else:
+            out.append([s.x0, s.x1])
+    return [(a, b) for a, b in out]
+
+
+def _column_of(anchors: list[tuple[float, float]], segs: list[_Seg]) -> Callable[[_Seg], int]:
+    """A function segment → column index. Columns are the x-ranges that text covers (gutters between
+    them are empty in every row); each range belongs to the header anchor it overlaps most, or the
+    nearest one, so left-aligned cells under centred headers land in the right column."""
+    spans: list[list[float]] = []
+    for s in sorted(segs, key=lambda s: s.x0):
+        if spans and s.x0 <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], s.x1)
+        else:
+            spans.append([s.x0, s.x1])
+
+    def owner(x0: float, x1: float) -> int:
+        overlaps = [min(x1, b) - max(x0, a) for a, b in anchors]
+        best = max(range(len(anchors)), key=lambda k: overlaps[k])
+        if overlaps[best] > 0:
+            return best
+        mid = (x0 + x1) / 2
+        return min(range(len(anchors)), key=lambda k: abs((anchors[k][0] + anchors[k][1]) / 2 - mid))
+
+    starts = [sp[0] for sp in spans]
+    owners = [owner(a, b) for a, b in spans]
+
+    def column(seg: _Seg) -> int:
+        k = bisect.bisect_right(starts, seg.x0 + 0.01) - 1
+        return owners[k] if k >= 0 else owner(seg.x0, seg.x1)
+
+    return column
+
+
+# --------------------------------------------------------------------------- running headers
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def _drop_running_lines(pages: list[_Page]) -> None:
+    """Lines in the top or bottom band, among the first or last two of their page, whose shape
+    (digits masked, so `- 3 -` matches `- 4 -`) recurs on at least half the pages."""
+    if len(pages) < 2:
+        return
+
+    def candidates(p: _Page) -> list[_TextLine]:
+        return [
+            ln
+            for ln in p.lines[:2] + p.lines[-2:]
+            if ln.bottom <= _BAND * p.height or ln.top >= (1 - _BAND) * p.height
+        ]
+
+    counts: Counter[str] = Counter()
+    for p in pages:
+        counts.update({_shape(ln.text) for ln in candidates(p)})
+    need = max(2, (len(pages) + 1) // 2)
+    for p in pages:
+        drop = {id(ln) for ln in candidates(p) if counts[_shape(ln.text)] >= need and not _is_list_header(ln)}
+        p.lines = [ln for ln in p.lines if id(ln) not in drop]
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+def _read_page(doc: pdfium.PdfDocument, fallback: _Fallback, index: int) -> tuple[_Page, int]:
+    page = doc[index]
+    try:
+        width, height = page.get_size()
+        left, _, _, top = page.get_mediabox()
+        textpage = page.get_textpage()
+        try:
+            lost = _lost_text(page, textpage)
+            chars = [] if lost else _chars(textpage, top)
+        finally:
+            textpage.close()
+        if lost:
+            chars = fallback.chars(index)
+        elif left:
+            chars = [c._replace(x0=c.x0 - left, x1=c.x1 - left) for c in chars]
+        edges = _edges(page, top) if chars else []
+    finally:
+        page.close()
+    result = _Page(index + 1, height, [])
+    if edges:
+        if left:
+            edges = [{**e, "x0": e["x0"] - left, "x1": e["x1"] - left} for e in edges]
+        result.items, chars = _ruled_tables(edges, chars, width, height)
+        result.h_rules = sorted((e["top"], e["x0"], e["x1"]) for e in edges if e["orientation"] == "h")
+    result.lines = _text_lines(chars)
+    return result, len(chars)
+
+
+def read_pdf(data: bytes, source_path: str) -> Source:
+    doc = _open(data, source_path)
+    fallback = _Fallback(data)
+    try:
+        page_count = len(doc)
+        if page_count == 0:
+            raise ExtractionError("unreadable", f"{source_path}: is a PDF without any pages.")
+        pages: list[_Page] = []
+        n_chars = 0
+        for i in range(page_count):
+            try:
+                page, n = _read_page(doc, fallback, i)
+            except pdfium.PdfiumError as exc:
+                raise ExtractionError(
+                    "unreadable",
+                    f"{source_path}: page {i + 1} cannot be read (damaged PDF); export it again.",
+                ) from exc
+            pages.append(page)
+            n_chars += n
+    finally:
+        doc.close()
+        fallback.close()
+    if not n_chars:
+        raise ExtractionError(
+            "no_text_layer",
+            f"{source_path}: has {page_count} page(s) but no text layer (a scan); run OCR on it first.",
+        )
+    _drop_running_lines(pages)
+    lines: list[Line] = []
+    for p in pages:
+        _unruled_list(p)
+        items = p.items + [_Item(ln.top, ln.text) for ln in p.lines]
+        for it in sorted(items, key=lambda it: it.top):
+            lines.append(Line(len(lines) + 1, fold(it.text), p.number))
+    return Source(source_path, sha256_bytes(data), "pdf", None, page_count, lines)

@@ -1,0 +1,37 @@
+"""Shared fixtures. The real corpus lives in ../shared/corpus; tests that need it skip cleanly without it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present beside the project")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def corpus_text(corpus: Path):
+    """corpus_text('001') → the bytes of text/001_*.txt."""
+
+    def get(prefix: str) -> tuple[str, bytes]:
+        matches = sorted((corpus / "text").glob(f"{prefix}_*.txt"))
+        assert matches, f"no corpus text file starting with {prefix}"
+        return matches[0].name, matches[0].read_bytes()
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def corpus_pdf(corpus: Path) -> Path:
+    matches = sorted((corpus / "pdf").glob("*.pdf"))
+    assert matches
+    return matches[0]

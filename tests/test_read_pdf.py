@@ -1,0 +1,321 @@
+"""Text-layer PDFs → lines, tables as tab rows, read by the same list parser as converter text.
+
+The corpus PDF is compared with text/001 (the same list, converted by another tool). The generated
+PDFs in tests/fixtures/pdf (rebuilt by tests/fixtures/make_pdfs.py) each carry one layout problem;
+their expected values are the strings written by the generator, folded, and were checked against
+the rendered pages by eye.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+import pipeline.read_pdf as read_pdf_module
+from pipeline.parse_list import ListRow, parse_list
+from pipeline.read import ExtractionError, Source, read_bytes
+from pipeline.read_pdf import read_pdf
+from pipeline.segment import segment
+
+PDFS = Path(__file__).resolve().parent / "fixtures" / "pdf"
+LIST_FIELDS = ("seq_no", "title", "departments_raw", "categories_raw", "date_raw", "result")
+
+
+def fixture(name: str) -> Source:
+    return read_pdf((PDFS / name).read_bytes(), f"raw/{name}")
+
+
+def list_rows(source: Source) -> list[ListRow]:
+    return [row for seg in segment(source.lines) for row in parse_list(seg.lines, seg.municipality)]
+
+
+def values(row: ListRow) -> tuple[object, ...]:
+    return tuple(getattr(row, f) for f in LIST_FIELDS)
+
+
+@pytest.fixture(scope="module")
+def corpus_source(corpus_pdf: Path) -> Source:
+    return read_pdf(corpus_pdf.read_bytes(), corpus_pdf.name)
+
+
+# --------------------------------------------------------------------------- the corpus PDF
+
+
+def test_corpus_pdf_source(corpus_source: Source, corpus_pdf: Path) -> None:
+    assert (corpus_source.source_format, corpus_source.encoding, corpus_source.page_count) == (
+        "pdf",
+        None,
+        32,
+    )
+    assert corpus_source.source_path == corpus_pdf.name
+    assert len(corpus_source.sha256) == 64
+    assert [ln.no for ln in corpus_source.lines] == list(range(1, len(corpus_source.lines) + 1))
+    pages = [ln.page or 0 for ln in corpus_source.lines]
+    assert pages == sorted(pages) and set(pages) == set(range(1, 33))
+
+
+def test_corpus_pdf_list_equals_text_001(corpus_source: Source, corpus_text) -> None:
+    name, data = corpus_text("001")
+    from_text = list_rows(read_bytes(data, name))
+    from_pdf = list_rows(corpus_source)
+    assert len(from_pdf) == 30
+    assert [values(r) for r in from_pdf] == [values(r) for r in from_text]
+    assert all(not r.warnings for r in from_pdf)
+
+
+@pytest.mark.parametrize(
+    ("seq_no", "page"),
+    [(1, 1), (19, 1), (20, 2), (30, 2)],
+)
+def test_corpus_pdf_rows_keep_their_page(corpus_source: Source, seq_no: int, page: int) -> None:
+    row = next(r for r in list_rows(corpus_source) if r.seq_no == seq_no)
+    assert (row.page_start, row.page_end) == (page, page)
+
+
+@pytest.mark.parametrize(
+    ("page", "text"),
+    [
+        (1, "No.\t事業名\t担当課\t区分\t付議日\t審議結果"),
+        (2, "No.\t事業名\t担当課\t区分\t付議日\t審議結果"),
+        (3, "東京共同電子申請・届出サービスの利用に係る外部結合等について(手続の追加)(No.1)"),
+        (3, "事業名\t行政手続のオンライン化等の推進"),
+        (3, "担当課\t行政管理課、情報システム課外10課"),
+        (3, "区分\t外部結合、業務委託"),
+        (3, "事業内容\t3 対象者数約12,100件"),
+        (3, "個人情報の流れ及び情報保護対策\t別紙のとおり"),
+        (4, "事業名\tAI-OCRの運用"),
+        (4, "事業内容\t"),
+        (6, "事業名\t健康保険料及び厚生年金保険料等"),
+        (6, "担当課\t人事課"),
+    ],
+)
+def test_corpus_pdf_lines(corpus_source: Source, page: int, text: str) -> None:
+    assert text in [ln.text for ln in corpus_source.lines if ln.page == page]
+
+
+def test_corpus_pdf_every_sheet_page_has_its_tab_rows(corpus_source: Source) -> None:
+    for page in range(3, 33):
+        texts = [ln.text for ln in corpus_source.lines if ln.page == page]
+        assert [t.split("\t")[0] for t in texts if "\t" in t][:3] == ["事業名", "担当課", "区分"], page
+
+
+def test_pdfminer_fallback_reads_the_same(corpus_pdf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages PDFium cannot decode go to pdfminer's characters: both must make the same lines."""
+    data = corpus_pdf.read_bytes()
+    fast = read_pdf(data, corpus_pdf.name)
+    monkeypatch.setattr(read_pdf_module, "_lost_text", lambda page, textpage: True)
+    assert read_pdf(data, corpus_pdf.name).lines == fast.lines
+
+
+# --------------------------------------------------------------------------- generated layouts
+
+EXPECTED_ROWS = {
+    # Horizontal rules only, Mincho, full-width digits and 和暦 付議日, ・ between departments,
+    # numbers centred in three-line rows, the list over two pages under a repeated header.
+    "hrules_list.pdf": [
+        (
+            1,
+            "東京共同電子申請・届出サービスの利用に係る外部結合等について(手続の追加)",
+            "行政管理課・情報システム課",
+            "外部結合、業務委託",
+            "令和5年4月3日",
+            "承認",
+        ),
+        (2, "AI-OCRの導入に係る外部結合について", "区政情報課、総務課", "外部結合", "令和5年4月3日", "承認"),
+        (
+            3,
+            "新宿区立四谷スポーツスクエアにおける指定管理者制度の導入について(情報項目の変更)",
+            "生涯学習スポーツ課",
+            "指定管理者",
+            "令和5年5月31日",
+            "承認",
+        ),
+        (
+            4,
+            "電子契約サービスの利用に係る外部結合について",
+            "契約管財課",
+            "外部結合",
+            "令和5年6月30日",
+            "承認",
+        ),
+        (
+            5,
+            "新宿区産後ケア事業(アウトリーチ型)に係る業務の委託について",
+            "健康づくり課・牛込保健センター",
+            "業務委託",
+            "令和6年1月15日",
+            "承認",
+        ),
+    ],
+    # No rules at all, Gothic, 番号 / 件名 / 所管課 / 結果 headers, a wrapped header cell.
+    "plain_list.pdf": [
+        (
+            1,
+            "区政モニターアンケートに係る封入封緘業務等の委託について",
+            "区政情報課",
+            "業務委託",
+            "R5.4.3",
+            "承認",
+        ),
+        (
+            2,
+            "Web版“飲みきるミカタ”に係る外部結合",
+            "保健予防課、情報システム課",
+            "外部結合、業務委託",
+            "R5.4.3",
+            "承認",
+        ),
+        (3, "就学相談における心理検査業務の委託", "教育支援課", "業務委託", "R5.5.31", "継続審議"),
+    ],
+    # A grid of thin filled rectangles and a number column too narrow for two digits.
+    "grid_list.pdf": [
+        (11, "女性の健康支援事業に係る業務の委託について", "四谷保健センター", "業務委託", "5月31日", "承認"),
+        (
+            12,
+            "建築確認等電子申請システム(東京都運用)との外部結合について",
+            "建築指導課",
+            "外部結合",
+            "5月31日",
+            "承認",
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ROWS))
+def test_generated_list_rows(name: str) -> None:
+    rows = list_rows(fixture(name))
+    assert [values(r) for r in rows] == EXPECTED_ROWS[name]
+    assert all(not r.warnings for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("name", "seq_no", "page"),
+    [
+        ("hrules_list.pdf", 3, 1),
+        ("hrules_list.pdf", 4, 2),
+        ("plain_list.pdf", 2, 1),
+        ("plain_list.pdf", 3, 2),
+    ],
+)
+def test_rows_of_the_second_page_keep_it(name: str, seq_no: int, page: int) -> None:
+    row = next(r for r in list_rows(fixture(name)) if r.seq_no == seq_no)
+    assert row.page_start == page
+
+
+EXPECTED_LINES = {
+    # Running header and `- N -` footer gone, the repeated header row kept on page 2.
+    "hrules_list.pdf": [
+        (1, "令和5年度新宿区個人情報保護管理運営会議における審議案件一覧"),
+        (1, "令和5年度に審議した案件について、下記のとおり報告する。"),
+        (1, "No.\t事業名\t担当課\t区分\t付議日\t審議結果"),
+        (
+            1,
+            "1\t東京共同電子申請・届出サービスの利用に係る外部結合等について(手続の追加)\t"
+            "行政管理課・情報システム課\t外部結合、業務委託\t令和5年4月3日\t承認",
+        ),
+        (1, "2\tAI-OCRの導入に係る外部結合について\t区政情報課、総務課\t外部結合\t令和5年4月3日\t承認"),
+        (
+            1,
+            "3\t新宿区立四谷スポーツスクエアにおける指定管理者制度の導入について(情報項目の変更)\t"
+            "生涯学習スポーツ課\t指定管理者\t令和5年5月31日\t承認",
+        ),
+        (2, "No.\t事業名\t担当課\t区分\t付議日\t審議結果"),
+        (2, "4\t電子契約サービスの利用に係る外部結合について\t契約管財課\t外部結合\t令和5年6月30日\t承認"),
+        (
+            2,
+            "5\t新宿区産後ケア事業(アウトリーチ型)に係る業務の委託について\t"
+            "健康づくり課・牛込保健センター\t業務委託\t令和6年1月15日\t承認",
+        ),
+        (2, "※各事業に係る事項の詳細については、別紙のとおり。"),
+    ],
+    # Bare page numbers gone; the wrapped header cell 審議 / 結果 joined; the sentence after the
+    # table is not taken into its last row.
+    "plain_list.pdf": [
+        (1, "令和5年度 審議案件一覧(世田谷区)"),
+        (1, "番号\t件名\t所管課\t区分\t付議日\t審議結果"),
+        (
+            1,
+            "1\t区政モニターアンケートに係る封入封緘業務等の委託について\t区政情報課\t業務委託\tR5.4.3\t承認",
+        ),
+        (
+            1,
+            "2\tWeb版“飲みきるミカタ”に係る外部結合\t保健予防課、情報システム課\t外部結合、業務委託\tR5.4.3\t承認",
+        ),
+        (2, "番号\t件名\t所管課\t区分\t付議日\t審議結果"),
+        (2, "3\t就学相談における心理検査業務の委託\t教育支援課\t業務委託\tR5.5.31\t継続審議"),
+        (2, "以上の案件について、個人情報保護審議会に報告する。"),
+    ],
+    # Text above and below the table interleaved with its rows; a detail sheet as label\tvalue rows;
+    # the page frame with a header band (a one-column 'table') leaves its text as lines.
+    "grid_list.pdf": [
+        (1, "令和5年度新宿区個人情報保護管理運営会議における審議案件一覧"),
+        (1, "1 審議案件及び結果"),
+        (1, "No.\t事業名\t担当課\t区分\t付議日\t審議結果"),
+        (1, "11\t女性の健康支援事業に係る業務の委託について\t四谷保健センター\t業務委託\t5月31日\t承認"),
+        (
+            1,
+            "12\t建築確認等電子申請システム(東京都運用)との外部結合について\t建築指導課\t外部結合\t5月31日\t承認",
+        ),
+        (1, "2 その他"),
+        (2, "女性の健康支援事業に係る業務の委託について(No.11)"),
+        (2, "項目\t内容"),
+        (2, "事業名\t女性の健康支援事業"),
+        (2, "担当課\t四谷保健センター"),
+        (2, "事業内容\t1 概要女性の健康に関する講座を委託して実施する。"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_LINES))
+def test_generated_lines(name: str) -> None:
+    source = fixture(name)
+    assert [(ln.page, ln.text) for ln in source.lines] == EXPECTED_LINES[name]
+    assert [ln.no for ln in source.lines] == list(range(1, len(source.lines) + 1))
+    assert source.page_count == 2
+
+
+def test_fixtures_are_what_the_generator_makes(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("make_pdfs", PDFS.parent / "make_pdfs.py")
+    assert spec and spec.loader
+    make_pdfs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_pdfs)
+    for name in EXPECTED_LINES:
+        assert make_pdfs.FIXTURES[name]() == (PDFS / name).read_bytes(), name
+        assert (PDFS / name).stat().st_size < 200_000
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "words"),
+    [
+        ("scanned.pdf", "no_text_layer", "OCR"),
+        ("encrypted.pdf", "encrypted", "password"),
+    ],
+)
+def test_error_fixtures(name: str, kind: str, words: str) -> None:
+    with pytest.raises(ExtractionError) as err:
+        read_bytes((PDFS / name).read_bytes(), f"raw/{name}")
+    assert err.value.kind == kind
+    assert err.value.message.startswith(f"raw/{name}: ") and words in err.value.message
+    assert err.value.message.count(". ") == 0 and err.value.message.endswith(".")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        (PDFS / "hrules_list.pdf").read_bytes()[:2000],
+        b"%PDF-1.7\nthis is not a PDF body",
+        b"",
+    ],
+    ids=["truncated", "garbage", "empty"],
+)
+def test_unreadable(data: bytes) -> None:
+    with pytest.raises(ExtractionError) as err:
+        read_pdf(data, "raw/bad.pdf")
+    assert err.value.kind == "unreadable"
+    assert err.value.message.startswith("raw/bad.pdf: ")
