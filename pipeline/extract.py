@@ -198,7 +198,7 @@ def extract_source(src: Source) -> FileExtraction:
                 source_format="pdf" if src.source_format == "pdf" else "text",
                 encoding=src.encoding,
                 municipality=seg.municipality,
-                doc_type=seg.doc_type,  # type: ignore[arg-type]
+                doc_type=seg.doc_type,
                 report_no=seg.report_no,
                 title=seg.title,
                 issued_on=seg.issued_on,

@@ -166,7 +166,11 @@ def _blocks(lines: list[Line]) -> list[tuple[int, list[Line]]]:
                     current, expected = None, expected + 1
             continue
         # A number line for the next case closes a row whose result was never printed.
-        if m and int(m.group(1)) == expected + 1 and any(_DATE_AT_END.search(x.text.strip()) for x in current):
+        if (
+            m
+            and int(m.group(1)) == expected + 1
+            and any(_DATE_AT_END.search(x.text.strip()) for x in current)
+        ):
             blocks.append((expected, current))
             expected += 1
             current = [ln]

@@ -54,7 +54,9 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
-            raise ExtractionError("unreadable", f"{name}: has a UTF-16 byte-order mark but is not valid UTF-16.") from exc
+            raise ExtractionError(
+                "unreadable", f"{name}: has a UTF-16 byte-order mark but is not valid UTF-16."
+            ) from exc
     # UTF-16 without a BOM: Japanese text in it has a NUL in every other byte of ASCII runs.
     if len(data) >= 4 and data.count(b"\x00") > len(data) // 4:
         for enc in ("utf-16-le", "utf-16-be"):
@@ -76,7 +78,9 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
             "unreadable", f"{name}: is neither UTF-8, UTF-16 nor Shift_JIS (CP932) text; re-save it as UTF-8."
         ) from None
     if not _looks_like_text(text):
-        raise ExtractionError("unreadable", f"{name}: decodes as Shift_JIS but the result is not readable text.")
+        raise ExtractionError(
+            "unreadable", f"{name}: decodes as Shift_JIS but the result is not readable text."
+        )
     return text, "cp932"
 
 

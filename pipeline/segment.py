@@ -7,6 +7,7 @@ Type recognition is by the rules in `rules/vocabulary.toml` (`doc_type_rule`), n
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,6 +19,7 @@ from pipeline.rules import vocabulary
 
 _REPORT_NO = re.compile(r"^\s*報告\s*第\s*(\d+)\s*号\s*$")
 _HEADING_MARK = re.compile(r"^\s*#+\s*")
+_SECTION_NO = re.compile(r"^\s*\d{1,2}\s+(?=\D)")
 
 
 @dataclass
@@ -70,7 +72,7 @@ def split_documents(lines: list[Line]) -> list[list[Line]]:
     elif starts[0] != 0:
         starts.insert(0, 0)
     bounds = [*starts, len(lines)]
-    return [lines[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
+    return [lines[a:b] for a, b in itertools.pairwise(bounds) if a < b]
 
 
 def _title(lines: list[Line], doc_type: str) -> str | None:
@@ -86,7 +88,8 @@ def _title(lines: list[Line], doc_type: str) -> str | None:
     if pattern:
         for t in body:
             if re.search(pattern, remove_ocr_spaces(t)) and len(t) < 120:
-                return clean(_HEADING_MARK.sub("", t))
+                # A chapter number before the title (`7 個人情報業務委託の状況`) is not part of it.
+                return clean(_SECTION_NO.sub("", _HEADING_MARK.sub("", t)))
     for t in body[:8]:
         t2 = clean(_HEADING_MARK.sub("", t)) or ""
         if _REPORT_NO.match(t2) or _is_date_line(t2) or len(t2) < 4:
@@ -125,6 +128,49 @@ def _issued_on(lines: list[Line]) -> tuple[dt.date | None, list[str]]:
     return None, []
 
 
+_CAPTION = re.compile(r"^\s*(?:[(（]\s*\d+\s*[)）]|\d+\s)")
+
+
+def _period(lines: list[Line]) -> tuple[dt.date, dt.date] | None:
+    """The period the document covers, from a sentence that says so (`令和5年7月から令和6年1月に審議した`).
+
+    Only sentences with a cue from `period_cues` count: a 委託期間 elsewhere in the text is not the
+    document's period.
+    """
+    cues: list[str] = vocabulary()["period_cues"]
+    for ln in lines:
+        t = remove_ocr_spaces(ln.text)
+        if any(c in t for c in cues):
+            found = parse_period(t)
+            if found:
+                return found
+    return None
+
+
+def _fiscal_year(seg: Segment) -> int | None:
+    """Title first, then the date of issue, then the period, then the latest 年度 of a caption line.
+
+    The first 年度 anywhere in the text is often an earlier year quoted in a table header or a
+    reference to a past meeting, so it is not used.
+    """
+    fy = parse_fiscal_year(seg.title or "")
+    if fy is not None:
+        return fy
+    if seg.issued_on is not None:
+        return fiscal_year_of(seg.issued_on)
+    if seg.period_start is not None:
+        return fiscal_year_of(seg.period_start)
+    years = []
+    for ln in seg.lines:
+        t = ln.text.strip()
+        if "\t" in t or len(t) > 80 or not _CAPTION.match(t):
+            continue
+        fy = parse_fiscal_year(t)
+        if fy is not None:
+            years.append(fy)
+    return max(years) if years else None
+
+
 def segment(lines: list[Line]) -> list[Segment]:
     out: list[Segment] = []
     for part in split_documents(lines):
@@ -140,17 +186,20 @@ def segment(lines: list[Line]) -> list[Segment]:
         seg.municipality = _municipality(text)
         seg.issued_on, seg.warnings = _issued_on(part)
         try:
-            period = parse_period(text)
+            period = _period(part)
         except DateError as exc:
             period = None
             seg.warnings.append(f"period: {exc}")
         if period:
             seg.period_start, seg.period_end = period
         try:
-            seg.fiscal_year = parse_fiscal_year(seg.title or "") or parse_fiscal_year(text)
+            seg.fiscal_year = _fiscal_year(seg)
         except DateError as exc:
             seg.warnings.append(f"fiscal_year: {exc}")
-        if seg.fiscal_year is None and seg.period_start is not None:
-            seg.fiscal_year = fiscal_year_of(seg.period_start)
         out.append(seg)
+    # Documents of one packet come from one body: one that never names its ward takes its siblings'.
+    named = {s.municipality for s in out if s.municipality}
+    if len(named) == 1:
+        for s in out:
+            s.municipality = s.municipality or next(iter(named))
     return out

@@ -217,9 +217,12 @@ def ingest_lock(path: Path, wait_seconds: float) -> Iterator[None]:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    from pipeline.catalog import apply_catalog
+
     for table in TABLES:
         con.execute(ddl(table))
     con.execute(INTERNAL_DDL)
+    apply_catalog(con)
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[BaseModel]) -> int:

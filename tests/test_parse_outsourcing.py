@@ -17,7 +17,6 @@ from pipeline.read import read_text
 from pipeline.segment import segment
 from schemas.records import OutsourcingEntry
 
-
 # (section, No., department, registration numbers, business name, content, ○, start, end, change, reason, warnings)
 # fmt: off
 GOLDEN = [

@@ -19,7 +19,6 @@ from pipeline.read import read_text
 from pipeline.segment import segment
 from schemas.records import SensitiveItem
 
-
 # (review_category, No., description, bureau, department, institution, 要配慮, 条例要配慮, extra)
 # fmt: off
 GOLDEN = [

@@ -1,0 +1,274 @@
+"""council: a thin command line over `pipeline` (argument parsing, output formatting, exit codes).
+
+Data goes to stdout; logs, progress and errors to stderr. Exit codes: 0 ok, 1 some files failed
+or a domain error, 2 a usage error or a store that cannot be opened.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from pipeline import export as export_mod
+from pipeline import ingest as ingest_mod
+from pipeline import report as report_mod
+from pipeline import store
+from pipeline.extract import extract_bytes
+from pipeline.read import ExtractionError
+
+app = typer.Typer(
+    help="Turn council packets on personal-information protection into a DuckDB store.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB store.")]
+
+
+def _err(message: str, code: int) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+class SqlFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ExportFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+@app.command()
+def ingest(
+    raw_dir: Annotated[Path, typer.Argument(help="Folder of packets (any depth).")] = Path("data/raw"),
+    db: DbOption = store.DEFAULT_DB,
+    jobs: Annotated[int, typer.Option(help="Parser processes; 0 = all cores.")] = 0,
+    reparse: Annotated[bool, typer.Option(help="Re-parse every file, changed or not.")] = False,
+    quiet: Annotated[
+        bool, typer.Option(help="No progress bar (also off when stderr is not a terminal).")
+    ] = False,
+    timeout: Annotated[float | None, typer.Option(help="Seconds one file may take to parse.")] = None,
+    lock_wait: Annotated[float, typer.Option(help="Seconds to wait for another ingest to finish.")] = 60.0,
+) -> None:
+    """Parse every new or changed file under RAW_DIR and load it, one transaction per file."""
+    opts = ingest_mod.Options(raw_dir=raw_dir, db=db, jobs=jobs, reparse=reparse, lock_wait=lock_wait)
+    if timeout is not None:
+        opts.timeout = timeout
+    show = not quiet and sys.stderr.isatty()
+    try:
+        if show:
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("parsing", total=None)
+
+                def progress(done: int, total: int, name: str) -> None:
+                    bar.update(task, completed=done, total=total, description=name[-40:])
+
+                summary = ingest_mod.ingest(opts, progress)
+        else:
+            summary = ingest_mod.ingest(opts)
+    except store.StoreError as exc:
+        _err(str(exc), 2)
+    for notice in summary.notices:
+        typer.echo(f"notice: {notice}", err=True)
+    if summary.errors:
+        with store.reader(db) as con:
+            rows = con.execute(
+                "SELECT source_path, error_kind, message FROM ingest_errors WHERE run_id = ? ORDER BY source_path",
+                [summary.run_id],
+            ).fetchall()
+        for path, kind, message in rows:
+            typer.echo(f"failed: {path} [{kind}] {message}", err=True)
+    types = ", ".join(f"{k} {v}" for k, v in sorted(summary.doc_types.items())) or "none new"
+    typer.echo(f"documents by type (this run): {types}", err=True)
+    typer.echo(summary.line())
+    raise typer.Exit(1 if summary.files_failed else 0)
+
+
+def _records(path: Path) -> dict[str, Any]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        _err(f"cannot read {path}: {exc.strerror}.", 2)
+    try:
+        return extract_bytes(data, path.name).model_dump(mode="json")
+    except ExtractionError as exc:
+        _err(exc.message, 1)
+
+
+@app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(help="One packet (.pdf, .txt, .md).")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines: one record per line.")] = False,
+) -> None:
+    """Parse one file and print its records, without touching the store."""
+    result = _records(file)
+    tables = [
+        "documents",
+        "case_mentions",
+        "outsourcing_entries",
+        "institution_counts",
+        "sensitive_items",
+        "incidents",
+    ]
+    if as_json:
+        for table in tables:
+            for rec in result[table]:
+                typer.echo(json.dumps({"table": table, "record": rec}, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for doc in result["documents"]:
+        console.print(
+            f"[bold]{doc['document_id']}[/] {doc['doc_type']} {doc['municipality'] or ''} "
+            f"{doc['title'] or ''} fiscal_year={doc['fiscal_year']} issued_on={doc['issued_on']}"
+        )
+    if result["case_mentions"]:
+        t = Table("No", "title", "departments", "categories", "deliberated_on", "result", "program_name")
+        for m in result["case_mentions"]:
+            t.add_row(
+                str(m["seq_no"]),
+                m["title"] or "",
+                "、".join(m["departments"]),
+                "、".join(m["categories"]),
+                str(m["deliberated_on"] or ""),
+                m["result"] or "",
+                m["program_name"] or "",
+            )
+        console.print(t)
+    for table in tables[2:]:
+        if result[table]:
+            console.print(f"{table}: {len(result[table])} rows")
+    for notice in result["notices"]:
+        typer.echo(f"notice: {notice}", err=True)
+
+
+@app.command()
+def reextract(
+    file: Annotated[Path, typer.Argument(help="A file under the raw folder.")],
+    db: DbOption = store.DEFAULT_DB,
+    raw_dir: Annotated[
+        Path, typer.Option("--raw", help="The raw root the file's stored path is relative to.")
+    ] = Path("data/raw"),
+) -> None:
+    """Re-parse one file and replace everything it contributed, in one transaction."""
+    if not file.is_file():
+        _err(f"{file} does not exist or is not a file.", 2)
+    try:
+        rel = file.resolve().relative_to(raw_dir.resolve()).as_posix()
+    except ValueError:
+        rel = file.name
+    try:
+        n = ingest_mod.reextract(file, rel, db)
+    except ExtractionError as exc:
+        _err(exc.message, 1)
+    except store.StoreError as exc:
+        _err(str(exc), 2)
+    typer.echo(f"reextracted {rel}: {n} documents")
+
+
+def _format_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: SqlFormat) -> str:
+    if fmt is SqlFormat.json:
+        return "\n".join(
+            json.dumps(dict(zip(columns, r, strict=True)), ensure_ascii=False, default=str) for r in rows
+        )
+    if fmt is SqlFormat.csv:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows(rows)
+        return buf.getvalue().rstrip("\n")
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(*(escape(c) for c in columns), show_lines=False)
+    for r in rows:
+        t.add_row(*("" if v is None else escape(str(v)) for v in r))
+    console = Console(file=io.StringIO(), width=max(80, min(240, 20 * len(columns))), force_terminal=False)
+    console.print(t)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    return str(out).rstrip("\n")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
+    db: DbOption = store.DEFAULT_DB,
+    fmt: Annotated[SqlFormat, typer.Option("--format", help="table, csv or json lines.")] = SqlFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Run read-only SQL against the store."""
+    import duckdb
+
+    try:
+        with store.reader(db) as con:
+            try:
+                rel = con.execute(query)
+            except duckdb.Error as exc:
+                if "read-only" in str(exc).lower() or "read only" in str(exc).lower():
+                    _err("the store is opened read-only: `sql` runs queries, not changes.", 1)
+                _err(f"the query failed: {str(exc).splitlines()[0]}", 1)
+            if rel.description is None:
+                return
+            columns = [c[0] for c in rel.description]
+            rows = rel.fetchall()
+    except store.StoreError as exc:
+        _err(str(exc), 2)
+    text = _format_rows(columns, rows, fmt)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        typer.echo(text)
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write to.")],
+    db: DbOption = store.DEFAULT_DB,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet or csv.")] = ExportFormat.parquet,
+) -> None:
+    """Write every table to files: Parquet (partitioned by municipality, fiscal_year) or CSV (UTF-8 + BOM)."""
+    try:
+        written = export_mod.export(db, out, fmt.value)
+    except store.StoreError as exc:
+        _err(str(exc), 2)
+    for table, n in written.items():
+        typer.echo(f"{table}: {n} rows")
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
+    db: DbOption = store.DEFAULT_DB,
+) -> None:
+    """One self-contained HTML page of charts and tables for a first look at the store."""
+    try:
+        report_mod.write_report(db, out)
+    except store.StoreError as exc:
+        _err(str(exc), 2)
+    typer.echo(f"wrote {out}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
