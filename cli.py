@@ -129,25 +129,28 @@ def extract(
                 typer.echo(json.dumps({"table": table, "record": rec}, ensure_ascii=False))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    # Piped output is not cut to 80 columns: Japanese titles are long.
+    console = Console(width=None if sys.stdout.isatty() else 200)
     for doc in result["documents"]:
         console.print(
             f"[bold]{doc['document_id']}[/] {doc['doc_type']} {doc['municipality'] or ''} "
-            f"{doc['title'] or ''} fiscal_year={doc['fiscal_year']} issued_on={doc['issued_on']}"
+            f"{escape(doc['title'] or '')} fiscal_year={doc['fiscal_year']} issued_on={doc['issued_on']}",
+            soft_wrap=True,
         )
     if result["case_mentions"]:
         t = Table("No", "title", "departments", "categories", "deliberated_on", "result", "program_name")
         for m in result["case_mentions"]:
             t.add_row(
                 str(m["seq_no"]),
-                m["title"] or "",
-                "、".join(m["departments"]),
+                escape(m["title"] or ""),
+                escape("、".join(m["departments"])),
                 "、".join(m["categories"]),
                 str(m["deliberated_on"] or ""),
                 m["result"] or "",
-                m["program_name"] or "",
+                escape(m["program_name"] or ""),
             )
         console.print(t)
     for table in tables[2:]:

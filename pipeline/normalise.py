@@ -21,8 +21,8 @@ _CJK = (
 _CJK_RE = re.compile(f"[{_CJK}]")
 # A run of spaces between two characters where at least one is CJK and the other is CJK, a digit,
 # a Latin letter or bracket-like punctuation: in these documents such spaces are OCR damage.
-_SPACE_CJK_LEFT = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}0-9A-Za-z(\[%,.])")
-_SPACE_CJK_RIGHT = re.compile(rf"(?<=[0-9A-Za-z)\]%,.])[ \t]+(?=[{_CJK}])")
+_SPACE_CJK_LEFT = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}0-9A-Za-z(\[%,.“”‘’])")
+_SPACE_CJK_RIGHT = re.compile(rf"(?<=[0-9A-Za-z)\]%,.“”‘’])[ \t]+(?=[{_CJK}])")
 # `L G W A N`, `D X`: single Latin letters spaced apart by OCR.
 _SPACED_LETTERS = re.compile(r"(?<![A-Za-z])(?:[A-Za-z] )+[A-Za-z](?![A-Za-z])")
 _TAG = re.compile(r"</?\s*[a-zA-Z][^<>]*>")
