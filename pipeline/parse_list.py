@@ -140,6 +140,18 @@ def _is_text_header(text: str) -> bool:
     return _header_map(cells) is not None
 
 
+def _header_end(lines: list[Line]) -> int | None:
+    """Index of the last line of the list's header: one line, or column names wrapped over up to six."""
+    for i in range(len(lines)):
+        window: list[str] = []
+        for j in range(i, min(i + 6, len(lines))):
+            if lines[j].text.strip():
+                window.append(lines[j].text)
+                if _is_text_header(" ".join(window)):
+                    return j
+    return None
+
+
 def _row_end(text: str) -> bool:
     t = remove_ocr_spaces(text.strip())
     m = _result_re().search(t)
@@ -150,7 +162,7 @@ def _row_end(text: str) -> bool:
 
 def _blocks(lines: list[Line]) -> list[tuple[int, list[Line]]]:
     """Row blocks: (case number, the lines from its number to its date-and-result line)."""
-    start = next((i for i, ln in enumerate(lines) if _is_text_header(ln.text)), None)
+    start = _header_end(lines)
     if start is None:
         return []
     blocks: list[tuple[int, list[Line]]] = []
@@ -176,7 +188,11 @@ def _blocks(lines: list[Line]) -> list[tuple[int, list[Line]]]:
             current = [ln]
             continue
         current.append(ln)
-        if _row_end(ln.text):
+        # The result may wrap onto its own line below the date (`4月3日` / `承認`).
+        tail = [x.text.strip() for x in current[1:] if x.text.strip()][-2:]
+        if _row_end(ln.text) or (
+            len(tail) == 2 and _result_re().fullmatch(tail[1]) and _row_end(" ".join(tail))
+        ):
             blocks.append((expected, current))
             current, expected = None, expected + 1
     if current:

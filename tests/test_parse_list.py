@@ -139,3 +139,28 @@ def test_row_whose_department_cannot_be_told_apart_is_kept_with_a_warning() -> N
     assert row.title == "なにかの事業の件"
     assert row.departments_raw is None
     assert row.warnings == ["departments: could not tell the 担当課 apart from the 事業名"]
+
+
+def test_wrapped_shape_with_header_on_several_lines_and_result_below_date() -> None:
+    text = "\n".join(
+        [
+            "No.",
+            "件名",
+            "所管課",
+            "区分",
+            "付議日",
+            "結果",
+            "1",
+            "防犯カメラの設置等について",
+            "危機管理課",
+            "防犯カメラ",
+            "R5.10.20",
+            "承認",
+            "2 電子申請の導入について 情報システム課 外部結合 R5.10.20 承認",
+        ]
+    )
+    rows = _rows(text)
+    assert [(r.seq_no, r.title, r.departments_raw, r.categories_raw, r.date_raw, r.result) for r in rows] == [
+        (1, "防犯カメラの設置等について", "危機管理課", "防犯カメラ", "R5.10.20", "承認"),
+        (2, "電子申請の導入について", "情報システム課", "外部結合", "R5.10.20", "承認"),
+    ]
