@@ -7,9 +7,12 @@ or a domain error, 2 a usage error or a store that cannot be opened.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import shutil
 import sys
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -184,28 +187,76 @@ def reextract(
     typer.echo(f"reextracted {rel}: {n} documents")
 
 
-def _format_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: SqlFormat) -> str:
+def _sentence(text: str) -> str:
+    return text.rstrip("!. ") + "."
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON would hold it: dates in ISO form, lists and structs kept as such."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    """One cell of the table or CSV: NULL is empty, lists and structs are JSON, booleans as SQL prints them."""
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _format_rows(
+    columns: list[str], rows: list[tuple[Any, ...]], fmt: SqlFormat, width: int | None = None
+) -> str:
+    """Rows as JSON lines, CSV, or a table aligned by display width (so 課名 line up with ASCII).
+
+    `width` None draws every column at its natural width (files, pipes); a terminal passes its width
+    and long cells fold onto further lines rather than being cut.
+    """
     if fmt is SqlFormat.json:
         return "\n".join(
-            json.dumps(dict(zip(columns, r, strict=True)), ensure_ascii=False, default=str) for r in rows
+            json.dumps({c: _plain(v) for c, v in zip(columns, r, strict=True)}, ensure_ascii=False)
+            for r in rows
         )
     if fmt is SqlFormat.csv:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(columns)
-        w.writerows(rows)
+        w.writerows([_text(v) for v in r] for r in rows)
         return buf.getvalue().rstrip("\n")
+    from rich import box
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
-    t = Table(*(escape(c) for c in columns), show_lines=False)
+    # ASCII borders: box-drawing characters are "ambiguous width" and CJK terminals draw them double.
+    t = Table(box=box.ASCII_DOUBLE_HEAD)
+    for i, c in enumerate(columns):
+        values = [r[i] for r in rows if r[i] is not None]
+        numeric = bool(values) and all(
+            isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in values
+        )
+        t.add_column(c, overflow="fold", no_wrap=width is None, justify="right" if numeric else "left")
     for r in rows:
-        t.add_row(*("" if v is None else escape(str(v)) for v in r))
-    console = Console(file=io.StringIO(), width=max(80, min(240, 20 * len(columns))), force_terminal=False)
-    console.print(t)
+        t.add_row(*(_text(v) for v in r))
+    console = Console(
+        file=io.StringIO(), width=width or 100_000, force_terminal=False, color_system=None, markup=False
+    )
+    console.print(t, crop=False)
     out = console.file.getvalue()  # type: ignore[attr-defined]
-    return str(out).rstrip("\n")
+    return "\n".join(line.rstrip() for line in str(out).splitlines())
 
 
 @app.command()
@@ -217,28 +268,36 @@ def sql(
         Path | None, typer.Option("--output", help="Write to this file instead of stdout.")
     ] = None,
 ) -> None:
-    """Run read-only SQL against the store."""
+    """Run read-only SQL against the store (tables, views such as v_cases_per_month_category)."""
     import duckdb
 
     try:
         with store.reader(db) as con:
             try:
                 rel = con.execute(query)
+                columns = [c[0] for c in rel.description] if rel.description else []
+                rows = rel.fetchall() if rel.description else []
             except duckdb.Error as exc:
-                if "read-only" in str(exc).lower() or "read only" in str(exc).lower():
-                    _err("the store is opened read-only: `sql` runs queries, not changes.", 1)
-                _err(f"the query failed: {str(exc).splitlines()[0]}", 1)
-            if rel.description is None:
-                return
-            columns = [c[0] for c in rel.description]
-            rows = rel.fetchall()
+                first = str(exc).splitlines()[0]
+                if "read-only" in first.lower() or "read only" in first.lower():
+                    _err("`sql` opens the store read-only, so statements that change it are refused.", 1)
+                _err(f"the query failed: {first}", 1)
     except store.StoreError as exc:
-        _err(str(exc), 2)
-    text = _format_rows(columns, rows, fmt)
-    if output:
-        output.write_text(text + "\n", encoding="utf-8")
-    else:
+        _err(_sentence(str(exc)), 2)
+    except duckdb.Error as exc:
+        _err(_sentence(f"cannot open the store {db}: {str(exc).splitlines()[0]}"), 2)
+    if not columns:
+        return
+    to_terminal = output is None and sys.stdout.isatty()
+    width = shutil.get_terminal_size().columns if to_terminal and fmt is SqlFormat.table else None
+    text = _format_rows(columns, rows, fmt, width)
+    if output is None:
         typer.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        _err(f"cannot write {output}: {exc.strerror}.", 1)
 
 
 @app.command()
@@ -248,10 +307,16 @@ def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet or csv.")] = ExportFormat.parquet,
 ) -> None:
     """Write every table to files: Parquet (partitioned by municipality, fiscal_year) or CSV (UTF-8 + BOM)."""
+    import duckdb
+
     try:
         written = export_mod.export(db, out, fmt.value)
     except store.StoreError as exc:
-        _err(str(exc), 2)
+        _err(_sentence(str(exc)), 2)
+    except OSError as exc:
+        _err(_sentence(f"cannot write to {out}: {exc.strerror or exc}"), 1)
+    except duckdb.Error as exc:
+        _err(_sentence(f"the export failed: {str(exc).splitlines()[0]}"), 1)
     for table, n in written.items():
         typer.echo(f"{table}: {n} rows")
 
@@ -265,7 +330,9 @@ def report(
     try:
         report_mod.write_report(db, out)
     except store.StoreError as exc:
-        _err(str(exc), 2)
+        _err(_sentence(str(exc)), 2)
+    except OSError as exc:
+        _err(_sentence(f"cannot write {out}: {exc.strerror or exc}"), 1)
     typer.echo(f"wrote {out}")
 
 

@@ -1,5 +1,14 @@
-"""`council export`: every table to Parquet (hive-partitioned where it has municipality and
-fiscal_year) or to CSV in UTF-8 with a BOM, which Excel in Japan opens without mojibake."""
+"""`council export`: every table to Parquet or to CSV.
+
+Parquet: one dataset per table, `OUT/<table>/…/*.parquet`, hive-partitioned by municipality and
+fiscal_year where the table has both (documents, cases), so `read_parquet('OUT/cases/**/*.parquet',
+hive_partitioning=true)` and `pyarrow.dataset.dataset('OUT/cases', partitioning='hive')` read it
+back. Partition values are URL-encoded in folder names (`municipality=%E6%96%B0…`) and a NULL
+fiscal_year is `__HIVE_DEFAULT_PARTITION__`; both readers decode these.
+
+CSV: `OUT/<table>.csv` in UTF-8 with a BOM, which Excel in Japan opens without mojibake.
+All tables are read in one read-only connection, so they are one consistent snapshot.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +18,48 @@ from pathlib import Path
 from pipeline import store
 
 PARTITIONS = ("municipality", "fiscal_year")
+BOM = b"\xef\xbb\xbf"
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _remove(target: Path) -> None:
+    if target.is_dir():
+        shutil.rmtree(target)
+    elif target.exists():
+        target.unlink()
 
 
 def export(db: Path, out: Path, fmt: str) -> dict[str, int]:
+    """Write every table of the store under `out`; returns the rows written per table."""
+    if fmt not in ("parquet", "csv"):
+        raise ValueError(f"unknown export format {fmt!r}")
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
     with store.reader(db) as con:
         for table in store.TABLES:
-            cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
             row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
             written[table] = int(row[0]) if row else 0
-            target = out / table
             if fmt == "parquet":
-                if target.exists():
-                    shutil.rmtree(target) if target.is_dir() else target.unlink()
-                if set(PARTITIONS) <= cols and written[table]:
+                target = out / table
+                _remove(target)
+                if set(PARTITIONS) <= set(store.TABLES[table].model_fields) and written[table]:
                     con.execute(
-                        f"COPY {table} TO '{target}' (FORMAT PARQUET, PARTITION_BY ({', '.join(PARTITIONS)}))"
+                        f"COPY {table} TO {_literal(target)} "
+                        f"(FORMAT PARQUET, PARTITION_BY ({', '.join(PARTITIONS)}))"
                     )
                 else:
+                    # A folder with one file, so every table is read back with the same glob.
                     target.mkdir(parents=True)
-                    con.execute(f"COPY {table} TO '{target / 'data.parquet'}' (FORMAT PARQUET)")
+                    con.execute(f"COPY {table} TO {_literal(target / 'data.parquet')} (FORMAT PARQUET)")
             else:
                 path = out / f"{table}.csv"
                 tmp = out / f".{table}.csv.tmp"
-                con.execute(f"COPY {table} TO '{tmp}' (FORMAT CSV, HEADER)")
+                con.execute(f"COPY {table} TO {_literal(tmp)} (FORMAT CSV, HEADER)")
                 with path.open("wb") as dst, tmp.open("rb") as src:
-                    dst.write(b"\xef\xbb\xbf")
+                    dst.write(BOM)
                     shutil.copyfileobj(src, dst)
                 tmp.unlink()
     return written

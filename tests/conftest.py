@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,16 @@ def corpus_pdf(corpus: Path) -> Path:
     matches = sorted((corpus / "pdf").glob("*.pdf"))
     assert matches
     return matches[0]
+
+
+@pytest.fixture(scope="session")
+def corpus_store(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus text files ingested once per session; every test module asking for it shares the store."""
+    from pipeline.ingest import Options, ingest
+
+    root = tmp_path_factory.getbasetemp() / "corpus_store"
+    db = root / "council.duckdb"
+    if not db.exists():
+        shutil.copytree(corpus / "text", root / "raw")
+        ingest(Options(raw_dir=root / "raw", db=db, jobs=1))
+    return db
