@@ -24,6 +24,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy pipeline schemas
+	$(BIN)/python -m pipeline.docgen --check
 
 unit: install
 	$(BIN)/python -m pytest -q
