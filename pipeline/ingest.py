@@ -1,13 +1,22 @@
 """The nightly job: every new or changed file under the raw root → the store, one transaction per file.
 
 Order of work, and why:
-1. take the ingest lock (one writer), write the run's `ingest_runs` row;
-2. hash every file; skip those whose sha256 and parser version are already loaded;
+1. take the ingest lock (one writer) and open the working copy of the store (pipeline/store.py:
+   analysts keep reading the published store, untouched until the end of the run);
+2. hash every file; skip those whose sha256 and parser version are already loaded, or already
+   failed (a failure is retried when the file or the parser changes, on `--reparse`, or for the
+   error kinds in rules/limits.toml `retry_error_kinds`). Identical files are parsed once: the
+   first path in sorted order owns the documents, so the outcome never depends on timing;
 3. parse the rest in worker processes (pipeline/workers.py), and load each result as it arrives
-   in its own short transaction (all of a file's rows or none), so a crash loses at most the file
-   being written and readers are locked out only for the length of one commit;
-4. re-plan dedupe over the whole store when anything changed (`store_state.dedupe_pending`
-   survives a crash, so the next run finishes the job), then close the run row.
+   in its own transaction (all of a file's rows or none); a bad file becomes an `ingest_errors`
+   row and the run goes on;
+4. re-plan dedupe over the whole store when mentions changed (`store_state.dedupe_pending`
+   survives a crash, so the next run finishes the job), close the run row, publish the copy.
+
+A run killed at any point leaves the published store as it was; the next run resumes from the
+working copy (every file committed there stays committed) and ends where an uninterrupted run
+would have. Files that disappear from the raw folder keep their documents: a missing mount must
+not empty the store.
 """
 
 from __future__ import annotations
@@ -23,9 +32,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import dedupe, store
-from pipeline.extract import PARSER_VERSION
-from pipeline.read import PDF_SUFFIXES, TEXT_SUFFIXES
+from pipeline import dedupe, extract, store
+from pipeline.read import PDF_SUFFIXES, TEXT_SUFFIXES, ExtractionError
 from pipeline.rules import department_registry, limits
 from pipeline.workers import Job, Outcome, run_jobs
 from schemas import CaseMention, Department, FileExtraction, IngestError, IngestRun
@@ -57,6 +65,7 @@ class Summary:
     documents: int = 0
     case_mentions: int = 0
     cases: int = 0
+    resumed: bool = False
     errors: Counter[str] = field(default_factory=Counter)
     doc_types: Counter[str] = field(default_factory=Counter)
     notices: list[str] = field(default_factory=list)
@@ -72,6 +81,11 @@ class Summary:
 
 
 ProgressFn = Callable[[int, int, str], None]
+
+
+def parser_version() -> str:
+    # Read at call time: a test (or a hot fix) that changes extract.PARSER_VERSION is seen here.
+    return extract.PARSER_VERSION
 
 
 def scan(raw_dir: Path) -> list[Path]:
@@ -106,19 +120,24 @@ def load_departments(con: duckdb.DuckDBPyConnection) -> None:
     store.insert(con, "departments", rows)
 
 
-def delete_file_rows(con: duckdb.DuckDBPyConnection, source_path: str) -> None:
-    """Everything a file contributed: its documents and every row hanging off them."""
+def delete_file_rows(con: duckdb.DuckDBPyConnection, source_path: str) -> int:
+    """Everything a file contributed: its documents and every row hanging off them.
+    Returns how many case mentions went with them."""
     ids = "SELECT document_id FROM documents WHERE source_path = ?"
+    ((mentions,),) = con.execute(
+        f"SELECT count(*) FROM case_mentions WHERE document_id IN ({ids})", [source_path]
+    ).fetchall()
     for table in store.FILE_TABLES:
         con.execute(f"DELETE FROM {table} WHERE document_id IN ({ids})", [source_path])
     con.execute("DELETE FROM documents WHERE source_path = ?", [source_path])
     con.execute("DELETE FROM ingested_files WHERE source_path = ?", [source_path])
+    return mentions
 
 
 def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
     """Replace what the file contributed, in the caller's transaction."""
-    delete_file_rows(con, ex.source_path)
-    # The same bytes under another name give the same document ids: the newest name owns them.
+    dropped = delete_file_rows(con, ex.source_path)
+    # The same bytes stored under another name (a renamed file) give the same document ids.
     doc_ids = [d.document_id for d in ex.documents]
     if doc_ids:
         holders = con.execute(
@@ -126,7 +145,7 @@ def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
             doc_ids,
         ).fetchall()
         for (other,) in holders:
-            delete_file_rows(con, other)
+            dropped += delete_file_rows(con, other)
     now = _now()
     for d in ex.documents:
         d.ingested_at = now
@@ -137,10 +156,10 @@ def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
     store.insert(con, "sensitive_items", ex.sensitive_items)
     store.insert(con, "incidents", ex.incidents)
     con.execute(
-        "INSERT INTO ingested_files VALUES (?, ?, ?, 'ok', ?, ?)",
-        [ex.source_path, ex.file_sha256, PARSER_VERSION, len(ex.documents), now],
+        "INSERT INTO ingested_files VALUES (?, ?, ?, 'ok', ?, ?, NULL, NULL)",
+        [ex.source_path, ex.file_sha256, parser_version(), len(ex.documents), now],
     )
-    if ex.case_mentions:
+    if ex.case_mentions or dropped:
         store.set_state(con, "dedupe_pending", "1")
 
 
@@ -179,172 +198,232 @@ def run_dedupe(con: duckdb.DuckDBPyConnection) -> int:
     return len(plan.cases)
 
 
-def _record_error(db: Path, run_id: str, err: IngestError) -> None:
-    with store.writer(db) as con:
-        con.execute("BEGIN")
-        store.insert(con, "ingest_errors", [err])
-        con.execute("COMMIT")
+@dataclass
+class _Run:
+    """What one ingest carries between its steps."""
+
+    opts: Options
+    con: duckdb.DuckDBPyConnection
+    summary: Summary
+    version: str
+    limits: str  # the limits failures are decided under: raising one retries them
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, sha) of copies not parsed
+
+
+@dataclass(frozen=True)
+class _Seen:
+    path: Path
+    rel: str
+    sha: str
+    size: int
 
 
 def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
     if not opts.raw_dir.is_dir():
         raise store.StoreError(f"the raw folder {opts.raw_dir} does not exist")
-    run = IngestRun(
-        run_id=uuid.uuid4().hex[:12],
-        started_at=_now(),
-        status="running",
-        parser_version=PARSER_VERSION,
+    version = parser_version()
+    run_row = IngestRun(
+        run_id=uuid.uuid4().hex[:12], started_at=_now(), status="running", parser_version=version
     )
-    summary = Summary(run.run_id)
+    summary = Summary(run_row.run_id)
     with store.ingest_lock(opts.db, opts.lock_wait):
-        with store.writer(opts.db) as con:
+        con, summary.resumed = store.open_work(opts.db)
+        if summary.resumed:
+            summary.notices.append(
+                "resumed the working copy an interrupted ingest left; its loaded files stay"
+            )
+        try:
+            limits_key = (
+                f"{opts.max_file_mb:g} MB, {opts.max_pages} pages, {opts.timeout:g} s, {opts.memory_mb} MB"
+            )
+            run = _Run(opts, con, summary, version, limits_key)
             con.execute("BEGIN")
             store.ensure_schema(con)
             load_departments(con)
-            store.insert(con, "ingest_runs", [run])
+            # A run that was killed never closed its row; the working copy it left is resumed now.
+            con.execute("UPDATE ingest_runs SET status = 'failed' WHERE status = 'running'")
+            store.insert(con, "ingest_runs", [run_row])
             con.execute("COMMIT")
-            known = {
-                p: (sha, ver, status)
-                for p, sha, ver, status in con.execute(
-                    "SELECT source_path, file_sha256, parser_version, status FROM ingested_files"
-                ).fetchall()
-            }
-
-        jobs: list[Job] = []
-        for path in scan(opts.raw_dir):
-            rel = path.relative_to(opts.raw_dir).as_posix()
-            summary.files_seen += 1
-            try:
-                size_mb = path.stat().st_size / 1e6
-                if size_mb > opts.max_file_mb:
-                    raise _Reject(
-                        "too_large", f"{rel}: is {size_mb:.0f} MB, over the {opts.max_file_mb:.0f} MB limit."
-                    )
-                sha = file_sha256(path)
-            except _Reject as rej:
-                _fail(opts, summary, run.run_id, rel, None, rej.kind, rej.message)
-                continue
-            except OSError as exc:
-                _fail(
-                    opts,
-                    summary,
-                    run.run_id,
-                    rel,
-                    None,
-                    "unreadable",
-                    f"{rel}: cannot be read ({exc.strerror}).",
-                )
-                continue
-            if not opts.reparse and known.get(rel) == (sha, PARSER_VERSION, "ok"):
-                summary.files_skipped += 1
-                continue
-            jobs.append(Job(str(path), rel, sha))
-
-        processes = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
-        processes = min(processes, max(1, len(jobs)))
-        done = 0
-        for outcome in run_jobs(jobs, processes=processes, timeout=opts.timeout, memory_mb=opts.memory_mb):
-            done += 1
-            if progress:
-                progress(done, len(jobs), outcome.job.source_path)
-            _handle(opts, summary, run.run_id, outcome)
-
-        with store.writer(opts.db) as con:
-            con.execute("BEGIN")
-            if store.get_state(con, "dedupe_pending") == "1":
-                run_dedupe(con)
-            con.execute("COMMIT")
-            summary.status = (
-                "ok" if summary.files_failed == 0 else ("partial" if summary.files_new else "failed")
+            jobs = _plan(run)
+            processes = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
+            outcomes = run_jobs(
+                jobs,
+                processes=min(processes, max(1, len(jobs))),
+                timeout=opts.timeout,
+                memory_mb=opts.memory_mb,
+                max_pages=opts.max_pages,
             )
-            if summary.files_failed and summary.files_failed == summary.files_seen - summary.files_skipped:
-                summary.status = "failed"
-            counts = con.execute(
-                "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM case_mentions), "
-                "(SELECT count(*) FROM cases)"
-            ).fetchone()
-            assert counts is not None
-            summary.documents, summary.case_mentions, summary.cases = (int(c) for c in counts)
-            con.execute(
-                "UPDATE ingest_runs SET finished_at = ?, status = ?, files_seen = ?, files_new = ?, "
-                "files_skipped = ?, files_failed = ? WHERE run_id = ?",
-                [
-                    _now(),
-                    summary.status,
-                    summary.files_seen,
-                    summary.files_new,
-                    summary.files_skipped,
-                    summary.files_failed,
-                    run.run_id,
-                ],
-            )
+            for done, outcome in enumerate(outcomes, start=1):
+                if progress:
+                    progress(done, len(jobs), outcome.job.source_path)
+                _handle(run, outcome)
+            _finish(run)
+        except BaseException:
+            con.close()  # the working copy stays for the next run to resume
+            raise
+        store.publish(con, opts.db)
     return summary
 
 
-class _Reject(Exception):
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind, self.message = kind, message
+def _plan(run: _Run) -> list[Job]:
+    """Hash every file and decide what to parse; refusals found here are recorded at once."""
+    opts, summary = run.opts, run.summary
+    known = {
+        row[0]: row[1:]
+        for row in run.con.execute(
+            "SELECT source_path, file_sha256, parser_version, status, error_kind, limits FROM ingested_files"
+        ).fetchall()
+    }
+    retry = set(limits().get("retry_error_kinds", []))
 
+    def skip(prev: tuple[str, str, str, str | None, str | None] | None, f: _Seen) -> bool:
+        if opts.reparse or prev is None or prev[:2] != (f.sha, run.version):
+            return False
+        if prev[2] == "ok":
+            return True
+        # A failure recurs until the file, the parser or the limits change; some kinds may be passing.
+        return prev[2] == "failed" and prev[4] == run.limits and prev[3] not in retry
 
-def _fail(
-    opts: Options, summary: Summary, run_id: str, rel: str, sha: str | None, kind: str, message: str
-) -> None:
-    summary.files_failed += 1
-    summary.errors[kind] += 1
-    _record_error(
-        opts.db,
-        run_id,
-        IngestError(run_id=run_id, source_path=rel, file_sha256=sha, error_kind=kind, message=message),
-    )
-
-
-def _handle(opts: Options, summary: Summary, run_id: str, outcome: Outcome) -> None:
-    job = outcome.job
-    ex = outcome.extraction
-    if ex is None:
-        _fail(
-            opts,
-            summary,
-            run_id,
-            job.source_path,
-            job.sha256,
-            outcome.error_kind or "parse_error",
-            outcome.message or "",
-        )
-        return
-    pages = max((d.page_count or 0 for d in ex.documents), default=0)
-    if pages > opts.max_pages:
-        _fail(
-            opts,
-            summary,
-            run_id,
-            job.source_path,
-            job.sha256,
-            "too_large",
-            f"{job.source_path}: has {pages} pages, over the {opts.max_pages}-page limit.",
-        )
-        return
-    with store.writer(opts.db) as con:
-        con.execute("BEGIN")
+    seen: list[_Seen] = []
+    for path in scan(opts.raw_dir):
+        rel = path.relative_to(opts.raw_dir).as_posix()
+        summary.files_seen += 1
         try:
-            load_extraction(con, ex)
-            con.execute("COMMIT")
-        except duckdb.Error as exc:
-            con.execute("ROLLBACK")
+            seen.append(_Seen(path, rel, file_sha256(path), path.stat().st_size))
+        except OSError as exc:
             _fail(
-                opts,
-                summary,
-                run_id,
-                job.source_path,
-                job.sha256,
-                "load_error",
-                f"{job.source_path}: its records could not be written to the store ({exc}).",
+                run,
+                rel,
+                None,
+                "unreadable",
+                f"{rel}: cannot be read ({exc.strerror}); check its permissions.",
             )
-            return
-    summary.files_new += 1
-    summary.doc_types.update(d.doc_type for d in ex.documents)
-    summary.notices.extend(ex.notices)
+    owner: dict[str, str] = {}  # sha → the path that is parsed for it
+    parse: list[_Seen] = []
+    for f in seen:
+        prev = known.get(f.rel)
+        refusal = _refusal(opts, f)
+        if refusal is not None:
+            if skip(prev, f):
+                summary.files_skipped += 1  # already reported, nothing new to say
+            else:
+                _fail(run, f.rel, f.sha, *refusal)
+            continue
+        # scan order is sorted, so the first path of a sha is the smallest whatever the timing
+        if owner.setdefault(f.sha, f.rel) != f.rel:
+            summary.files_skipped += 1
+            run.duplicates.append((f.rel, f.sha))
+            summary.notices.append(
+                f"{f.rel}: same bytes as {owner[f.sha]}; its documents are stored once, there"
+            )
+            continue
+        if skip(prev, f):
+            summary.files_skipped += 1
+            continue
+        parse.append(f)
+    return [Job(str(f.path), f.rel, f.sha) for f in parse]
+
+
+def _refusal(opts: Options, f: _Seen) -> tuple[str, str] | None:
+    """Files refused before parsing: (error_kind, message), or None."""
+    if f.size == 0:
+        return "not_a_packet", f"{f.rel}: is empty."
+    if f.size > opts.max_file_mb * 1e6:
+        return (
+            "too_large",
+            f"{f.rel}: is {f.size:,} bytes, over the {opts.max_file_mb:g} MB limit "
+            "(rules/limits.toml max_file_mb); split it or raise the limit.",
+        )
+    return None
+
+
+def _fail(run: _Run, rel: str, sha: str | None, kind: str, message: str) -> None:
+    """An ingest_errors row; with a sha, the file is remembered as failed so an unchanged copy is skipped."""
+    run.summary.files_failed += 1
+    run.summary.errors[kind] += 1
+    con = run.con
+    con.execute("BEGIN")
+    ((kept,),) = con.execute(
+        "SELECT count(*) FROM documents WHERE source_path = ? AND file_sha256 IS DISTINCT FROM ?", [rel, sha]
+    ).fetchall()
+    if kept:
+        message = message.rstrip(".") + "; the documents of its previous version stay in the store."
+    store.insert(
+        con,
+        "ingest_errors",
+        [
+            IngestError(
+                run_id=run.summary.run_id, source_path=rel, file_sha256=sha, error_kind=kind, message=message
+            )
+        ],
+    )
+    if sha is not None:
+        con.execute(
+            "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, 'failed', 0, ?, ?, ?)",
+            [rel, sha, run.version, _now(), kind, run.limits],
+        )
+    con.execute("COMMIT")
+
+
+def _handle(run: _Run, outcome: Outcome) -> None:
+    job, ex = outcome.job, outcome.extraction
+    if ex is None:
+        _fail(run, job.source_path, job.sha256, outcome.error_kind or "parse_error", outcome.message or "")
+        return
+    con = run.con
+    con.execute("BEGIN")
+    try:
+        load_extraction(con, ex)
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        first = str(exc).splitlines()[0]
+        _fail(
+            run,
+            job.source_path,
+            job.sha256,
+            "load_error",
+            f"{job.source_path}: the store refused its records ({first}); report the file to the pipeline's "
+            "maintainers.",
+        )
+        return
+    run.summary.files_new += 1
+    run.summary.doc_types.update(d.doc_type for d in ex.documents)
+    run.summary.notices.extend(ex.notices)
+
+
+def _finish(run: _Run) -> None:
+    con, summary = run.con, run.summary
+    con.execute("BEGIN")
+    if store.get_state(con, "dedupe_pending") == "1":
+        run_dedupe(con)
+    if summary.files_failed == 0:
+        summary.status = "ok"
+    else:
+        summary.status = "partial" if summary.files_new else "failed"
+    ((summary.documents, summary.case_mentions, summary.cases),) = con.execute(
+        "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM case_mentions), (SELECT count(*) FROM cases)"
+    ).fetchall()
+    # Written last: loading a new owner of the same bytes may have removed an older row of these paths.
+    for rel, sha in run.duplicates:
+        con.execute(
+            "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, 'duplicate', 0, ?, NULL, NULL)",
+            [rel, sha, run.version, _now()],
+        )
+    con.execute(
+        "UPDATE ingest_runs SET finished_at = ?, status = ?, files_seen = ?, files_new = ?, "
+        "files_skipped = ?, files_failed = ? WHERE run_id = ?",
+        [
+            _now(),
+            summary.status,
+            summary.files_seen,
+            summary.files_new,
+            summary.files_skipped,
+            summary.files_failed,
+            summary.run_id,
+        ],
+    )
+    con.execute("COMMIT")
 
 
 def reextract(path: Path, source_path: str, db: Path, lock_wait: float = 60.0) -> int:
@@ -352,16 +431,24 @@ def reextract(path: Path, source_path: str, db: Path, lock_wait: float = 60.0) -
     job = Job(str(path), source_path, file_sha256(path))
     lim = limits()
     (outcome,) = run_jobs(
-        [job], processes=1, timeout=float(lim["timeout_seconds"]), memory_mb=int(lim["memory_mb"])
+        [job],
+        processes=1,
+        timeout=float(lim["timeout_seconds"]),
+        memory_mb=int(lim["memory_mb"]),
+        max_pages=int(lim["max_pages"]),
     )
     if outcome.extraction is None:
-        from pipeline.read import ExtractionError
-
         raise ExtractionError(outcome.error_kind or "parse_error", outcome.message or "")
-    with store.ingest_lock(db, lock_wait), store.writer(db) as con:
-        con.execute("BEGIN")
-        store.ensure_schema(con)
-        load_extraction(con, outcome.extraction)
-        run_dedupe(con)
-        con.execute("COMMIT")
+    with store.ingest_lock(db, lock_wait):
+        con, _ = store.open_work(db)
+        try:
+            con.execute("BEGIN")
+            store.ensure_schema(con)
+            load_extraction(con, outcome.extraction)
+            run_dedupe(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.close()
+            raise
+        store.publish(con, db)
     return len(outcome.extraction.documents)

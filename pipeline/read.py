@@ -46,42 +46,97 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Unicode blocks Japanese administrative text is written in; mojibake (a wrong guess) lands mostly
+# outside them: Hangul, rare CJK extensions, half-width katakana, control characters, U+FFFD.
+_TEXT_BLOCKS = (
+    (0x20, 0x7E),  # ASCII
+    (0xA0, 0xFF),  # Latin-1 punctuation: ×, °, §, NBSP
+    (0x370, 0x3FF),  # Greek (α, β in technical text)
+    (0x2000, 0x22FF),  # punctuation, letterlike (℃, №), number forms (Ⅰ), arrows, maths
+    (0x2460, 0x27BF),  # enclosed numbers (①), box drawing, shapes (○, ●, ■), dingbats
+    (0x2E80, 0x2FDF),  # CJK radicals and Kangxi radicals (PDF text layers)
+    (0x3000, 0x30FF),  # CJK punctuation, hiragana, katakana
+    (0x3200, 0x33FF),  # enclosed CJK (㈱), CJK compatibility (㎡)
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF01, 0xFF5E),  # full-width ASCII
+)
+# Share of characters that must fall in those blocks for a guessed decoding to be accepted.
+_MIN_PLAUSIBLE = 0.9
+
+
+def _plausibility(text: str) -> float:
+    if not text:
+        return 1.0
+    good = 0
+    for c in text:
+        o = ord(c)
+        if c in "\t\n\r\f" or any(lo <= o <= hi for lo, hi in _TEXT_BLOCKS):
+            good += 1
+    return good / len(text)
+
+
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Bytes → (text, encoding): BOMs first, then strict UTF-8, then CP932; never a silent mojibake."""
+    """Bytes → (text, encoding): a BOM decides; else valid UTF-8 without NULs is UTF-8; else the
+    candidate (UTF-16 either way round, CP932) whose text looks most like Japanese prose wins,
+    if it looks enough like it. Never a silent mojibake."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16"), "utf-16"
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise ExtractionError(
-                "unreadable", f"{name}: has a UTF-16 byte-order mark but is not valid UTF-16."
-            ) from exc
-    # UTF-16 without a BOM: Japanese text in it has a NUL in every other byte of ASCII runs.
-    if len(data) >= 4 and data.count(b"\x00") > len(data) // 4:
-        for enc in ("utf-16-le", "utf-16-be"):
+            raise _damaged_utf8(name, data, exc.start) from None
+    for bom, enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
             try:
-                text = data.decode(enc)
+                return data[len(bom) :].decode(enc), "utf-16"
             except UnicodeDecodeError:
-                continue
-            if _looks_like_text(text):
-                return text, enc
-        raise ExtractionError("unreadable", f"{name}: is binary data, not text (it is full of NUL bytes).")
+                raise ExtractionError(
+                    "unreadable",
+                    f"{name}: has a UTF-16 byte-order mark but is not valid UTF-16; convert it again.",
+                ) from None
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp932")
-    except UnicodeDecodeError:
+        text = data.decode("utf-8")
+        if "\x00" not in text:
+            return text, "utf-8"
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    else:
+        first_bad = -1
+    scored: list[tuple[float, str, str]] = []
+    for enc in ("utf-16-le", "utf-16-be", "cp932"):
+        try:
+            candidate = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        scored.append((_plausibility(candidate), enc, candidate))
+    # UTF-8 with a few broken bytes scores high here: a damaged file, not another encoding.
+    scored.append((_plausibility(data.decode("utf-8", errors="replace")), "utf-8", ""))
+    score, enc, text = max(scored, key=lambda s: s[0])
+    if score < _MIN_PLAUSIBLE:
+        if data.count(0) > len(data) // 8:
+            raise ExtractionError(
+                "unreadable", f"{name}: is binary data, not text (it is full of NUL bytes)."
+            )
         raise ExtractionError(
-            "unreadable", f"{name}: is neither UTF-8, UTF-16 nor Shift_JIS (CP932) text; re-save it as UTF-8."
-        ) from None
-    if not _looks_like_text(text):
-        raise ExtractionError(
-            "unreadable", f"{name}: decodes as Shift_JIS but the result is not readable text."
+            "unreadable",
+            f"{name}: is neither UTF-8, UTF-16 nor Shift_JIS (CP932) text; re-save it as UTF-8.",
         )
-    return text, "cp932"
+    if enc == "utf-8":
+        raise _damaged_utf8(name, data, first_bad)
+    return text, enc
+
+
+def _damaged_utf8(name: str, data: bytes, first_bad: int) -> ExtractionError:
+    if first_bad < 0:
+        return ExtractionError(
+            "unreadable", f"{name}: is UTF-8 text with NUL bytes in it; the file is damaged."
+        )
+    bad = data.decode("utf-8", errors="replace").count("\ufffd")
+    return ExtractionError(
+        "unreadable",
+        f"{name}: is UTF-8 text with {bad} invalid byte(s), the first at byte {first_bad}; "
+        "the file is damaged: download or convert it again.",
+    )
 
 
 def _looks_like_text(text: str) -> bool:

@@ -3,14 +3,21 @@
 Hostile PDFs are real (a Flate bomb inflating to gigabytes, pdfminer's quadratic fallback on a
 damaged stream), so no file is parsed in the process that writes the store: a worker that runs
 out of memory, crashes or overruns its time becomes an error for that file, never a dead run.
-One process per file (forked, so start-up is milliseconds) keeps every file's limits its own.
+One process per file (forked, so start-up is milliseconds and the parent's imports are shared)
+keeps every file's limits its own. A worker dies with its parent (PR_SET_PDEATHSIG), so a killed
+ingest leaves no parser running on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import faulthandler
+import logging
 import multiprocessing as mp
 import os
 import resource
+import signal
 import time
 import traceback
 import typing
@@ -19,9 +26,18 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+# Imported here, not lazily by the parsers, so that every forked worker starts with them loaded.
+import pipeline.parse_council_item
+import pipeline.parse_incident
+import pipeline.parse_outsourcing
+import pipeline.parse_review
+import pipeline.read_pdf  # noqa: F401
+from pipeline import store
 from pipeline.extract import extract_bytes
-from pipeline.read import ExtractionError
+from pipeline.read import PDF_SUFFIXES, ExtractionError
 from schemas import FileExtraction
+
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -39,98 +55,186 @@ class Outcome:
     message: str | None = None
 
 
-def _child(conn: Connection, job: Job, memory_mb: int) -> None:
+def _die_with_parent(parent: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def _mapped_bytes() -> int:
+    """Address space inherited from the parent (DuckDB's thread stacks, Arrow's arenas): mapped, not used."""
     try:
-        if memory_mb > 0:
-            limit = memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _limit_memory(memory_mb: int) -> None:
+    if memory_mb > 0:
+        limit = _mapped_bytes() + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def check_pages(data: bytes, source_path: str, max_pages: int) -> None:
+    """Refuse a PDF with too many pages before parsing it: counting pages reads only the page tree."""
+    if max_pages <= 0 or not (source_path.lower().endswith(PDF_SUFFIXES) or data[:5] == b"%PDF-"):
+        return
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return  # the parser reports why it cannot be opened
+    try:
+        pages = len(doc)
+    finally:
+        doc.close()
+    if pages > max_pages:
+        raise ExtractionError(
+            "too_large",
+            f"{source_path}: has {pages} pages, over the {max_pages}-page limit "
+            "(rules/limits.toml max_pages); split it or raise the limit.",
+        )
+
+
+def _parse(job: Job, memory_mb: int, max_pages: int) -> tuple[str, Any]:
+    try:
         with open(job.path, "rb") as fh:
             data = fh.read()
-        result: tuple[str, Any] = ("ok", extract_bytes(data, job.source_path).model_dump(mode="json"))
+        check_pages(data, job.source_path, max_pages)
+        return "ok", extract_bytes(data, job.source_path).model_dump(mode="json")
     except ExtractionError as exc:
-        result = ("error", (exc.kind, exc.message))
+        return "error", (exc.kind, exc.message)
     except MemoryError:
-        result = ("error", ("too_large", f"{job.source_path}: needs more than {memory_mb} MB to parse."))
+        return "error", ("too_large", _memory_message(job, memory_mb))
+    except OSError as exc:
+        return "error", ("unreadable", f"{job.source_path}: cannot be read ({exc.strerror}).")
     except Exception as exc:  # a parser bug on one file must not take the run down
         last = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{os.path.basename(last.filename)}:{last.lineno}"
-        result = (
-            "error",
-            (
-                "parse_error",
-                f"{job.source_path}: the parser failed ({type(exc).__name__} at {where}: {exc}).",
-            ),
+        said = " ".join(str(exc).split())
+        said = said if len(said) <= 160 else said[:160] + "…"  # pdfminer quotes whole dictionaries
+        return "error", (
+            "parse_error",
+            f"{job.source_path}: the parser failed ({type(exc).__name__} at {where}: {said}); "
+            "report the file to the pipeline's maintainers.",
         )
+
+
+def _memory_message(job: Job, memory_mb: int) -> str:
+    return (
+        f"{job.source_path}: needs more than {memory_mb} MB to parse (rules/limits.toml memory_mb); "
+        "the file is probably damaged or hostile."
+    )
+
+
+def _child(conn: Connection, job: Job, memory_mb: int, max_pages: int, parent: int) -> None:
+    _die_with_parent(parent)
+    # A crash or a damaged file is reported as the file's ingest_errors row; a C stack dump or
+    # pdfminer's warnings about each broken object would only clutter the nightly log.
+    faulthandler.disable()
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    store.close_inherited_locks()
+    _limit_memory(memory_mb)
+    result = _parse(job, memory_mb, max_pages)
     try:
         conn.send(result)
     except MemoryError:
-        conn.send(("error", ("too_large", f"{job.source_path}: its records do not fit in {memory_mb} MB.")))
+        conn.send(("error", ("too_large", _memory_message(job, memory_mb))))
     finally:
         conn.close()
 
 
-def _inline(job: Job) -> Outcome:
-    try:
-        with open(job.path, "rb") as fh:
-            data = fh.read()
-        return Outcome(job, extraction=extract_bytes(data, job.source_path))
-    except ExtractionError as exc:
-        return Outcome(job, error_kind=exc.kind, message=exc.message)
+def _inline(job: Job, max_pages: int) -> Outcome:
+    status, payload = _parse(job, 0, max_pages)
+    if status == "ok":
+        return Outcome(job, extraction=FileExtraction.model_validate(payload))
+    kind, message = payload
+    return Outcome(job, error_kind=kind, message=message)
 
 
-def run_jobs(jobs: Iterable[Job], *, processes: int, timeout: float, memory_mb: int) -> Iterator[Outcome]:
+def _died(job: Job, code: int | None, memory_mb: int) -> Outcome:
+    if code is not None and code < 0:
+        try:
+            how = f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"was killed by signal {-code}"
+    else:
+        how = f"exited with code {code}"
+    return Outcome(
+        job,
+        error_kind="crashed",
+        message=f"{job.source_path}: the parser process {how} before it finished; the file is "
+        f"probably damaged, or needs more than the {memory_mb} MB memory cap.",
+    )
+
+
+def run_jobs(
+    jobs: Iterable[Job], *, processes: int, timeout: float, memory_mb: int, max_pages: int = 0
+) -> Iterator[Outcome]:
     """Yield one Outcome per job as workers finish (not in input order). processes=0 parses inline."""
     pending = list(jobs)
     if processes <= 0:
         for job in pending:
-            yield _inline(job)
+            yield _inline(job, max_pages)
         return
     ctx = mp.get_context("fork")
     running: dict[Connection, tuple[Job, Any, float]] = {}
     pending.reverse()
-    while pending or running:
-        while pending and len(running) < processes:
-            job = pending.pop()
-            recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(send, job, memory_mb), daemon=True)
-            proc.start()
-            send.close()
-            running[recv] = (job, proc, time.monotonic() + timeout)
-        now = time.monotonic()
-        nearest = min(deadline for _, _, deadline in running.values())
-        ready = wait(list(running), timeout=max(0.0, nearest - now))
-        for ready_conn in ready:
-            conn = typing.cast(Connection, ready_conn)
-            job, proc, _ = running.pop(conn)
-            try:
-                status, payload = conn.recv()
-            except (EOFError, OSError):
-                proc.join(5)
-                code = proc.exitcode
-                yield Outcome(
-                    job,
-                    error_kind="parse_error",
-                    message=f"{job.source_path}: the parser process died (exit code {code}); "
-                    "the file is probably damaged or too large to parse.",
+    try:
+        while pending or running:
+            while pending and len(running) < processes:
+                job = pending.pop()
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(
+                    target=_child, args=(send, job, memory_mb, max_pages, os.getpid()), daemon=True
                 )
-                continue
-            finally:
-                conn.close()
+                proc.start()
+                send.close()
+                running[recv] = (job, proc, time.monotonic() + timeout)
+            nearest = min(deadline for _, _, deadline in running.values())
+            ready = wait(list(running), timeout=max(0.0, nearest - time.monotonic()))
+            for ready_conn in ready:
+                conn = typing.cast(Connection, ready_conn)
+                job, proc, _ = running.pop(conn)
+                try:
+                    status, payload = conn.recv()
+                except (EOFError, OSError):
+                    proc.join(5)
+                    yield _died(job, proc.exitcode, memory_mb)
+                    continue
+                finally:
+                    conn.close()
+                proc.join(5)
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join()
+                if status == "ok":
+                    yield Outcome(job, extraction=FileExtraction.model_validate(payload))
+                else:
+                    kind, message = payload
+                    yield Outcome(job, error_kind=kind, message=message)
+            now = time.monotonic()
+            for conn, (job, proc, deadline) in list(running.items()):
+                if now >= deadline:
+                    proc.kill()
+                    proc.join(5)
+                    conn.close()
+                    del running[conn]
+                    yield Outcome(
+                        job,
+                        error_kind="timeout",
+                        message=f"{job.source_path}: parsing took longer than {timeout:g} s and was stopped "
+                        "(rules/limits.toml timeout_seconds); it is tried again on the next run.",
+                    )
+    finally:
+        # The consumer stopped early (an error, Ctrl-C): no parser outlives the run.
+        for conn, (_, proc, _) in running.items():
+            proc.kill()
             proc.join(5)
-            if status == "ok":
-                yield Outcome(job, extraction=FileExtraction.model_validate(payload))
-            else:
-                kind, message = payload
-                yield Outcome(job, error_kind=kind, message=message)
-        now = time.monotonic()
-        for conn, (job, proc, deadline) in list(running.items()):
-            if now >= deadline:
-                proc.kill()
-                proc.join(5)
-                conn.close()
-                del running[conn]
-                yield Outcome(
-                    job,
-                    error_kind="timeout",
-                    message=f"{job.source_path}: parsing took longer than {timeout:.0f} s and was stopped.",
-                )
+            conn.close()
