@@ -154,16 +154,24 @@ def _lost_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> bool:
 class _Fallback:
     """pdfminer's view of the same bytes, opened only if a page needs it, and only once."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, source_path: str) -> None:
         self.data = data
+        self.source_path = source_path
         self.pdf: pdfplumber.PDF | None = None
 
     def chars(self, index: int) -> list[_Char]:
-        if self.pdf is None:
-            self.pdf = pdfplumber.open(io.BytesIO(self.data))
-        page = self.pdf.pages[index]
-        chars = [_Char(c["x0"], c["x1"], c["top"], c["bottom"], c["text"]) for c in page.chars]
-        page.close()
+        # PDFium accepted the file, so pdfminer choking on it here means damage, not a parser bug.
+        try:
+            if self.pdf is None:
+                self.pdf = pdfplumber.open(io.BytesIO(self.data))
+            page = self.pdf.pages[index]
+            chars = [_Char(c["x0"], c["x1"], c["top"], c["bottom"], c["text"]) for c in page.chars]
+            page.close()
+        except Exception as exc:
+            raise ExtractionError(
+                "unreadable",
+                f"{self.source_path}: page {index + 1} cannot be read (damaged PDF); export it again.",
+            ) from exc
         return chars
 
     def close(self) -> None:
@@ -538,7 +546,7 @@ def _read_page(doc: pdfium.PdfDocument, fallback: _Fallback, index: int) -> tupl
 
 def read_pdf(data: bytes, source_path: str) -> Source:
     doc = _open(data, source_path)
-    fallback = _Fallback(data)
+    fallback = _Fallback(data, source_path)
     try:
         page_count = len(doc)
         if page_count == 0:
