@@ -23,6 +23,7 @@ from pipeline import export as export_mod
 from pipeline import ingest as ingest_mod
 from pipeline import report as report_mod
 from pipeline import store
+from pipeline.executor_ray import RayUnavailable, require_ray
 from pipeline.extract import extract_bytes
 from pipeline.read import ExtractionError
 
@@ -39,6 +40,11 @@ DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB store.")]
 def _err(message: str, code: int) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
+
+
+class Executor(StrEnum):
+    local = "local"
+    ray = "ray"
 
 
 class SqlFormat(StrEnum):
@@ -63,9 +69,29 @@ def ingest(
     ] = False,
     timeout: Annotated[float | None, typer.Option(help="Seconds one file may take to parse.")] = None,
     lock_wait: Annotated[float, typer.Option(help="Seconds to wait for another ingest to finish.")] = 60.0,
+    executor: Annotated[
+        Executor, typer.Option(help="Where files are parsed: local processes, or Ray tasks (extra: ray).")
+    ] = Executor.local,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster for --executor ray (host:port or auto); default: a local Ray."),
+    ] = None,
 ) -> None:
     """Parse every new or changed file under RAW_DIR and load it, one transaction per file."""
-    opts = ingest_mod.Options(raw_dir=raw_dir, db=db, jobs=jobs, reparse=reparse, lock_wait=lock_wait)
+    if executor is Executor.ray:
+        try:
+            require_ray()  # before the store is touched
+        except RayUnavailable as exc:
+            _err(str(exc), 2)
+    opts = ingest_mod.Options(
+        raw_dir=raw_dir,
+        db=db,
+        jobs=jobs,
+        reparse=reparse,
+        lock_wait=lock_wait,
+        executor=executor.value,
+        ray_address=ray_address,
+    )
     if timeout is not None:
         opts.timeout = timeout
     show = not quiet and sys.stderr.isatty()
@@ -82,7 +108,7 @@ def ingest(
                 summary = ingest_mod.ingest(opts, progress)
         else:
             summary = ingest_mod.ingest(opts)
-    except store.StoreError as exc:
+    except (store.StoreError, RayUnavailable) as exc:  # Ray: cluster unreachable, or no node fits memory_mb
         _err(str(exc), 2)
     for notice in summary.notices:
         typer.echo(f"notice: {notice}", err=True)

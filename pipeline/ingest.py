@@ -52,6 +52,8 @@ class Options:
     max_file_mb: float = float(limits()["max_file_mb"])
     max_pages: int = int(limits()["max_pages"])
     lock_wait: float = 60.0
+    executor: str = "local"  # "local": process pool on this machine; "ray": pipeline/executor_ray.py
+    ray_address: str | None = None  # None: a local Ray on `jobs` CPUs (0: all)
 
 
 @dataclass
@@ -246,13 +248,25 @@ def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
             con.execute("COMMIT")
             jobs = _plan(run)
             processes = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
-            outcomes = run_jobs(
-                jobs,
-                processes=min(processes, max(1, len(jobs))),
-                timeout=opts.timeout,
-                memory_mb=opts.memory_mb,
-                max_pages=opts.max_pages,
-            )
+            if opts.executor == "ray":
+                from pipeline.executor_ray import run_jobs_ray
+
+                outcomes = run_jobs_ray(
+                    jobs,
+                    address=opts.ray_address,
+                    timeout=opts.timeout,
+                    memory_mb=opts.memory_mb,
+                    num_cpus=opts.jobs or None,
+                    max_pages=opts.max_pages,
+                )
+            else:
+                outcomes = run_jobs(
+                    jobs,
+                    processes=min(processes, max(1, len(jobs))),
+                    timeout=opts.timeout,
+                    memory_mb=opts.memory_mb,
+                    max_pages=opts.max_pages,
+                )
             for done, outcome in enumerate(outcomes, start=1):
                 if progress:
                     progress(done, len(jobs), outcome.job.source_path)

@@ -182,3 +182,16 @@ def test_every_command_has_help() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert len(result.stdout.strip()) > 50
+
+
+def test_ingest_on_ray_without_the_extra_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)
+    db = tmp_path / "x.duckdb"
+    r = runner.invoke(app, ["ingest", str(tmp_path), "--db", str(db), "--executor", "ray"])
+    assert r.exit_code == 2
+    assert (
+        r.stderr == "Error: the Ray executor needs the optional extra: pip install 'council-packets[ray]'\n"
+    )
+    assert not db.exists()
