@@ -39,7 +39,7 @@ from typing import Any
 
 from pipeline.extract import PARSER_VERSION, extract_bytes
 from pipeline.read import ExtractionError
-from pipeline.workers import Job, Outcome, check_pages
+from pipeline.workers import Job, Outcome, check_pages, timeout_outcome
 from schemas import FileExtraction
 
 ExtractFn = Callable[[bytes, str], FileExtraction]
@@ -175,12 +175,7 @@ def _stream(
                 if now >= deadline:
                     ray.cancel(ref, force=True)
                     del running[ref]
-                    yield Outcome(
-                        job,
-                        error_kind="timeout",
-                        message=f"{job.source_path}: parsing took longer than {timeout:g} s and was stopped "
-                        "(rules/limits.toml timeout_seconds); it is tried again on the next run.",
-                    )
+                    yield timeout_outcome(job, timeout)
     finally:
         # The consumer stopped early (an error, Ctrl-C): no task outlives the run.
         for ref in running:

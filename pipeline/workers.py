@@ -174,6 +174,16 @@ def _died(job: Job, code: int | None, memory_mb: int) -> Outcome:
     )
 
 
+def timeout_outcome(job: Job, timeout: float) -> Outcome:
+    """The one outcome of a file whose parse overran its time, whichever executor ran it."""
+    return Outcome(
+        job,
+        error_kind="timeout",
+        message=f"{job.source_path}: parsing took longer than {timeout:g} s and was stopped "
+        "(rules/limits.toml timeout_seconds); it is tried again on the next run.",
+    )
+
+
 def run_jobs(
     jobs: Iterable[Job], *, processes: int, timeout: float, memory_mb: int, max_pages: int = 0
 ) -> Iterator[Outcome]:
@@ -226,12 +236,7 @@ def run_jobs(
                     proc.join(5)
                     conn.close()
                     del running[conn]
-                    yield Outcome(
-                        job,
-                        error_kind="timeout",
-                        message=f"{job.source_path}: parsing took longer than {timeout:g} s and was stopped "
-                        "(rules/limits.toml timeout_seconds); it is tried again on the next run.",
-                    )
+                    yield timeout_outcome(job, timeout)
     finally:
         # The consumer stopped early (an error, Ctrl-C): no parser outlives the run.
         for conn, (_, proc, _) in running.items():
