@@ -126,6 +126,10 @@ def delete_file_rows(con: duckdb.DuckDBPyConnection, source_path: str) -> int:
     """Everything a file contributed: its documents and every row hanging off them.
     Returns how many case mentions went with them."""
     ids = "SELECT document_id FROM documents WHERE source_path = ?"
+    # A new file has nothing to delete: skip the scans of every row table.
+    if not con.execute(f"{ids} LIMIT 1", [source_path]).fetchall():
+        con.execute("DELETE FROM ingested_files WHERE source_path = ?", [source_path])
+        return 0
     ((mentions,),) = con.execute(
         f"SELECT count(*) FROM case_mentions WHERE document_id IN ({ids})", [source_path]
     ).fetchall()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import faulthandler
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -26,14 +27,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-# Imported here, not lazily by the parsers, so that every forked worker starts with them loaded.
-import pipeline.parse_council_item
-import pipeline.parse_incident
-import pipeline.parse_outsourcing
-import pipeline.parse_review
+# Imported here, not lazily by the reader, so that every forked worker starts with PDF support loaded.
 import pipeline.read_pdf  # noqa: F401
 from pipeline import store
-from pipeline.extract import extract_bytes
+from pipeline.extract import extract_bytes, warm_up
 from pipeline.read import PDF_SUFFIXES, ExtractionError
 from schemas import FileExtraction
 
@@ -193,6 +190,11 @@ def run_jobs(
         for job in pending:
             yield _inline(job, max_pages)
         return
+    # Children are forked from this process: whatever it has loaded, they start with.
+    warm_up()
+    # Objects that exist now are never collected in a child, so its collector does not touch (and
+    # copy) the parent's pages.
+    gc.freeze()
     ctx = mp.get_context("fork")
     running: dict[Connection, tuple[Job, Any, float]] = {}
     pending.reverse()
@@ -243,3 +245,4 @@ def run_jobs(
             proc.kill()
             proc.join(5)
             conn.close()
+        gc.unfreeze()
