@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -142,30 +143,39 @@ def delete_file_rows(con: duckdb.DuckDBPyConnection, source_path: str) -> int:
 
 def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
     """Replace what the file contributed, in the caller's transaction."""
-    dropped = delete_file_rows(con, ex.source_path)
-    # The same bytes stored under another name (a renamed file) give the same document ids.
-    doc_ids = [d.document_id for d in ex.documents]
-    if doc_ids:
-        holders = con.execute(
-            f"SELECT DISTINCT source_path FROM documents WHERE document_id IN ({','.join('?' * len(doc_ids))})",
-            doc_ids,
-        ).fetchall()
-        for (other,) in holders:
-            dropped += delete_file_rows(con, other)
+    load_extractions(con, [ex])
+
+
+def load_extractions(con: duckdb.DuckDBPyConnection, batch: list[FileExtraction]) -> None:
+    """Replace what each file of the batch contributed, in the caller's transaction.
+
+    One insert per table for the whole batch: per-statement cost, not rows, dominates small files.
+    Each file is still all-or-nothing, since the batch is.
+    """
+    dropped = 0
+    for ex in batch:
+        dropped += delete_file_rows(con, ex.source_path)
+        # The same bytes stored under another name (a renamed file) give the same document ids.
+        doc_ids = [d.document_id for d in ex.documents]
+        if doc_ids:
+            holders = con.execute(
+                f"SELECT DISTINCT source_path FROM documents WHERE document_id IN ({','.join('?' * len(doc_ids))})",
+                doc_ids,
+            ).fetchall()
+            for (other,) in holders:
+                dropped += delete_file_rows(con, other)
     now = _now()
-    for d in ex.documents:
-        d.ingested_at = now
-    store.insert(con, "documents", ex.documents)
-    store.insert(con, "case_mentions", ex.case_mentions)
-    store.insert(con, "outsourcing_entries", ex.outsourcing_entries)
-    store.insert(con, "institution_counts", ex.institution_counts)
-    store.insert(con, "sensitive_items", ex.sensitive_items)
-    store.insert(con, "incidents", ex.incidents)
-    con.execute(
+    for ex in batch:
+        for d in ex.documents:
+            d.ingested_at = now
+    for table in ("documents", *store.FILE_TABLES):
+        store.insert(con, table, [r for ex in batch for r in getattr(ex, table)])
+    version = parser_version()
+    con.executemany(
         "INSERT INTO ingested_files VALUES (?, ?, ?, 'ok', ?, ?, NULL, NULL)",
-        [ex.source_path, ex.file_sha256, parser_version(), len(ex.documents), now],
+        [[ex.source_path, ex.file_sha256, version, len(ex.documents), now] for ex in batch],
     )
-    if ex.case_mentions or dropped:
+    if dropped or any(ex.case_mentions for ex in batch):
         store.set_state(con, "dedupe_pending", "1")
 
 
@@ -214,6 +224,8 @@ class _Run:
     version: str
     limits: str  # the limits failures are decided under: raising one retries them
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, sha) of copies not parsed
+    pending: list[FileExtraction] = field(default_factory=list)  # parsed, not yet committed
+    pending_since: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -275,6 +287,7 @@ def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
                 if progress:
                     progress(done, len(jobs), outcome.job.source_path)
                 _handle(run, outcome)
+            _flush(run)
             _finish(run)
         except BaseException:
             con.close()  # the working copy stays for the next run to resume
@@ -383,31 +396,56 @@ def _fail(run: _Run, rel: str, sha: str | None, kind: str, message: str) -> None
     con.execute("COMMIT")
 
 
+# Parsed files are committed in batches of this many, or after this many seconds: one transaction
+# per file made the single writer the bottleneck of a large first ingest.
+BATCH_FILES = 32
+BATCH_SECONDS = 2.0
+
+
 def _handle(run: _Run, outcome: Outcome) -> None:
     job, ex = outcome.job, outcome.extraction
     if ex is None:
         _fail(run, job.source_path, job.sha256, outcome.error_kind or "parse_error", outcome.message or "")
         return
+    if not run.pending:
+        run.pending_since = time.monotonic()
+    run.pending.append(ex)
+    if len(run.pending) >= BATCH_FILES or time.monotonic() - run.pending_since >= BATCH_SECONDS:
+        _flush(run)
+
+
+def _flush(run: _Run) -> None:
+    """Commit the parsed files waiting in `run.pending`; a batch the store refuses is retried file
+    by file, so one bad file fails alone."""
+    batch, run.pending = run.pending, []
+    if not batch:
+        return
     con = run.con
     con.execute("BEGIN")
     try:
-        load_extraction(con, ex)
+        load_extractions(con, batch)
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
+        if len(batch) > 1:
+            for ex in batch:
+                run.pending = [ex]
+                _flush(run)
+            return
         first = str(exc).splitlines()[0]
+        path = batch[0].source_path
         _fail(
             run,
-            job.source_path,
-            job.sha256,
+            path,
+            batch[0].file_sha256,
             "load_error",
-            f"{job.source_path}: the store refused its records ({first}); report the file to the pipeline's "
-            "maintainers.",
+            f"{path}: the store refused its records ({first}); report the file to the pipeline's maintainers.",
         )
         return
-    run.summary.files_new += 1
-    run.summary.doc_types.update(d.doc_type for d in ex.documents)
-    run.summary.notices.extend(ex.notices)
+    for ex in batch:
+        run.summary.files_new += 1
+        run.summary.doc_types.update(d.doc_type for d in ex.documents)
+        run.summary.notices.extend(ex.notices)
 
 
 def _finish(run: _Run) -> None:
