@@ -19,13 +19,10 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from pipeline import export as export_mod
-from pipeline import ingest as ingest_mod
-from pipeline import report as report_mod
 from pipeline import store
-from pipeline.executor_ray import RayUnavailable, require_ray
-from pipeline.extract import extract_bytes
-from pipeline.read import ExtractionError
+
+# The stages are imported inside the commands that need them: `council sql` is called often and
+# should not pay for the PDF stack and the parsers at start-up.
 
 app = typer.Typer(
     help="Turn council packets on personal-information protection into a DuckDB store.",
@@ -78,6 +75,9 @@ def ingest(
     ] = None,
 ) -> None:
     """Parse every new or changed file under RAW_DIR and load it, one transaction per file."""
+    from pipeline import ingest as ingest_mod
+    from pipeline.executor_ray import RayUnavailable, require_ray
+
     if executor is Executor.ray:
         try:
             require_ray()  # before the store is touched
@@ -127,6 +127,9 @@ def ingest(
 
 
 def _records(path: Path) -> dict[str, Any]:
+    from pipeline.extract import extract_bytes
+    from pipeline.read import ExtractionError
+
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -143,6 +146,7 @@ def extract(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines: one record per line.")] = False,
 ) -> None:
     """Parse one file and print its records, without touching the store."""
+
     result = _records(file)
     tables = [
         "documents",
@@ -198,6 +202,9 @@ def reextract(
     ] = Path("data/raw"),
 ) -> None:
     """Re-parse one file and replace everything it contributed, in one transaction."""
+    from pipeline import ingest as ingest_mod
+    from pipeline.read import ExtractionError
+
     if not file.is_file():
         _err(f"{file} does not exist or is not a file.", 2)
     try:
@@ -335,6 +342,8 @@ def export(
     """Write every table to files: Parquet (partitioned by municipality, fiscal_year) or CSV (UTF-8 + BOM)."""
     import duckdb
 
+    from pipeline import export as export_mod
+
     try:
         written = export_mod.export(db, out, fmt.value)
     except store.StoreError as exc:
@@ -353,6 +362,8 @@ def report(
     db: DbOption = store.DEFAULT_DB,
 ) -> None:
     """One self-contained HTML page of charts and tables for a first look at the store."""
+    from pipeline import report as report_mod
+
     try:
         report_mod.write_report(db, out)
     except store.StoreError as exc:

@@ -46,9 +46,22 @@ def _column_words() -> dict[str, list[str]]:
     return {k: sorted(v, key=len, reverse=True) for k, v in vocabulary()["list_columns"].items()}
 
 
+@cache
+def _longest_column_word() -> int:
+    return max(len(w) for words in _column_words().values() for w in words)
+
+
+_SPACES = re.compile(r"\s+")
+_TAGS = re.compile(r"<[^>]+>")
+
+
 def _header_field(cell: str) -> str | None:
-    c = re.sub(r"\s+", "", cell)
-    c = re.sub(r"<[^>]+>", "", c)
+    # Called for every cell of every table: most cells are far longer than any column name.
+    if len(cell) > 3 * _longest_column_word() + 20:
+        return None
+    c = _TAGS.sub("", _SPACES.sub("", cell))
+    if len(c) > _longest_column_word() + 2:
+        return None
     for fname, words in _column_words().items():
         for w in words:
             if c == w or (len(w) > 1 and c.startswith(w) and len(c) <= len(w) + 2):
@@ -66,6 +79,24 @@ def _header_map(cells: list[str]) -> dict[str, int] | None:
     if {"title", "departments"} <= mapping.keys() and len(mapping) >= 4:
         return mapping
     return None
+
+
+def _header_run(text: str) -> dict[str, int] | None:
+    """A header whose spaces OCR moved (`№ 事 業名 担 当課 区 分 付 議 日`): read the column names in
+    order from the text with every space removed, each at the position where it starts."""
+    c = _SPACES.sub("", text)
+    if not c or len(c) > 12 * _longest_column_word():
+        return None
+    words = sorted(((w, f) for f, ws in _column_words().items() for w in ws), key=lambda wf: -len(wf[0]))
+    cells: list[str] = []
+    i = 0
+    while i < len(c):
+        hit = next((w for w, _ in words if c.startswith(w, i)), None)
+        if hit is None:
+            return None
+        cells.append(hit)
+        i += len(hit)
+    return _header_map(cells)
 
 
 @cache
@@ -137,7 +168,7 @@ _ROW_START = re.compile(r"^\s*(\d{1,3})(?:\s+(.*\S))?\s*$")
 
 def _is_text_header(text: str) -> bool:
     cells = re.split(r"\s+", text.strip())
-    return _header_map(cells) is not None
+    return _header_map(cells) is not None or _header_run(text) is not None
 
 
 def _header_end(lines: list[Line]) -> int | None:

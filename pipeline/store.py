@@ -308,7 +308,7 @@ def _resume(work: Path, base: str) -> duckdb.DuckDBPyConnection | None:
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_state'"
         ).fetchall()
         if tables == [(1,)] and get_state(con, "base") == base:
-            return _tuned(con)
+            return con
     except duckdb.Error:
         pass
     con.close()
@@ -341,17 +341,10 @@ def open_work(path: Path) -> tuple[duckdb.DuckDBPyConnection, bool]:
         con.execute("CHECKPOINT")
         con.close()
         os.replace(tmp, work)
-        return _tuned(duckdb.connect(str(work))), False
+        return duckdb.connect(str(work)), False
     except (OSError, duckdb.Error) as exc:
         _remove(tmp)
         raise StoreError(f"cannot make a working copy of the store {path}: {exc}") from exc
-
-
-def _tuned(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """The working copy is checkpointed once, by `publish`: an automatic checkpoint every few MB of
-    log would rewrite the growing file again and again (quadratic in a large first ingest)."""
-    con.execute("SET wal_autocheckpoint = '4GB'")
-    return con
 
 
 def publish(con: duckdb.DuckDBPyConnection, path: Path) -> None:

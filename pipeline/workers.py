@@ -198,19 +198,26 @@ def run_jobs(
     ctx = mp.get_context("fork")
     running: dict[Connection, tuple[Job, Any, float]] = {}
     pending.reverse()
+
+    def fill() -> None:
+        while pending and len(running) < processes:
+            job = pending.pop()
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(
+                target=_child, args=(send, job, memory_mb, max_pages, os.getpid()), daemon=True
+            )
+            proc.start()
+            send.close()
+            running[recv] = (job, proc, time.monotonic() + timeout)
+
     try:
         while pending or running:
-            while pending and len(running) < processes:
-                job = pending.pop()
-                recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(
-                    target=_child, args=(send, job, memory_mb, max_pages, os.getpid()), daemon=True
-                )
-                proc.start()
-                send.close()
-                running[recv] = (job, proc, time.monotonic() + timeout)
+            fill()
             nearest = min(deadline for _, _, deadline in running.values())
             ready = wait(list(running), timeout=max(0.0, nearest - time.monotonic()))
+            # Results are collected first and handed over only once the freed slots are busy again:
+            # the consumer (the store's writer) takes time, and workers must not wait for it.
+            finished: list[Outcome | tuple[Job, Any]] = []
             for ready_conn in ready:
                 conn = typing.cast(Connection, ready_conn)
                 job, proc, _ = running.pop(conn)
@@ -218,7 +225,7 @@ def run_jobs(
                     status, payload = conn.recv()
                 except (EOFError, OSError):
                     proc.join(5)
-                    yield _died(job, proc.exitcode, memory_mb)
+                    finished.append(_died(job, proc.exitcode, memory_mb))
                     continue
                 finally:
                     conn.close()
@@ -227,10 +234,10 @@ def run_jobs(
                     proc.kill()
                     proc.join()
                 if status == "ok":
-                    yield Outcome(job, extraction=FileExtraction.model_validate(payload))
+                    finished.append((job, payload))
                 else:
                     kind, message = payload
-                    yield Outcome(job, error_kind=kind, message=message)
+                    finished.append(Outcome(job, error_kind=kind, message=message))
             now = time.monotonic()
             for conn, (job, proc, deadline) in list(running.items()):
                 if now >= deadline:
@@ -238,7 +245,13 @@ def run_jobs(
                     proc.join(5)
                     conn.close()
                     del running[conn]
-                    yield timeout_outcome(job, timeout)
+                    finished.append(timeout_outcome(job, timeout))
+            fill()
+            for item in finished:
+                if isinstance(item, Outcome):
+                    yield item
+                else:
+                    yield Outcome(item[0], extraction=FileExtraction.model_validate(item[1]))
     finally:
         # The consumer stopped early (an error, Ctrl-C): no parser outlives the run.
         for conn, (_, proc, _) in running.items():

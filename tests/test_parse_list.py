@@ -164,3 +164,30 @@ def test_wrapped_shape_with_header_on_several_lines_and_result_below_date() -> N
         (1, "防犯カメラの設置等について", "危機管理課", "防犯カメラ", "R5.10.20", "承認"),
         (2, "電子申請の導入について", "情報システム課", "外部結合", "R5.10.20", "承認"),
     ]
+
+
+def test_wrapped_shape_whose_header_has_ocr_spaces_inside_the_column_names() -> None:
+    text = "\n".join(
+        [
+            "№ 事 業名 担 当課 区 分 付 議 日",
+            "審 議",
+            "結 果",
+            "1",
+            "電子申請の導入に係る外部結合に",
+            "ついて",
+            "",
+            "情報システム課",
+            "外部結合",
+            "",
+            "7月28日 承認",
+        ]
+    )
+    (row,) = _rows(text)
+    assert (row.seq_no, row.title, row.departments_raw, row.categories_raw, row.date_raw, row.result) == (
+        1,
+        "電子申請の導入に係る外部結合について",
+        "情報システム課",
+        "外部結合",
+        "7月28日",
+        "承認",
+    )
