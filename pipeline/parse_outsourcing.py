@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pipeline.dates import DateError, parse_year
@@ -44,8 +44,10 @@ def row_cells(text: str) -> list[str] | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def squeeze(text: str) -> str:
-    """A header cell as a key: NFKC, HTML removed, every space gone."""
+    """A header cell as a key: NFKC, HTML removed, every space gone. Cached: header words are
+    squeezed again for every cell they are compared with."""
     return re.sub(r"\s+", "", strip_html(fold(text)))
 
 

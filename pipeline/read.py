@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -139,11 +140,14 @@ def _damaged_utf8(name: str, data: bytes, first_bad: int) -> ExtractionError:
     )
 
 
+# Control characters other than white space, and the private-use area: signs of binary data.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\ue000-\uf8ff]")
+
+
 def _looks_like_text(text: str) -> bool:
     if not text:
         return True
-    bad = sum(1 for c in text if (ord(c) < 32 and c not in "\t\r\n\f") or 0xE000 <= ord(c) <= 0xF8FF)
-    return bad <= max(2, len(text) // 200)
+    return len(_NOT_TEXT.findall(text)) <= max(2, len(text) // 200)
 
 
 def split_lines(text: str, page: int | None = None, start_no: int = 1) -> list[Line]:
