@@ -74,7 +74,7 @@ def ingest(
         typer.Option(help="Ray cluster for --executor ray (host:port or auto); default: a local Ray."),
     ] = None,
 ) -> None:
-    """Parse every new or changed file under RAW_DIR and load it, one transaction per file."""
+    """Parse every new or changed file under RAW_DIR and load it: all of a file's rows or none."""
     from pipeline import ingest as ingest_mod
     from pipeline.executor_ray import RayUnavailable, require_ray
 

@@ -1,4 +1,4 @@
-"""The nightly job: every new or changed file under the raw root → the store, one transaction per file.
+"""The nightly job: every new or changed file under the raw root → the store, all of a file or none.
 
 Order of work, and why:
 1. take the ingest lock (one writer) and open the working copy of the store (pipeline/store.py:
@@ -7,9 +7,10 @@ Order of work, and why:
    failed (a failure is retried when the file or the parser changes, on `--reparse`, or for the
    error kinds in rules/limits.toml `retry_error_kinds`). Identical files are parsed once: the
    first path in sorted order owns the documents, so the outcome never depends on timing;
-3. parse the rest in worker processes (pipeline/workers.py), and load each result as it arrives
-   in its own transaction (all of a file's rows or none); a bad file becomes an `ingest_errors`
-   row and the run goes on;
+3. parse the rest in worker processes (pipeline/workers.py), and load the results as they arrive,
+   committed in batches of whole files (`BATCH_FILES`, `BATCH_SECONDS`): all of a file's rows or
+   none; a batch the store refuses is retried file by file; a bad file becomes an
+   `ingest_errors` row and the run goes on;
 4. re-plan dedupe over the whole store when mentions changed (`store_state.dedupe_pending`
    survives a crash, so the next run finishes the job), close the run row, publish the copy.
 
