@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from pipeline.rules import char_folds, match_folds
 
@@ -155,3 +155,21 @@ def parse_count(text: str) -> tuple[int, str | None] | None:
         else:
             unit = None
     return int(value), unit
+
+
+@lru_cache(maxsize=16)
+def figure_pattern(units: tuple[str, ...]) -> re.Pattern[str]:
+    """A counted figure with one of `units`: `約3,120件`, `8, 721世帯` (OCR puts a space after the
+    thousands comma), `9万人`; not a number inside another (`第40号`, `1.5`)."""
+    alts = "|".join(map(re.escape, sorted(units, key=len, reverse=True)))
+    return re.compile(
+        rf"(?<![\d,.第])(?:約|およそ|概ね)?\s*(\d{{1,3}}(?:,\s?\d{{3}})+|\d+)\s*(万)?\s*({alts})"
+    )
+
+
+def counts_in(text: str, units: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Every counted figure of the text, as (value, unit), in order."""
+    return [
+        (int(re.sub(r"[,\s]", "", m.group(1))) * (10000 if m.group(2) else 1), m.group(3))
+        for m in figure_pattern(units).finditer(text)
+    ]

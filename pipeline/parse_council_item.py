@@ -18,7 +18,7 @@ import re
 from functools import cache
 from typing import Any
 
-from pipeline.normalise import clean, clean_multiline, fold, remove_ocr_spaces
+from pipeline.normalise import clean, clean_multiline, counts_in, fold, remove_ocr_spaces
 from pipeline.parse_outsourcing import row_cells, squeeze
 from pipeline.parse_review import departments_of
 from pipeline.read import Line
@@ -27,7 +27,7 @@ from pipeline.segment import Segment
 from schemas.records import CaseMention
 
 _ARTICLE = re.compile(r"第\s*\d+\s*条(?:\s*第\s*\d+\s*項)?(?:\s*第\s*\d+\s*号)?\s*[(（]([^()（）]+)[)）]")
-_COUNT = re.compile(r"(約|およそ)?\s*(\d[\d,]*)\s*(万)?\s*(世帯|件|人|名|団体|事業所|施設|校)")
+_COUNT_UNITS = ("世帯", "件", "人", "名", "団体", "事業所", "施設", "校")
 _PARA_NO = re.compile(r"^\s*(?:\d{1,2}|[(（]\d{1,2}[)）])\s*")
 
 
@@ -83,9 +83,7 @@ def _target_count(target: str | None, summary: str | None) -> tuple[int | None, 
         if lab:
             texts.append(rest[len(lab) :])
     for t in texts:
-        for m in _COUNT.finditer(remove_ocr_spaces(fold(t))):
-            n = int(m.group(2).replace(",", "")) * (10000 if m.group(3) else 1)
-            found.add((n, m.group(4)))
+        found.update(counts_in(remove_ocr_spaces(fold(t)), _COUNT_UNITS))
     if len(found) == 1:
         n, unit = found.pop()
         return n, unit

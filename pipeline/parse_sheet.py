@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from pipeline.dates import DateContext
-from pipeline.normalise import clean, clean_multiline, join_lines, strip_html
+from pipeline.normalise import clean, clean_multiline, counts_in, figure_pattern, join_lines, strip_html
 from pipeline.read import Line
 from pipeline.rules import vocabulary
 
@@ -410,24 +410,20 @@ def _paragraphs(lines: list[str]) -> str:
 
 
 @cache
-def _count_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _count_patterns() -> tuple[re.Pattern[str], tuple[str, ...]]:
     labels = vocabulary()["sheet_labels"]
     heads = "|".join(map(re.escape, sorted(labels["count_headings"], key=len, reverse=True)))
     ends = "|".join(map(re.escape, labels["count_heading_endings"]))
-    units = "|".join(map(re.escape, sorted(labels["count_units"], key=len, reverse=True)))
     heading = re.compile(rf"(?:{heads})|(?:{ends})(?:\s*[(（][^()（）]*[)）])?\s*$")
-    # `8, 721世帯`: OCR puts a space after the thousands comma.
-    figure = re.compile(
-        rf"(?<![\d,.第])(?:約|およそ|概ね)?\s*(\d{{1,3}}(?:,\s?\d{{3}})+|\d+)\s*(万)?\s*({units})"
-    )
-    return heading, figure
+    return heading, tuple(labels["count_units"])
 
 
 def _target_count(summary: str | None) -> tuple[int | None, str | None]:
     """The single count in the paragraph headed `3 対象者数` (or kin); None when none or several."""
     if not summary:
         return None, None
-    heading_re, figure_re = _count_patterns()
+    heading_re, units = _count_patterns()
+    figure_re = figure_pattern(units)
     found: set[tuple[int, str]] = set()
     inside = False
     number = 0  # of the heading the count paragraph is under
@@ -447,9 +443,7 @@ def _target_count(summary: str | None) -> tuple[int | None, str | None]:
         # A note (`※ 管理している全データは80万人以上`) qualifies the count; it is not another one.
         if not inside or line.lstrip().startswith(("※", "*")):
             continue
-        for f in figure_re.finditer(line):
-            value = int(re.sub(r"[,\s]", "", f.group(1))) * (10000 if f.group(2) else 1)
-            found.add((value, f.group(3)))
+        found.update(counts_in(line, units))
     if len(found) == 1:
         return next(iter(found))
     return None, None
