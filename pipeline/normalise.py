@@ -18,7 +18,6 @@ _CJK = (
     r"\u3000-\u303f\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
     r"\uff00-\uffef々〆ー・「」『』【】〔〕（）"
 )
-_CJK_RE = re.compile(f"[{_CJK}]")
 # A run of spaces between two characters where at least one is CJK and the other is CJK, a digit,
 # a Latin letter or bracket-like punctuation: in these documents such spaces are OCR damage.
 _SPACE_CJK_LEFT = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}0-9A-Za-z(\[%,.“”‘’])")
@@ -37,10 +36,6 @@ def _fold_table() -> dict[int, str]:
 def fold(text: str) -> str:
     """NFKC, then the look-alike folds NFKC leaves alone (`‧` → `・`, `−` → `-`)."""
     return unicodedata.normalize("NFKC", text).translate(_fold_table())
-
-
-def is_cjk(ch: str) -> bool:
-    return bool(_CJK_RE.match(ch))
 
 
 def remove_ocr_spaces(text: str) -> str:
