@@ -114,29 +114,31 @@ def test_kill_9_at_any_moment_then_the_next_run_ends_as_an_uninterrupted_one(
 
 
 def test_a_second_ingest_waits_or_gives_up_with_a_clear_message(packets: Packets, tmp_path: Path) -> None:
+    # The test holds the writer's lock itself: an ingest of 18 files can end before a second
+    # interpreter has even started, so racing two real runs would not test the waiting.
     db = tmp_path / "council.duckdb"
-    first = _start(packets.raw, db)
-    deadline = time.monotonic() + 30
-    while not store.work_path(db).exists():  # the working copy exists only under the lock
-        assert first.poll() is None and time.monotonic() < deadline
-        time.sleep(0.02)
-    impatient = subprocess.run(
-        [*CLI, str(packets.raw), "--db", str(db), "--lock-wait", "0.3", "--quiet"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    assert impatient.returncode == 2
-    assert impatient.stderr == f"Error: another ingest is writing to {db}; try again when it has finished\n"
-    patient = _start(packets.raw, db, "--lock-wait", "120")
-    first_was_running = first.poll() is None
-    out1, err1 = first.communicate(timeout=120)
-    out2, err2 = patient.communicate(timeout=120)
-    assert (first.returncode, patient.returncode) == (0, 0), err1 + err2
-    assert "files_new=18 files_skipped=0" in out1
-    assert first_was_running, "the first ingest ended before the second started: waiting was not tested"
-    assert "files_new=0 files_skipped=18" in out2  # it waited, then found everything loaded
+    with store.ingest_lock(db, wait_seconds=0):
+        impatient = subprocess.run(
+            [*CLI, str(packets.raw), "--db", str(db), "--lock-wait", "0.3", "--quiet"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+        assert impatient.returncode == 2
+        assert (
+            impatient.stderr == f"Error: another ingest is writing to {db}; try again when it has finished\n"
+        )
+        assert not db.exists() and not store.work_path(db).exists()  # it gave up before touching anything
+        patient = [_start(packets.raw, db, "--lock-wait", "120") for _ in range(2)]
+        time.sleep(1.5)
+        assert all(p.poll() is None for p in patient), "an ingest ran while another held the lock"
+        assert not store.work_path(db).exists()
+    outs = [p.communicate(timeout=120) for p in patient]
+    assert [p.returncode for p in patient] == [0, 0], outs
+    # One of them loaded everything; the other waited for it, then found everything loaded.
+    assert sorted("files_new=18 files_skipped=0" in out for out, _ in outs) == [False, True]
+    assert sorted("files_new=0 files_skipped=18" in out for out, _ in outs) == [False, True]
     assert snapshot(db, **VOLATILE) == snapshot(packets.clean, **VOLATILE)  # type: ignore[arg-type]
 
 
@@ -185,7 +187,8 @@ def test_analysts_read_while_an_ingest_writes(packets: Packets, tmp_path: Path) 
         )
         for mode in ("held", "fresh")
     }
-    time.sleep(1.0)
+    # Each reader has read the store once before the ingest starts (a slow start would miss "before").
+    first_reads = {mode: proc.stdout.readline() for mode, proc in readers.items()}  # type: ignore[union-attr]
     ingest = _start(packets.raw, db)
     _, err = ingest.communicate(timeout=120)
     time.sleep(0.5)
@@ -194,7 +197,7 @@ def test_analysts_read_while_an_ingest_writes(packets: Packets, tmp_path: Path) 
     for mode, proc in readers.items():
         reads, reader_err = proc.communicate(timeout=30)
         assert proc.returncode == 0, reader_err
-        observed[mode] = [json.loads(line) for line in reads.splitlines()]
+        observed[mode] = [json.loads(line) for line in [first_reads[mode], *reads.splitlines()]]
         assert [o for o in observed[mode] if "error" in o] == []  # never locked out
         assert len(observed[mode]) > 10
     assert ingest.returncode == 0, err
