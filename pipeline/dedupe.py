@@ -32,6 +32,7 @@ the identity key most of its mentions share: municipality + 付議日 + number w
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import json
@@ -414,8 +415,7 @@ def _defects(value: Any) -> int:
 
 
 def _quality(it: _M) -> tuple[int, int, str]:
-    """Fewer warnings first; text before PDF (the converter's text has fewer OCR defects); then the id."""
-    return (len(it.m.warnings), 0 if it.doc.source_format == "text" else 1, it.m.mention_id)
+    return quality(it.m, it.doc.source_format)
 
 
 def _equivalence(value: Any) -> Any:
@@ -505,6 +505,78 @@ def _assign_ids(items: list[_M], clusters: list[list[int]]) -> list[str]:
     return out
 
 
+# --------------------------------------------------------------------------- series
+
+
+@dataclass(frozen=True)
+class SeriesEntry:
+    series_id: str
+    case_id: str
+    deliberated_on: dt.date | None  # the case's
+    representative: CaseMention  # the case's cleanest mention (`quality`)
+
+
+def quality(m: CaseMention, source_format: str) -> tuple[int, int, str]:
+    """Fewer warnings first; text before PDF (the converter's text has fewer OCR defects); then the id."""
+    return (len(m.warnings), 0 if source_format == "text" else 1, m.mention_id)
+
+
+def series_links(entries: Iterable[SeriesEntry]) -> list[CaseLink]:
+    """A recurring family: consecutive cases of one series (by 付議日, then id) are linked so an analyst
+    can walk the chain. Each link joins the two cases' representative mentions."""
+    chains: dict[str, list[SeriesEntry]] = defaultdict(list)
+    for e in entries:
+        chains[e.series_id].append(e)
+    links = []
+    for series_id in sorted(chains):
+        chain = sorted(chains[series_id], key=lambda e: (str(e.deliberated_on or ""), e.case_id))
+        for x, y in itertools.pairwise(chain):
+            a, b = x.representative, y.representative
+            links.append(
+                CaseLink(
+                    left_mention_id=a.mention_id,
+                    right_mention_id=b.mention_id,
+                    decision="same_series",
+                    rule="series_title",
+                    score=float(fuzz.ratio(_key(a.title), _key(b.title))),
+                    details=json.dumps(
+                        {
+                            "series_title": series_title(a.title),
+                            "title": [a.title, b.title],
+                            "deliberated_on": [a.deliberated_on, b.deliberated_on],
+                            "departments": [a.departments, b.departments],
+                        },
+                        ensure_ascii=False,
+                        default=str,
+                    ),
+                )
+            )
+    return links
+
+
+# --------------------------------------------------------------------------- scopes
+
+Scope = tuple[str, int | None]  # (municipality, fiscal year)
+
+
+def fiscal_year_of(day: dt.date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def scopes(municipality: str | None, fiscal_year: int | None, deliberated_on: dt.date | None) -> list[Scope]:
+    """The scopes a mention's decisions live in: its document's municipality and fiscal year, and the
+    fiscal year of its 付議日. Every comparison, every claim on an anchor key and every document-wide
+    check involves mentions that share a scope: blocks are keyed by municipality + 付議日 (one fiscal
+    year) or municipality + the document's fiscal year + number; anchors carry the same fields; a
+    document has one municipality and fiscal year. So the plan of the mentions of a set of scopes
+    closed under "a mention holds both" is exactly the whole store's plan restricted to them."""
+    muni = municipality or ""
+    out: list[Scope] = [(muni, fiscal_year)]
+    if deliberated_on is not None and fiscal_year_of(deliberated_on) != fiscal_year:
+        out.append((muni, fiscal_year_of(deliberated_on)))
+    return out
+
+
 # --------------------------------------------------------------------------- the plan
 
 
@@ -525,7 +597,9 @@ def _details(a: _M, b: _M, v: _Verdict) -> str:
     return json.dumps(details, ensure_ascii=False, default=str)
 
 
-def plan(mentions: Iterable[tuple[CaseMention, DocInfo]]) -> Plan:
+def plan(mentions: Iterable[tuple[CaseMention, DocInfo]], *, series: bool = True) -> Plan:
+    """The whole plan of a set of mentions. With `series=False` the chains of recurring series are left
+    out: the store links them over every case of a series (pipeline/dedupe_store.py)."""
     s = settings()
     items = _prepare(mentions)
     out = Plan()
@@ -585,7 +659,7 @@ def plan(mentions: Iterable[tuple[CaseMention, DocInfo]]) -> Plan:
     clusters = sorted(grouped.values())
     case_ids = _assign_ids(items, clusters)
 
-    series: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    entries: list[SeriesEntry] = []
     for case_id, members in zip(case_ids, clusters, strict=True):
         its = [items[i] for i in members]
         qualities = [_quality(it) for it in its]
@@ -611,33 +685,10 @@ def plan(mentions: Iterable[tuple[CaseMention, DocInfo]]) -> Plan:
         )
         for it in its:
             out.case_of[it.m.mention_id] = case_id
-        representative = min(members, key=lambda i: _quality(items[i]))
-        series[series_id].append((str(values["deliberated_on"] or ""), case_id, representative))
-
-    # A recurring family: consecutive cases of one series are linked so an analyst can walk the chain.
-    for chain in series.values():
-        chain.sort()
-        for (_d1, _c1, i), (_d2, _c2, j) in itertools.pairwise(chain):
-            a, b = items[i], items[j]
-            out.links.append(
-                CaseLink(
-                    left_mention_id=a.m.mention_id,
-                    right_mention_id=b.m.mention_id,
-                    decision="same_series",
-                    rule="series_title",
-                    score=float(fuzz.ratio(a.title_key, b.title_key)),
-                    details=json.dumps(
-                        {
-                            "series_title": series_title(a.m.title),
-                            "title": [a.m.title, b.m.title],
-                            "deliberated_on": [a.m.deliberated_on, b.m.deliberated_on],
-                            "departments": [a.m.departments, b.m.departments],
-                        },
-                        ensure_ascii=False,
-                        default=str,
-                    ),
-                )
-            )
+        representative = min(its, key=_quality)
+        entries.append(SeriesEntry(series_id, case_id, values["deliberated_on"], representative.m))
+    if series:
+        out.links.extend(series_links(entries))
     out.cases.sort(key=lambda c: c.case_id)
     out.stats["mentions"], out.stats["cases"] = len(items), len(out.cases)
     return out

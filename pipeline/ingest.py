@@ -11,8 +11,9 @@ Order of work, and why:
    committed in batches of whole files (`BATCH_FILES`, `BATCH_SECONDS`): all of a file's rows or
    none; a batch the store refuses is retried file by file; a bad file becomes an
    `ingest_errors` row and the run goes on;
-4. re-plan dedupe over the whole store when mentions changed (`store_state.dedupe_pending`
-   survives a crash, so the next run finishes the job), close the run row, publish the copy.
+4. re-plan dedupe where mentions changed (pipeline/dedupe_store.py: the scopes the loads marked in
+   `store_state.dedupe_pending`, which survives a crash, so the next run finishes the job), close
+   the run row, publish the copy.
 
 A run killed at any point leaves the published store as it was; the next run resumes from the
 working copy (every file committed there stays committed) and ends where an uninterrupted run
@@ -34,11 +35,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import dedupe, extract, store
+from pipeline import dedupe_store, extract, store
 from pipeline.read import PDF_SUFFIXES, TEXT_SUFFIXES, ExtractionError
 from pipeline.rules import department_registry, limits
 from pipeline.workers import Job, Outcome, run_jobs
-from schemas import CaseMention, Department, FileExtraction, IngestError, IngestRun
+from schemas import Department, FileExtraction, IngestError, IngestRun
 
 SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES
 
@@ -135,6 +136,8 @@ def delete_file_rows(con: duckdb.DuckDBPyConnection, source_path: str) -> int:
     ((mentions,),) = con.execute(
         f"SELECT count(*) FROM case_mentions WHERE document_id IN ({ids})", [source_path]
     ).fetchall()
+    if mentions:
+        dedupe_store.forget(con, ids, [source_path])
     for table in store.FILE_TABLES:
         con.execute(f"DELETE FROM {table} WHERE document_id IN ({ids})", [source_path])
     con.execute("DELETE FROM documents WHERE source_path = ?", [source_path])
@@ -176,43 +179,13 @@ def load_extractions(con: duckdb.DuckDBPyConnection, batch: list[FileExtraction]
         "INSERT INTO ingested_files VALUES (?, ?, ?, 'ok', ?, ?, NULL, NULL)",
         [[ex.source_path, ex.file_sha256, version, len(ex.documents), now] for ex in batch],
     )
-    if dropped or any(ex.case_mentions for ex in batch):
-        store.set_state(con, "dedupe_pending", "1")
+    docs = {d.document_id: (d.municipality, d.fiscal_year) for ex in batch for d in ex.documents}
+    dedupe_store.mark(con, dedupe_store.scopes_of((m for ex in batch for m in ex.case_mentions), docs))
 
 
 def run_dedupe(con: duckdb.DuckDBPyConnection) -> int:
     """Re-plan cases over every mention in the store and apply the plan; returns the number of cases."""
-    rel = con.execute(
-        """SELECT m.*, d.municipality AS _municipality, d.fiscal_year AS _fiscal_year,
-                  d.source_format AS _source_format
-           FROM case_mentions m JOIN documents d USING (document_id)
-           ORDER BY m.mention_id"""
-    )
-    names = [c[0] for c in rel.description]
-    pairs = []
-    for row in rel.fetchall():
-        rec = dict(zip(names, row, strict=True))
-        info = dedupe.DocInfo(rec.pop("_municipality"), rec.pop("_fiscal_year"), rec.pop("_source_format"))
-        pairs.append((CaseMention(**rec), info))
-    plan = dedupe.plan(pairs)
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS _case_of (mention_id VARCHAR, case_id VARCHAR)")
-    con.execute("DELETE FROM _case_of")
-    if plan.case_of:
-        import pyarrow as pa
-
-        tbl = pa.table({"mention_id": list(plan.case_of), "case_id": list(plan.case_of.values())})
-        con.register("_case_of_in", tbl)
-        con.execute("INSERT INTO _case_of SELECT * FROM _case_of_in")
-        con.unregister("_case_of_in")
-    con.execute(
-        "UPDATE case_mentions SET case_id = c.case_id FROM _case_of c WHERE case_mentions.mention_id = c.mention_id"
-    )
-    con.execute("DELETE FROM cases")
-    con.execute("DELETE FROM case_links")
-    store.insert(con, "cases", plan.cases)
-    store.insert(con, "case_links", plan.links)
-    store.set_state(con, "dedupe_pending", "0")
-    return len(plan.cases)
+    return dedupe_store.run(con, full=True)
 
 
 @dataclass
@@ -452,8 +425,8 @@ def _flush(run: _Run) -> None:
 def _finish(run: _Run) -> None:
     con, summary = run.con, run.summary
     con.execute("BEGIN")
-    if store.get_state(con, "dedupe_pending") == "1":
-        run_dedupe(con)
+    if dedupe_store.is_pending(con):
+        dedupe_store.run(con)
     if summary.files_failed == 0:
         summary.status = "ok"
     else:
@@ -502,7 +475,7 @@ def reextract(path: Path, source_path: str, db: Path, lock_wait: float = 60.0) -
             con.execute("BEGIN")
             store.ensure_schema(con)
             load_extraction(con, outcome.extraction)
-            run_dedupe(con)
+            dedupe_store.run(con)
             con.execute("COMMIT")
         except BaseException:
             con.close()

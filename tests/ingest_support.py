@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import struct
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -122,3 +124,13 @@ def many_packets(corpus: Path, raw: Path, copies: int, pdf: bool = True) -> Path
             tail = f"\n% copy {k}\n" if src.suffix == ".pdf" else f"\n\n(写し{k})\n"
             (folder / src.name).write_bytes(data + tail.encode())
     return raw
+
+
+def load_make_corpus() -> Any:
+    """bench/make_corpus.py as a module (bench/ is scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "bench" / "make_corpus.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["make_corpus"] = mod  # dataclasses look their module up by name
+    spec.loader.exec_module(mod)
+    return mod

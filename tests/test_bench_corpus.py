@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib.util
 import re
-import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
+from ingest_support import load_make_corpus
 
 from pipeline.extract import extract_bytes
 from pipeline.read import decode_text
@@ -21,16 +20,7 @@ from pipeline.read import decode_text
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load() -> Any:
-    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "bench" / "make_corpus.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["make_corpus"] = mod  # dataclasses look their module up by name
-    spec.loader.exec_module(mod)
-    return mod
-
-
-mc = _load()
+mc = load_make_corpus()
 
 PACKETS, SEED = 36, 5
 
