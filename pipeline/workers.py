@@ -2,10 +2,11 @@
 
 Hostile PDFs are real (a Flate bomb inflating to gigabytes, pdfminer's quadratic fallback on a
 damaged stream), so no file is parsed in the process that writes the store: a worker that runs
-out of memory, crashes or overruns its time becomes an error for that file, never a dead run.
-One process per file (forked, so start-up is milliseconds and the parent's imports are shared)
-keeps every file's limits its own. A worker dies with its parent (PR_SET_PDEATHSIG), so a killed
-ingest leaves no parser running on.
+out of memory, crashes or overruns its time becomes an error for that file, never a dead run, and
+is replaced. Workers are forked once per run (so the parent's imports are shared) and parse one
+file at a time; a worker retires after `MAX_JOBS_PER_WORKER` files or once it has grown by
+`RETIRE_SHARE` of the cap. A worker dies with its parent (PR_SET_PDEATHSIG), so a killed ingest
+leaves no parser running on.
 """
 
 from __future__ import annotations
@@ -130,7 +131,9 @@ def _memory_message(job: Job, memory_mb: int) -> str:
     )
 
 
-def _child(conn: Connection, job: Job, memory_mb: int, max_pages: int, parent: int) -> None:
+def _serve(conn: Connection, memory_mb: int, max_pages: int, parent: int) -> None:
+    """A worker: parse the jobs the parent sends, one at a time, until told to stop or until its
+    memory has grown enough that the next file would not get the whole cap (then it retires)."""
     _die_with_parent(parent)
     # A crash or a damaged file is reported as the file's ingest_errors row; a C stack dump or
     # pdfminer's warnings about each broken object would only clutter the nightly log.
@@ -138,13 +141,25 @@ def _child(conn: Connection, job: Job, memory_mb: int, max_pages: int, parent: i
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     store.close_inherited_locks()
     _limit_memory(memory_mb)
-    result = _parse(job, memory_mb, max_pages)
-    try:
-        conn.send(result)
-    except MemoryError:
-        conn.send(("error", ("too_large", _memory_message(job, memory_mb))))
-    finally:
-        conn.close()
+    baseline = _mapped_bytes()
+    for done in range(1, MAX_JOBS_PER_WORKER + 1):
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            break
+        if job is None:
+            break
+        status, payload = _parse(job, memory_mb, max_pages)
+        grown = _mapped_bytes() - baseline
+        retire = done == MAX_JOBS_PER_WORKER or grown > memory_mb * 1024 * 1024 * RETIRE_SHARE
+        try:
+            conn.send((status, payload, retire))
+        except MemoryError:
+            conn.send(("error", ("too_large", _memory_message(job, memory_mb)), True))
+            break
+        if retire:
+            break
+    conn.close()
 
 
 def _inline(job: Job, max_pages: int) -> Outcome:
@@ -181,6 +196,22 @@ def timeout_outcome(job: Job, timeout: float) -> Outcome:
     )
 
 
+# A worker parses files one after another; it is replaced once it has parsed this many, or once its
+# address space has grown by this share of the memory cap, so every file still gets (nearly) the
+# whole cap and a slow leak cannot build up. Forking one process per file instead cost more than
+# the parse of a small file: page tables of a parent that holds a large store are copied each time.
+MAX_JOBS_PER_WORKER = 500
+RETIRE_SHARE = 0.1
+
+
+@dataclass
+class _Worker:
+    proc: Any
+    conn: Connection
+    job: Job | None = None
+    deadline: float = 0.0
+
+
 def run_jobs(
     jobs: Iterable[Job], *, processes: int, timeout: float, memory_mb: int, max_pages: int = 0
 ) -> Iterator[Outcome]:
@@ -190,61 +221,78 @@ def run_jobs(
         for job in pending:
             yield _inline(job, max_pages)
         return
-    # Children are forked from this process: whatever it has loaded, they start with.
+    if not pending:
+        return
+    # Workers are forked from this process: whatever it has loaded, they start with.
     warm_up()
     # Objects that exist now are never collected in a child, so its collector does not touch (and
     # copy) the parent's pages.
     gc.freeze()
     ctx = mp.get_context("fork")
-    running: dict[Connection, tuple[Job, Any, float]] = {}
+    workers: list[_Worker] = []
     pending.reverse()
 
+    def spawn() -> _Worker:
+        mine, theirs = ctx.Pipe(duplex=True)
+        proc = ctx.Process(target=_serve, args=(theirs, memory_mb, max_pages, os.getpid()), daemon=True)
+        proc.start()
+        theirs.close()
+        w = _Worker(proc, mine)
+        workers.append(w)
+        return w
+
+    def discard(w: _Worker) -> None:
+        workers.remove(w)
+        w.conn.close()
+        w.proc.join(5)
+        if w.proc.is_alive():
+            w.proc.kill()
+            w.proc.join()
+
     def fill() -> None:
-        while pending and len(running) < processes:
+        idle = [w for w in workers if w.job is None]
+        while pending and (idle or len(workers) < processes):
+            w = idle.pop() if idle else spawn()
             job = pending.pop()
-            recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(
-                target=_child, args=(send, job, memory_mb, max_pages, os.getpid()), daemon=True
-            )
-            proc.start()
-            send.close()
-            running[recv] = (job, proc, time.monotonic() + timeout)
+            try:
+                w.conn.send(job)
+            except OSError:  # it died while idle: give the job to a new worker
+                pending.append(job)
+                discard(w)
+                continue
+            w.job, w.deadline = job, time.monotonic() + timeout
 
     try:
-        while pending or running:
+        while True:
             fill()
-            nearest = min(deadline for _, _, deadline in running.values())
-            ready = wait(list(running), timeout=max(0.0, nearest - time.monotonic()))
-            # Results are collected first and handed over only once the freed slots are busy again:
+            busy = [w for w in workers if w.job is not None]
+            if not busy:
+                break
+            nearest = min(w.deadline for w in busy)
+            ready = set(wait([w.conn for w in busy], timeout=max(0.0, nearest - time.monotonic())))
+            # Results are collected first and handed over only once the freed workers are busy again:
             # the consumer (the store's writer) takes time, and workers must not wait for it.
             finished: list[Outcome | tuple[Job, Any]] = []
-            for ready_conn in ready:
-                conn = typing.cast(Connection, ready_conn)
-                job, proc, _ = running.pop(conn)
-                try:
-                    status, payload = conn.recv()
-                except (EOFError, OSError):
-                    proc.join(5)
-                    finished.append(_died(job, proc.exitcode, memory_mb))
-                    continue
-                finally:
-                    conn.close()
-                proc.join(5)
-                if proc.is_alive():
-                    proc.kill()
-                    proc.join()
-                if status == "ok":
-                    finished.append((job, payload))
-                else:
-                    kind, message = payload
-                    finished.append(Outcome(job, error_kind=kind, message=message))
-            now = time.monotonic()
-            for conn, (job, proc, deadline) in list(running.items()):
-                if now >= deadline:
-                    proc.kill()
-                    proc.join(5)
-                    conn.close()
-                    del running[conn]
+            for w in busy:
+                job = typing.cast(Job, w.job)
+                if w.conn in ready:
+                    try:
+                        status, payload, retire = w.conn.recv()
+                    except (EOFError, OSError):
+                        discard(w)
+                        finished.append(_died(job, w.proc.exitcode, memory_mb))
+                        continue
+                    w.job = None
+                    if retire:
+                        discard(w)
+                    if status == "ok":
+                        finished.append((job, payload))
+                    else:
+                        kind, message = payload
+                        finished.append(Outcome(job, error_kind=kind, message=message))
+                elif time.monotonic() >= w.deadline:
+                    w.proc.kill()
+                    discard(w)
                     finished.append(timeout_outcome(job, timeout))
             fill()
             for item in finished:
@@ -253,9 +301,8 @@ def run_jobs(
                 else:
                     yield Outcome(item[0], extraction=FileExtraction.model_validate(item[1]))
     finally:
-        # The consumer stopped early (an error, Ctrl-C): no parser outlives the run.
-        for conn, (_, proc, _) in running.items():
-            proc.kill()
-            proc.join(5)
-            conn.close()
+        # Done, or the consumer stopped early (an error, Ctrl-C): no parser outlives the run.
+        for w in list(workers):
+            w.proc.kill()
+            discard(w)
         gc.unfreeze()
