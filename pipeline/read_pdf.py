@@ -10,7 +10,10 @@ PDF exactly like a converter's tab-separated text. Three table shapes are handle
 * a case list with horizontal rules only: columns from the header row, rows between the rules;
 * a case list with no rules at all: columns from the header row, a row per numbered first cell.
 
-Running headers and footers (repeated in the top or bottom band of the pages) are dropped.
+Running headers and footers (repeated in the top or bottom band of the pages) are dropped, and a
+vertical gap of an empty line's height between free lines becomes an empty line, as in converted text.
+Text objects PDFium holds no text for (one-glyph strings of non-embedded CJK fonts) are recovered from
+the page's content stream; a page where that cannot be done for certain is read by pdfminer instead.
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ from typing import Any, NamedTuple, cast
 import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import resolve1
+from pdfminer.psparser import PSLiteral, literal_name
 from pdfplumber.table import TableFinder
 
 from pipeline.normalise import fold, join_lines
@@ -41,6 +49,10 @@ _BAND = 0.1
 # a narrower one wider than _SPACE_GAP is a space.
 _CELL_GAP = 0.9
 _SPACE_GAP = 0.2
+# Free lines further apart than this many line heights had an empty line between them. It is kept as
+# an empty line, as text converters do: the wrapped-text parsers read one as the end of a cell (a
+# title wrapped over three lines, then its 担当課, is told apart only by the gap).
+_BLANK_GAP = 1.0
 
 
 _Matrix = tuple[float, float, float, float, float, float]
@@ -82,6 +94,7 @@ class _TextLine:
 class _Item:
     top: float
     text: str
+    line: _TextLine | None = None  # the free line it was, or None for a table row
 
 
 @dataclass
@@ -139,25 +152,234 @@ def _chars(textpage: pdfium.PdfTextPage, top_y: float) -> list[_Char]:
     return out
 
 
-def _lost_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> bool:
-    """Does the page hold a text object PDFium cannot decode? It happens with fonts that are not
-    embedded and use a UCS-2 CMap (a one-glyph string comes out empty); pdfminer reads those."""
-    for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-        obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
-        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            # The size asked for includes the terminating NUL: 2 bytes means no text at all.
-            if pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0) <= 2:
-                return True
-    return False
+# PDFium (this build at least) parses a text object whose string is one two-byte code of a
+# non-embedded CID font as holding no characters: `(\x8a\xb2) Tj` in a font on UniJIS-UCS2-H (`課`)
+# shows nothing, while `(\x8a\xb2\x8a\xb2) Tj` reads fine. Such one-glyph strings are everywhere in
+# generated packets (a wrapped `課`, a full-width `１` in the number column), and pdfminer reading the
+# whole page instead costs ~10x the rest of the pipeline. Under a Unicode CMap the char code IS the
+# code point, so the string taken from the content stream gives the character, and PDFium's own font
+# metrics and the object's matrix give its box.
+_UNICODE_CMAP = re.compile(r"Uni[A-Za-z0-9]+-(?:UCS2|UTF16)(?:-HW)?-H")
+
+
+class _Show(NamedTuple):
+    """One text-showing operator of a content stream: its strings and whether its font's char codes
+    are UTF-16 code units (a Unicode CMap)."""
+
+    strings: list[bytes]
+    unicode: bool
+
+    def text(self) -> str | None:
+        try:
+            return b"".join(self.strings).decode("utf-16-be")
+        except UnicodeDecodeError:
+            return None
+
+
+_TOKEN = re.compile(
+    rb"(?P<ws>\s+|%[^\r\n]*)|(?P<open><<|\[)|(?P<close>>>|\])|(?P<hex><[0-9A-Fa-f\s]*>)|(?P<lit>\()"
+    rb"|(?P<name>/[^\s()<>\[\]{}/%]*)|(?P<num>[+-]?(?:\d+\.?\d*|\.\d+)(?![^\s()<>\[\]{}/%]))"
+    rb"|(?P<word>[^\s()<>\[\]{}/%]+)"
+)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+_OCTAL = re.compile(rb"[0-7]{1,3}")
+_LIT_SPECIAL = re.compile(rb"[()\\]")
+_INLINE_DATA = re.compile(rb"\sID\s")
+_INLINE_END = re.compile(rb"\sEI(?=\s|$)")
+
+
+def _literal(data: bytes, i: int) -> tuple[bytes, int]:
+    """The literal string whose `(` ends at i → (its bytes, the index after its `)`)."""
+    out = bytearray()
+    depth = 1
+    while True:
+        m = _LIT_SPECIAL.search(data, i)
+        if m is None:
+            raise ValueError("unterminated string")
+        out += data[i : m.start()]
+        i = m.end()
+        ch = m.group()
+        if ch == b"\\":
+            nxt = data[i : i + 1]
+            if octal := _OCTAL.match(data, i):
+                out.append(int(octal.group(), 8) & 0xFF)
+                i = octal.end()
+            elif nxt in (b"\r", b"\n"):  # a line continuation
+                i += 2 if data[i : i + 2] == b"\r\n" else 1
+            else:
+                out += _ESCAPES.get(nxt, nxt)
+                i += 1
+        elif ch == b"(":
+            depth += 1
+            out += ch
+        else:
+            depth -= 1
+            if not depth:
+                return bytes(out), i
+            out += ch
+
+
+def _shows(content: bytes, unicode_fonts: set[str]) -> list[_Show]:
+    """The text-showing operators of a page's content stream, in order, with the strings PDFium
+    would make a text object of (empty strings make none). Only the font state is tracked."""
+    shows: list[_Show] = []
+    stack: list[Any] = []
+    marks: list[int] = []
+    font: str | None = None
+    saved: list[str | None] = []
+    i, n = 0, len(content)
+    while i < n:
+        m = _TOKEN.match(content, i)
+        if m is None:
+            raise ValueError(f"unexpected byte at {i}")
+        i = m.end()
+        kind, tok = m.lastgroup, m.group()
+        if kind == "ws":
+            continue
+        if kind == "lit":
+            s, i = _literal(content, i)
+            stack.append(s)
+        elif kind == "hex":
+            digits = re.sub(rb"\s", b"", tok[1:-1])
+            stack.append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()))
+        elif kind == "name":
+            stack.append(tok[1:].decode("latin-1"))
+        elif kind == "open":
+            marks.append(len(stack))
+        elif kind == "close":
+            start = marks.pop() if marks else 0
+            stack[start:] = [stack[start:]]
+        elif kind == "num":
+            stack.append(float(tok))
+        elif marks:  # true, false, null inside an array or a dictionary
+            stack.append(None)
+        else:
+            strings: list[Any] = []
+            if tok in (b"Tj", b"'", b'"') and stack:
+                strings = [stack[-1]]
+            elif tok == b"TJ" and stack and isinstance(stack[-1], list):
+                strings = stack[-1]
+            elif tok == b"Tf" and len(stack) >= 2 and isinstance(stack[-2], str):
+                font = stack[-2]
+            elif tok == b"q":
+                saved.append(font)
+            elif tok == b"Q" and saved:
+                font = saved.pop()
+            elif tok == b"BI":
+                data = _INLINE_DATA.search(content, i)
+                end = _INLINE_END.search(content, data.end()) if data else None
+                if end is None:
+                    raise ValueError("unterminated inline image")
+                i = end.end()
+            strings = [s for s in strings if isinstance(s, bytes) and s]
+            if strings and font is not None:
+                shows.append(_Show(strings, font in unicode_fonts))
+            stack.clear()
+    return shows
+
+
+def _object_text(obj: Any, textpage: pdfium.PdfTextPage) -> str:
+    # The size asked for includes the terminating NUL: 2 bytes means no text at all.
+    size = pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0)
+    if size <= 2:
+        return ""
+    units = (ctypes.c_ushort * (size // 2))()
+    pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, units, size)
+    return bytes(units)[: size - 2].decode("utf-16-le", "replace")
+
+
+def _bare(text: str | None) -> str | None:
+    return None if text is None else re.sub(r"\s+", "", fold(text))
+
+
+def _text_objects(page: pdfium.PdfPage) -> list[Any]:
+    objs = (pdfium_c.FPDFPage_GetObject(page.raw, i) for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)))
+    return [o for o in objs if pdfium_c.FPDFPageObj_GetType(o) == pdfium_c.FPDF_PAGEOBJ_TEXT]
+
+
+def _lost_objects(objs: list[Any], textpage: pdfium.PdfTextPage) -> list[int]:
+    """Indices of the text objects PDFium holds no text for."""
+    return [k for k, o in enumerate(objs) if pdfium_c.FPDFTextObj_GetText(o, textpage.raw, None, 0) <= 2]
+
+
+def _recover(
+    objs: list[Any], lost: list[int], textpage: pdfium.PdfTextPage, shows: list[_Show] | None, top_y: float
+) -> list[_Char] | None:
+    """The characters of the lost text objects, or None when they cannot be recovered for certain
+    (then pdfminer reads the page). The page's text-showing operators and PDFium's text objects
+    must pair one to one, and every pair whose font has a Unicode CMap must read the same text."""
+    if shows is None or len(shows) != len(objs):
+        return None
+    lost_set = set(lost)
+    for k, (obj, show) in enumerate(zip(objs, shows, strict=True)):
+        # Folded: PDFium reads a code through its CID, which may come back as a look-alike code point.
+        if k not in lost_set and show.unicode and _bare(_object_text(obj, textpage)) != _bare(show.text()):
+            return None
+    out: list[_Char] = []
+    for k in lost:
+        show, obj = shows[k], objs[k]
+        text = show.text() if show.unicode else None
+        if not text:
+            return None
+        if len(text) != 1:
+            # Only the one-glyph case is known; longer strings need spacing and kerning: pdfminer.
+            return None
+        m = pdfium_c.FS_MATRIX()
+        size, width, ascent, descent = (ctypes.c_float() for _ in range(4))
+        font = pdfium_c.FPDFTextObj_GetFont(obj)
+        if not (
+            pdfium_c.FPDFPageObj_GetMatrix(obj, m) and font and pdfium_c.FPDFTextObj_GetFontSize(obj, size)
+        ):
+            return None
+        a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
+        if b or c or a <= 0 or d <= 0:  # rotated or mirrored text: left to pdfminer
+            return None
+        if not (
+            pdfium_c.FPDFFont_GetGlyphWidth(font, ord(text), size, width)
+            and pdfium_c.FPDFFont_GetAscent(font, size, ascent)
+            and pdfium_c.FPDFFont_GetDescent(font, size, descent)
+        ):
+            return None
+        if ord(text) > 32 and ord(text) not in (0xA0, 0x3000):
+            out.append(
+                _Char(
+                    e,
+                    e + width.value * a,
+                    top_y - (f + ascent.value * d),
+                    top_y - (f + descent.value * d),
+                    text,
+                )
+            )
+    return out
 
 
 class _Fallback:
-    """pdfminer's view of the same bytes, opened only if a page needs it, and only once."""
+    """pdfminer's view of the same bytes, opened only if a page needs it, and only once: the raw
+    content stream of a page with lost text objects, or, failing that, the whole page's characters."""
 
     def __init__(self, data: bytes, source_path: str) -> None:
         self.data = data
         self.source_path = source_path
         self.pdf: pdfplumber.PDF | None = None
+        self.pages: list[PDFPage] | None = None
+
+    def shows(self, index: int) -> list[_Show] | None:
+        """The text-showing operators of page `index`, or None if its content cannot be read simply
+        (then the whole page goes to pdfminer, which says what is wrong with it)."""
+        try:
+            if self.pages is None:
+                self.pages = list(PDFPage.create_pages(PDFDocument(PDFParser(io.BytesIO(self.data)))))
+            page = self.pages[index]
+            fonts = resolve1((page.resources or {}).get("Font")) or {}
+            unicode_fonts = set()
+            for name, ref in fonts.items():
+                spec = resolve1(ref)
+                encoding = resolve1(spec.get("Encoding")) if isinstance(spec, dict) else None
+                if isinstance(encoding, PSLiteral) and _UNICODE_CMAP.fullmatch(literal_name(encoding)):
+                    unicode_fonts.add(name)
+            return _shows(b"\n".join(s.get_data() for s in page.contents), unicode_fonts)
+        except Exception:
+            return None
 
     def chars(self, index: int) -> list[_Char]:
         # PDFium accepted the file, so pdfminer choking on it here means damage, not a parser bug.
@@ -523,11 +745,13 @@ def _read_page(doc: pdfium.PdfDocument, fallback: _Fallback, index: int) -> tupl
         left, _, _, top = page.get_mediabox()
         textpage = page.get_textpage()
         try:
-            lost = _lost_text(page, textpage)
-            chars = [] if lost else _chars(textpage, top)
+            objs = _text_objects(page)
+            lost = _lost_objects(objs, textpage)
+            extra = _recover(objs, lost, textpage, fallback.shows(index), top) if lost else []
+            chars = None if extra is None else _chars(textpage, top) + extra
         finally:
             textpage.close()
-        if lost:
+        if chars is None:
             chars = fallback.chars(index)
         elif left:
             chars = [c._replace(x0=c.x0 - left, x1=c.x1 - left) for c in chars]
@@ -575,7 +799,12 @@ def read_pdf(data: bytes, source_path: str) -> Source:
     lines: list[Line] = []
     for p in pages:
         _unruled_list(p)
-        items = p.items + [_Item(ln.top, ln.text) for ln in p.lines]
+        items = p.items + [_Item(ln.top, ln.text, ln) for ln in p.lines]
+        prev: _TextLine | None = None
         for it in sorted(items, key=lambda it: it.top):
+            ln = it.line
+            if ln and prev and ln.top - prev.bottom > _BLANK_GAP * max(ln.height, prev.height):
+                lines.append(Line(len(lines) + 1, "", p.number))
             lines.append(Line(len(lines) + 1, fold(it.text), p.number))
+            prev = ln
     return Source(source_path, sha256_bytes(data), "pdf", None, page_count, lines)

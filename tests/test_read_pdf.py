@@ -101,11 +101,17 @@ def test_corpus_pdf_every_sheet_page_has_its_tab_rows(corpus_source: Source) -> 
         assert [t.split("\t")[0] for t in texts if "\t" in t][:3] == ["事業名", "担当課", "区分"], page
 
 
+def force_pdfminer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page read by pdfminer, as if PDFium had lost text on it that could not be recovered."""
+    monkeypatch.setattr(read_pdf_module, "_lost_objects", lambda objs, textpage: [0])
+    monkeypatch.setattr(read_pdf_module, "_recover", lambda *args: None)
+
+
 def test_pdfminer_fallback_reads_the_same(corpus_pdf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Pages PDFium cannot decode go to pdfminer's characters: both must make the same lines."""
     data = corpus_pdf.read_bytes()
     fast = read_pdf(data, corpus_pdf.name)
-    monkeypatch.setattr(read_pdf_module, "_lost_text", lambda page, textpage: True)
+    force_pdfminer(monkeypatch)
     assert read_pdf(data, corpus_pdf.name).lines == fast.lines
 
 
@@ -169,6 +175,27 @@ EXPECTED_ROWS = {
         ),
         (3, "就学相談における心理検査業務の委託", "教育支援課", "業務委託", "R5.5.31", "継続審議"),
     ],
+    # The raw-text shape printed line by line: cells told apart only by an empty line's height; the
+    # first title wraps over three lines, the second ends its first line in `委託に`.
+    "wrapped_list.pdf": [
+        (
+            1,
+            "地方公共団体情報システム標準化に対応した国民健康保険システムへの移行等について(委託内容の変更)",
+            "保険年金課",
+            "業務委託",
+            "12月21日",
+            "承認",
+        ),
+        (2, "子育て応援ギフト事業に係る業務の委託について", "子ども家庭課", "業務委託", "1月15日", "承認"),
+        (
+            3,
+            "東京共同電子申請・届出サービスの利用に係る外部結合等について(手続の追加)",
+            "行政管理課、情報システム課",
+            "外部結合、業務委託",
+            "7月28日",
+            "承認",
+        ),
+    ],
     # A grid of thin filled rectangles and a number column too narrow for two digits.
     "grid_list.pdf": [
         (11, "女性の健康支援事業に係る業務の委託について", "四谷保健センター", "業務委託", "5月31日", "承認"),
@@ -206,9 +233,11 @@ def test_rows_of_the_second_page_keep_it(name: str, seq_no: int, page: int) -> N
 
 
 EXPECTED_LINES = {
-    # Running header and `- N -` footer gone, the repeated header row kept on page 2.
+    # Running header and `- N -` footer gone, the repeated header row kept on page 2; the extra space
+    # under the title kept as an empty line.
     "hrules_list.pdf": [
         (1, "令和5年度新宿区個人情報保護管理運営会議における審議案件一覧"),
+        (1, ""),
         (1, "令和5年度に審議した案件について、下記のとおり報告する。"),
         (1, "No.\t事業名\t担当課\t区分\t付議日\t審議結果"),
         (
@@ -282,9 +311,123 @@ def test_fixtures_are_what_the_generator_makes(tmp_path: Path) -> None:
     assert spec and spec.loader
     make_pdfs = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_pdfs)
-    for name in EXPECTED_LINES:
+    for name in sorted(EXPECTED_LINES.keys() | EXPECTED_ROWS.keys()):
         assert make_pdfs.FIXTURES[name]() == (PDFS / name).read_bytes(), name
         assert (PDFS / name).stat().st_size < 200_000
+
+
+def test_empty_lines_where_the_page_has_an_empty_lines_height() -> None:
+    texts = [ln.text for ln in fixture("wrapped_list.pdf").lines]
+    assert texts[texts.index("1") - 1 : texts.index("2") + 1] == [
+        "",
+        "1",
+        "地方公共団体情報システム標準化に対応した",
+        "国民健康保険システムへの移行等について(委託",
+        "内容の変更)",
+        "",
+        "保険年金課 業務委託 12月21日 承認",
+        "",
+        "2",
+    ]
+
+
+# --------------------------------------------------------------------------- text PDFium loses
+
+# reportlab's Japanese fonts are not embedded and use UniJIS-UCS2-H; PDFium reads a one-glyph string
+# in them (`１` in a number cell, a wrapped `課`) as empty. These fixtures have some on every page.
+GENERATED = ["grid_list.pdf", "hrules_list.pdf", "plain_list.pdf"]
+
+
+def pdfminer_pages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    original = read_pdf_module._Fallback.chars
+
+    def counting(self: read_pdf_module._Fallback, index: int) -> list[read_pdf_module._Char]:
+        calls.append(index)
+        return original(self, index)
+
+    monkeypatch.setattr(read_pdf_module._Fallback, "chars", counting)
+    return calls
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_lost_one_glyph_strings_are_recovered_without_pdfminer(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = (PDFS / name).read_bytes()
+    calls = pdfminer_pages(monkeypatch)
+    recovered = read_pdf(data, name)
+    assert calls == []
+    force_pdfminer(monkeypatch)
+    assert read_pdf(data, name).lines == recovered.lines
+    assert calls == [0, 1]
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_text_objects_that_do_not_pair_up_go_to_pdfminer(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the content stream's text operators and PDFium's text objects cannot be matched one to
+    one, nothing is guessed: the page goes to pdfminer, with the same result."""
+    data = (PDFS / name).read_bytes()
+    expected = read_pdf(data, name).lines
+    calls = pdfminer_pages(monkeypatch)
+    original = read_pdf_module._Fallback.shows
+    monkeypatch.setattr(
+        read_pdf_module._Fallback, "shows", lambda self, index: (original(self, index) or [])[1:]
+    )
+    assert read_pdf(data, name).lines == expected
+    assert calls
+
+
+@pytest.mark.parametrize(
+    ("content", "unicode_fonts", "expected"),
+    [
+        # A literal string with octal escapes, under a Unicode CMap font.
+        (rb"BT /F2 9 Tf 1 0 0 1 41 702 Tm (\212\262) Tj ET", {"F2"}, [([b"\x8a\xb2"], True, "課")]),
+        # Hex strings, TJ arrays with kerning, empty strings making no object.
+        (
+            rb"BT /F1 9 Tf <0031> Tj [(\000A) -250 <0042> ()] TJ () Tj [] TJ ET",
+            {"F1"},
+            [
+                ([b"\x001"], True, "1"),
+                ([b"\x00A", b"\x00B"], True, "AB"),
+            ],
+        ),
+        # Nested parentheses and escapes inside a literal; ' and " show text too.
+        (
+            rb"BT /F1 9 Tf (a(b)c\)\\) Tj (x) ' 1 2 (y) " + b'" ET',
+            set(),
+            [
+                ([b"a(b)c)\\"], False, None),
+                ([b"x"], False, None),
+                ([b"y"], False, None),
+            ],
+        ),
+        # q/Q restore the font; text before any Tf makes no object (PDFium skips it too).
+        (
+            rb"(z) Tj q BT /F2 9 Tf <8AB2> Tj ET Q BT /F1 9 Tf <8AB2> Tj ET",
+            {"F2"},
+            [
+                ([b"\x8a\xb2"], True, "課"),
+                ([b"\x8a\xb2"], False, "課"),
+            ],
+        ),
+        # An inline image's binary data is skipped; comments are ignored.
+        (
+            b"% c (not a string) Tj\nBI /W 1 /H 1 ID \x00(\xff) Tj EI\nBT /F2 9 Tf <FF11> Tj ET",
+            {"F2"},
+            [
+                ([b"\xff\x11"], True, "１"),
+            ],
+        ),
+    ],
+    ids=["octal", "hex-and-TJ", "nesting", "font-state", "inline-image"],
+)
+def test_text_operators_of_a_content_stream(
+    content: bytes, unicode_fonts: set[str], expected: list[tuple[list[bytes], bool, str | None]]
+) -> None:
+    shows = read_pdf_module._shows(content, unicode_fonts)
+    assert [(s.strings, s.unicode) for s in shows] == [(strings, uni) for strings, uni, _ in expected]
+    assert [s.text() for s in shows if s.unicode] == [t for _, uni, t in expected if uni]
 
 
 # --------------------------------------------------------------------------- errors
