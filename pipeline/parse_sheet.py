@@ -390,7 +390,7 @@ def _summary(pieces: list[_Piece]) -> str | None:
 
 def _paragraphs(lines: list[str]) -> str:
     """Rejoin lines wrapped at the page width: a short line, a `。` or an item marker ends a paragraph."""
-    texts = [t.strip() for t in lines if t.strip()]
+    texts = [re.sub(r"\s{2,}", " ", t.strip()) for t in lines if t.strip()]
     width = max((len(t) for t in texts), default=0)
     paras: list[list[str]] = []
     for t in texts:

@@ -304,6 +304,15 @@ def test_summary_is_clean_text(sheets) -> None:
     assert "特定相手以外の通信不可" not in s002
 
 
+def test_a_line_padded_with_spaces_is_not_taken_for_a_wrapped_one(sheets) -> None:
+    # 002 sheet 4 prints its counts one per line, the figures aligned with runs of spaces
+    # (`受給権者         ６２，８３７名…`): the spaces do not make the line as long as a wrapped one.
+    summary = sheets["002"][4].summary
+    assert summary is not None
+    assert summary.splitlines()[-1] == "受給権者62,837名(令和5年3月末現在)"
+    # Known limit: the 被保険者 line before it is as long as a wrapped line, so 免除者 is joined to it.
+
+
 def test_heading_of_wrapped_title(sheets) -> None:
     assert sheets["002"][9].heading == clean(
         "新宿区物価高騰対策臨時給付金給付事業に係るシステム改修について(特定個人情報保護評価の報告)"
