@@ -125,24 +125,14 @@ def load_departments(con: duckdb.DuckDBPyConnection) -> None:
     store.insert(con, "departments", rows)
 
 
-def delete_file_rows(con: duckdb.DuckDBPyConnection, source_path: str) -> int:
-    """Everything a file contributed: its documents and every row hanging off them.
-    Returns how many case mentions went with them."""
+def delete_file_rows(con: duckdb.DuckDBPyConnection, source_path: str) -> None:
+    """Everything a file contributed: its documents and every row hanging off them."""
     ids = "SELECT document_id FROM documents WHERE source_path = ?"
-    # A new file has nothing to delete: skip the scans of every row table.
-    if not con.execute(f"{ids} LIMIT 1", [source_path]).fetchall():
-        con.execute("DELETE FROM ingested_files WHERE source_path = ?", [source_path])
-        return 0
-    ((mentions,),) = con.execute(
-        f"SELECT count(*) FROM case_mentions WHERE document_id IN ({ids})", [source_path]
-    ).fetchall()
-    if mentions:
-        dedupe_store.forget(con, ids, [source_path])
+    dedupe_store.forget(con, ids, [source_path])
     for table in store.FILE_TABLES:
         con.execute(f"DELETE FROM {table} WHERE document_id IN ({ids})", [source_path])
     con.execute("DELETE FROM documents WHERE source_path = ?", [source_path])
     con.execute("DELETE FROM ingested_files WHERE source_path = ?", [source_path])
-    return mentions
 
 
 def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
@@ -156,18 +146,19 @@ def load_extractions(con: duckdb.DuckDBPyConnection, batch: list[FileExtraction]
     One insert per table for the whole batch: per-statement cost, not rows, dominates small files.
     Each file is still all-or-nothing, since the batch is.
     """
-    dropped = 0
-    for ex in batch:
-        dropped += delete_file_rows(con, ex.source_path)
-        # The same bytes stored under another name (a renamed file) give the same document ids.
-        doc_ids = [d.document_id for d in ex.documents]
-        if doc_ids:
-            holders = con.execute(
-                f"SELECT DISTINCT source_path FROM documents WHERE document_id IN ({','.join('?' * len(doc_ids))})",
-                doc_ids,
-            ).fetchall()
-            for (other,) in holders:
-                dropped += delete_file_rows(con, other)
+    # Whatever these paths held before, and the documents of the same bytes under another name (a
+    # renamed file gives the same document ids): found in one query, since most files are new.
+    paths = [ex.source_path for ex in batch]
+    doc_ids = [d.document_id for ex in batch for d in ex.documents]
+    where = f"source_path IN ({','.join('?' * len(paths))})"
+    if doc_ids:
+        where += f" OR document_id IN ({','.join('?' * len(doc_ids))})"
+    holders = con.execute(
+        f"SELECT DISTINCT source_path FROM documents WHERE {where}", paths + doc_ids
+    ).fetchall()
+    for (held,) in sorted(holders):
+        delete_file_rows(con, held)
+    con.execute(f"DELETE FROM ingested_files WHERE source_path IN ({','.join('?' * len(paths))})", paths)
     now = _now()
     for ex in batch:
         for d in ex.documents:
