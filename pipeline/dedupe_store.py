@@ -161,33 +161,57 @@ def _order(s: dedupe.Scope) -> tuple[str, int]:
     return (s[0], -1 if s[1] is None else s[1])
 
 
+def _groups(con: duckdb.DuckDBPyConnection, table: str, order: str) -> Iterator[list[dict[str, Any]]]:
+    """The rows of a temporary table whose first column `_group` numbers its groups, one whole group
+    at a time. Fetched a few groups per query and never left open: the caller writes to the store
+    between groups, and a new statement on the connection would cut an open result short."""
+    sizes = con.execute(f"SELECT _group, count(*) FROM {table} GROUP BY 1 ORDER BY 1").fetchall()
+    ranges: list[tuple[int, int]] = []
+    start, rows = None, 0
+    for group, n in sizes:
+        start = group if start is None else start
+        rows += n
+        if rows >= FETCH_ROWS:
+            ranges.append((start, group))
+            start, rows = None, 0
+    if start is not None:
+        ranges.append((start, sizes[-1][0]))
+    for first, last in ranges:
+        rel = con.execute(
+            f"SELECT * FROM {table} WHERE _group BETWEEN ? AND ? ORDER BY {order}", [first, last]
+        )
+        names = [c[0] for c in rel.description]
+        current: list[dict[str, Any]] = []
+        for row in rel.fetchall():
+            rec = dict(zip(names, row, strict=True))
+            if current and rec["_group"] != current[0]["_group"]:
+                yield current
+                current = []
+            current.append(rec)
+        if current:
+            yield current
+
+
 def _mentions(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[CaseMention, dedupe.DocInfo]]]:
     """The mentions of the scopes in `_replan_scope`, one component at a time."""
-    rel = con.execute(
-        """SELECT s.component AS _component, m.*, d.municipality AS _municipality,
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _replan_rows AS
+           SELECT s.component AS _group, m.*, d.municipality AS _municipality,
                   d.fiscal_year AS _fiscal_year, d.source_format AS _source_format
            FROM case_mentions m JOIN documents d USING (document_id)
            JOIN _replan_scope s ON s.municipality = coalesce(d.municipality, '')
-                AND s.fiscal_year = coalesce(d.fiscal_year, -1)
-           ORDER BY s.component, m.mention_id"""
+                AND s.fiscal_year = coalesce(d.fiscal_year, -1)"""
     )
-    names = [c[0] for c in rel.description]
-    group: list[tuple[CaseMention, dedupe.DocInfo]] = []
-    current = None
-    while rows := rel.fetchmany(FETCH_ROWS):
-        for row in rows:
-            rec = dict(zip(names, row, strict=True))
-            component = rec.pop("_component")
-            if component != current and group:
-                yield group
-                group = []
-            current = component
+    for rows in _groups(con, "_replan_rows", "_group, mention_id"):
+        group = []
+        for rec in rows:
+            del rec["_group"]
             info = dedupe.DocInfo(
                 rec.pop("_municipality"), rec.pop("_fiscal_year"), rec.pop("_source_format")
             )
             group.append((CaseMention(**rec), info))
-    if group:
         yield group
+    con.execute("DROP TABLE _replan_rows")
 
 
 def _replace_temp(
@@ -230,41 +254,33 @@ def _relink_series(con: duckdb.DuckDBPyConnection, series: set[str] | None) -> N
         f"""DELETE FROM case_links WHERE decision = 'same_series'
             AND (left_mention_id IN ({members}) OR right_mention_id IN ({members}))"""
     )
-    rel = con.execute(
-        """SELECT c.series_id AS _series_id, c.deliberated_on AS _case_date, d.source_format AS _source_format, m.*
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _relink_rows AS
+           SELECT dense_rank() OVER (ORDER BY c.series_id) AS _group, c.series_id AS _series_id,
+                  c.deliberated_on AS _case_date, d.source_format AS _source_format, m.*
            FROM cases c JOIN _replan_series USING (series_id)
-           JOIN case_mentions m USING (case_id) JOIN documents d USING (document_id)
-           ORDER BY c.series_id, m.case_id, m.mention_id"""
+           JOIN case_mentions m USING (case_id) JOIN documents d USING (document_id)"""
     )
-    names = [c[0] for c in rel.description]
-    best: dict[str, tuple[tuple[int, int, str], dedupe.SeriesEntry]] = {}
     links: list[CaseLink] = []
-    current = None
-
-    def close_chain() -> None:
-        links.extend(dedupe.series_links(entry for _, entry in best.values()))
-        best.clear()
-
-    while rows := rel.fetchmany(FETCH_ROWS):
-        for row in rows:
-            rec = dict(zip(names, row, strict=True))
+    for rows in _groups(con, "_relink_rows", "_group, case_id, mention_id"):
+        best: dict[str, tuple[tuple[int, int, str], dedupe.SeriesEntry]] = {}
+        for rec in rows:
+            del rec["_group"]
             series_id, case_date, fmt = (
                 rec.pop("_series_id"),
                 rec.pop("_case_date"),
                 rec.pop("_source_format"),
             )
-            if series_id != current:
-                close_chain()
-                current = series_id
-                if len(links) >= WRITE_CASES:
-                    store.insert(con, "case_links", links)
-                    links = []
             m = CaseMention(**rec)
             q = dedupe.quality(m, fmt)
-            held = best.get(m.case_id or "")
-            if held is None or q < held[0]:
-                best[m.case_id or ""] = (q, dedupe.SeriesEntry(series_id, m.case_id or "", case_date, m))
-    close_chain()
+            case_id = m.case_id or ""
+            if case_id not in best or q < best[case_id][0]:
+                best[case_id] = (q, dedupe.SeriesEntry(series_id, case_id, case_date, m))
+        links.extend(dedupe.series_links(entry for _, entry in best.values()))
+        if len(links) >= WRITE_CASES:
+            store.insert(con, "case_links", links)
+            links = []
+    con.execute("DROP TABLE _relink_rows")
     store.insert(con, "case_links", links)
 
 
@@ -319,7 +335,7 @@ def run(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> int:
     case_of: dict[str, str] = {}
     cases: list[Case] = []
     links: list[CaseLink] = []
-    for group in _mentions(con) if chosen else iter(()):
+    for group in _mentions(con):
         p = dedupe.plan(group, series=False)
         case_of.update(p.case_of)
         cases.extend(p.cases)

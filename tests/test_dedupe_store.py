@@ -72,7 +72,12 @@ def archive(corpus: Path) -> Any:
     return mc.build(40, 11, pdf_share=0.0, dup_share=0.4, look_share=0.3)
 
 
-def test_loads_in_steps_end_as_a_full_replan(archive: Any, tmp_path: Path) -> None:
+def test_loads_in_steps_end_as_a_full_replan(
+    archive: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small reads and writes, so plans are written while later groups are still to be read.
+    monkeypatch.setattr(dedupe_store, "FETCH_ROWS", 40)
+    monkeypatch.setattr(dedupe_store, "WRITE_CASES", 25)
     raw, db = tmp_path / "raw", tmp_path / "council.duckdb"
     paths = sorted(archive.files)
     steps = [paths[k::4] for k in range(4)]  # each step touches scopes the others already hold
