@@ -31,8 +31,8 @@ from schemas import Case, CaseLink, CaseMention
 PENDING = "dedupe_pending"
 RULES = "dedupe_rules"
 # Plans are written once this many cases wait (a full re-plan streams scope by scope).
-WRITE_CASES = 20_000
-FETCH_ROWS = 10_000
+WRITE_CASES = 5_000
+FETCH_ROWS = 5_000
 
 ALL = "all"
 

@@ -54,6 +54,7 @@ class Options:
     memory_mb: int = int(limits()["memory_mb"])
     max_file_mb: float = float(limits()["max_file_mb"])
     max_pages: int = int(limits()["max_pages"])
+    writer_memory_mb: int = int(limits()["writer_memory_mb"])
     lock_wait: float = 60.0
     executor: str = "local"  # "local": process pool on this machine; "ray": pipeline/executor_ray.py
     ray_address: str | None = None  # None: a local Ray on `jobs` CPUs (0: all)
@@ -210,7 +211,7 @@ def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
     )
     summary = Summary(run_row.run_id)
     with store.ingest_lock(opts.db, opts.lock_wait):
-        con, summary.resumed = store.open_work(opts.db)
+        con, summary.resumed = store.open_work(opts.db, opts.writer_memory_mb)
         if summary.resumed:
             summary.notices.append(
                 "resumed the working copy an interrupted ingest left; its loaded files stay"
@@ -461,7 +462,7 @@ def reextract(path: Path, source_path: str, db: Path, lock_wait: float = 60.0) -
     if outcome.extraction is None:
         raise ExtractionError(outcome.error_kind or "parse_error", outcome.message or "")
     with store.ingest_lock(db, lock_wait):
-        con, _ = store.open_work(db)
+        con, _ = store.open_work(db, int(lim["writer_memory_mb"]))
         try:
             con.execute("BEGIN")
             store.ensure_schema(con)

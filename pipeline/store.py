@@ -315,10 +315,17 @@ def _resume(work: Path, base: str) -> duckdb.DuckDBPyConnection | None:
     return None
 
 
-def open_work(path: Path) -> tuple[duckdb.DuckDBPyConnection, bool]:
+def open_work(path: Path, memory_mb: int = 0) -> tuple[duckdb.DuckDBPyConnection, bool]:
     """A read-write connection on the working copy of the store at `path`, and whether it resumes an
     interrupted run. Call it under `ingest_lock`; end with `publish`, or just close the connection to
-    leave the copy for the next run."""
+    leave the copy for the next run. `memory_mb` > 0 caps DuckDB's memory on that connection."""
+    con, resumed = _open_work(path)
+    if memory_mb > 0:
+        con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+    return con, resumed
+
+
+def _open_work(path: Path) -> tuple[duckdb.DuckDBPyConnection, bool]:
     path.parent.mkdir(parents=True, exist_ok=True)
     work = work_path(path)
     base = _signature(path)

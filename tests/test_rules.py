@@ -100,3 +100,12 @@ def test_every_printed_form_reaches_one_name() -> None:
         for form in forms:
             owners[(e.municipality, match_key(form))].add(e.name)
     assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+
+
+def test_limits_are_positive_and_name_known_error_kinds() -> None:
+    from pipeline.rules import limits
+
+    lim = limits()
+    for key in ("max_file_mb", "max_pages", "timeout_seconds", "memory_mb", "writer_memory_mb"):
+        assert isinstance(lim[key], int | float) and lim[key] > 0, key
+    assert set(lim["retry_error_kinds"]) <= {"timeout", "crashed", "too_large", "parse_error", "load_error"}
