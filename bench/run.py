@@ -60,10 +60,10 @@ QUERIES = {
 PHASES = [
     ("pipeline.ingest", "_plan"),
     ("pipeline.ingest", "_handle"),
-    ("pipeline.ingest", "load_extraction"),
+    ("pipeline.ingest", "load_extractions"),
     ("pipeline.ingest", "delete_file_rows"),
     ("pipeline.ingest", "_fail"),
-    ("pipeline.ingest", "run_dedupe"),
+    ("pipeline.dedupe_store", "run"),
     ("pipeline.dedupe", "plan"),
     ("pipeline.store", "open_work"),
     ("pipeline.store", "publish"),
