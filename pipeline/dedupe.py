@@ -4,13 +4,15 @@ The same deliberation reaches the store more than once (PDF and text of one pack
 re-encoded copy); many different deliberations look alike (the recurring 共同電子申請 item, the
 標準化 移行 cases of one meeting that differ in one word). So:
 
-* candidate pairs come from blocks, never from all pairs: municipality + 付議日, and municipality +
-  fiscal year + case number for mentions without a 付議日; an oversized block is compared by sorted
-  neighbourhood, so the cost stays linear;
+* candidate pairs come from blocks, never from all pairs: municipality + 付議日, municipality +
+  fiscal year + case number for mentions without a 付議日, and municipality + fiscal year + title for
+  mentions with neither (council items); an oversized block is compared by sorted neighbourhood, so
+  the cost stays linear;
 * two mentions of one document are never compared (a list does not repeat a case);
 * a pair is the same case only when 付議日, number and departments agree and the folded titles score
   high; how high depends on which of date and number agree (thresholds in `rules/dedupe.toml`); a pair
-  without a 付議日 also needs the two documents to be copies of one list (aligned case numbers);
+  without a 付議日 also needs the two documents to be copies of one list (aligned case numbers); a pair
+  with neither date nor number needs identical folded titles and nearly identical texts (事業内容);
 * ambiguity never merges: a mention with two equally strong matches in one other document merges with
   neither, and a merge that would put two mentions of one document in one case is refused;
 * every compared pair that merged or came close is a `case_links` row with its rule, score and values.
@@ -71,6 +73,7 @@ class Settings:
     title_number_missing: float
     title_numbers_differ: float
     title_date_missing: float
+    content_undated: float
     departments_agree: float
     qualifier_agree: float
     ambiguity_margin: float
@@ -87,6 +90,7 @@ class Settings:
             "title_number_missing",
             "title_numbers_differ",
             "title_date_missing",
+            "content_undated",
             "departments_agree",
             "qualifier_agree",
             "ambiguity_margin",
@@ -112,6 +116,7 @@ def settings() -> Settings:
             title_number_missing=float(same["title_when_number_missing"]),
             title_numbers_differ=float(same["title_when_numbers_differ"]),
             title_date_missing=float(same["title_when_date_missing"]),
+            content_undated=float(same["content_when_date_and_number_missing"]),
             departments_agree=float(same["departments_agree"]),
             qualifier_agree=float(same["qualifier_agree"]),
             ambiguity_margin=float(same["ambiguity_margin"]),
@@ -169,6 +174,7 @@ class _M:
     series_key: str
     qualifier_key: str
     dept_text: str  # canonical names, match-folded, sorted, space-joined (token_set_ratio's tokens)
+    content_key: str = ""  # folded summary (else purpose, 事業名) of a mention with neither date nor number
 
     @property
     def anchor(self) -> tuple[int, str]:
@@ -197,6 +203,10 @@ def _prepare(mentions: Iterable[tuple[CaseMention, DocInfo]]) -> list[_M]:
                 _key(core),
                 _key(qualifier),
                 depts,
+                # Not the cached _key: summaries are long and rarely repeat.
+                match_key(m.summary or m.purpose or m.program_name)
+                if m.deliberated_on is None and m.seq_no is None
+                else "",
             )
         )
     # Sorting by mention id makes every later step independent of the order mentions arrive in.
@@ -228,15 +238,19 @@ def _neighbourhood(members: list[int], items: list[_M], window: int) -> Iterator
 def _candidates(items: list[_M], s: Settings, stats: Counter[str]) -> set[tuple[int, int]]:
     by_date: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     by_number: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    by_title: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for i, it in enumerate(items):
         if it.m.deliberated_on is not None:
             by_date[(it.muni, it.m.deliberated_on)].append(i)
         if it.m.seq_no is not None and it.doc.fiscal_year is not None:
             by_number[(it.muni, it.doc.fiscal_year, it.m.seq_no)].append(i)
-    # Dated mentions are decided by their date block; the number block only serves the undated ones.
+        if it.m.deliberated_on is None and it.m.seq_no is None and it.title_key:
+            by_title[(it.muni, it.doc.fiscal_year, it.title_key)].append(i)
+    # Dated mentions are decided by their date block; the number block only serves the undated ones,
+    # and the title block those with neither date nor number (a council item).
     number_blocks = [ms for ms in by_number.values() if any(items[i].m.deliberated_on is None for i in ms)]
     pairs: set[tuple[int, int]] = set()
-    for members in itertools.chain(by_date.values(), number_blocks):
+    for members in itertools.chain(by_date.values(), number_blocks, by_title.values()):
         if len(members) < 2:
             continue
         stats["blocks"] += 1
@@ -265,6 +279,7 @@ _STRENGTH = {
     "date_title_renumbered": 1,
     "date_title_departments": 2,
     "fiscal_year_number_title": 3,
+    "title_content": 4,
 }
 
 
@@ -312,6 +327,16 @@ def _decide(a: _M, b: _M, s: Settings) -> _Verdict:
     if same_number and title >= s.title_date_missing:
         # Provisional: confirmed only when the two documents turn out to be copies of one list.
         return verdict("same_case", "fiscal_year_number_title")
+    if na is None and nb is None and da is None and db is None and title == 100:
+        # Nothing but the text to go on (a council item): the same item is the same text.
+        if not (a.content_key and b.content_key):
+            return verdict("distinct", "content_missing")
+        content = float(fuzz.ratio(a.content_key, b.content_key))
+        v = verdict("same_case" if content >= s.content_undated else "distinct", "title_content")
+        v.extra["content_score"] = round(content, 2)
+        if v.decision == "distinct":
+            v.rule = "content_differs"
+        return v
     return verdict("distinct", "title_differs")
 
 
@@ -567,7 +592,7 @@ def scopes(municipality: str | None, fiscal_year: int | None, deliberated_on: dt
     """The scopes a mention's decisions live in: its document's municipality and fiscal year, and the
     fiscal year of its 付議日. Every comparison, every claim on an anchor key and every document-wide
     check involves mentions that share a scope: blocks are keyed by municipality + 付議日 (one fiscal
-    year) or municipality + the document's fiscal year + number; anchors carry the same fields; a
+    year) or municipality + the document's fiscal year + number or title; anchors carry the same fields; a
     document has one municipality and fiscal year. So the plan of the mentions of a set of scopes
     closed under "a mention holds both" is exactly the whole store's plan restricted to them."""
     muni = municipality or ""

@@ -94,6 +94,7 @@ def copies(corpus_text, corpus_pdf) -> dict[str, Pairs]:
         n, d = corpus_text(prefix)
         sources[prefix] = (d, n)
     sources["002_cp932"] = (to_cp932(corpus_text("002")[1].decode("utf-8")), "002_cp932.txt")
+    sources["004_cp932"] = (to_cp932(corpus_text("004")[1].decode("utf-8")), "004_cp932.txt")
     return {key: _pairs(extract_bytes(d, n)) for key, (d, n) in sources.items()}
 
 
@@ -235,7 +236,7 @@ def test_001_and_002_and_004_give_82_cases(copies):
     p = _plan(copies, ["text", "002", "004"])
     assert len(p.cases) == 30 + 51 + 1
     # Copies of each packet change nothing but the mention counts.
-    q = _plan(copies, ["text", "pdf", "002", "002_cp932", "004", "reissue"])
+    q = _plan(copies, ["text", "pdf", "002", "002_cp932", "004", "004_cp932", "reissue"])
     assert [c.case_id for c in q.cases] == [c.case_id for c in p.cases]
     kyodo = {c.series_id for c in q.cases if c.title and c.title.startswith("東京共同電子申請")}
     assert len(kyodo) == 1
@@ -413,9 +414,11 @@ def test_series_title(title, series, qualifier):
 
 def test_settings_validate_themselves():
     with pytest.raises(RuleError, match="title_date_number"):
-        Settings(120, 97, 100, 90, 85, 85, 1.0, 0.6, 3, 70, 60, 6, ("追加",))
+        Settings(120, 97, 100, 90, 95, 85, 85, 1.0, 0.6, 3, 70, 60, 6, ("追加",))
+    with pytest.raises(RuleError, match="content_undated"):
+        Settings(75, 97, 100, 90, 101, 85, 85, 1.0, 0.6, 3, 70, 60, 6, ("追加",))
     with pytest.raises(RuleError, match="qualifier_words"):
-        Settings(75, 97, 100, 90, 85, 85, 1.0, 0.6, 3, 70, 60, 6, ())
+        Settings(75, 97, 100, 90, 95, 85, 85, 1.0, 0.6, 3, 70, 60, 6, ())
 
 
 # --------------------------------------------------------------------------- through the store
@@ -455,3 +458,36 @@ def test_loading_order_does_not_change_ids(tmp_path, corpus_text):
         results.append(seen[1][0])
         shutil.rmtree(raw)
     assert results[0] == results[1]
+
+
+# --------------------------------------------------------------------------- council items
+
+
+def test_copies_of_a_council_item_merge_on_title_and_text(copies):
+    """004's item has neither 付議日 nor case number: its copy in CP932 is the same case."""
+    p = _plan(copies, ["004", "004_cp932"])
+    (case,) = p.cases
+    assert case.mention_count == 2
+    assert case.title == "住民異動届等入出力処理業務等の委託について(情報項目の追加)"
+    (a, _), (b, _) = copies["004"][0], copies["004_cp932"][0]
+    link = _link(p, a, b)
+    assert (link.decision, link.rule) == ("same_case", "title_content")
+    assert json.loads(link.details)["content_score"] == 100.0
+
+
+def test_a_council_item_with_the_same_title_and_other_text_stays_apart(copies):
+    item, info = copies["004"][0]
+    other = _by_seq(copies, "text")[3]  # another business's sheet
+    again = item.model_copy(
+        update={
+            "mention_id": "later:1",
+            "document_id": "later",
+            "summary": other.summary,
+            "purpose": other.purpose,
+        }
+    )
+    p = plan([(item, info), (again, info)])
+    assert len(p.cases) == 2
+    link = _link(p, item, again)
+    assert (link.decision, link.rule) == ("distinct", "content_differs")
+    assert json.loads(link.details)["content_score"] < 95
