@@ -62,6 +62,9 @@ _TEXT_BLOCKS = (
     (0xF900, 0xFAFF),  # CJK compatibility ideographs
     (0xFF01, 0xFF5E),  # full-width ASCII
 )
+# The codec behind a recorded encoding name: EUC-JP files of Japanese offices use the JIS X 0213
+# extensions (①, ⑴) that Python's plain `euc-jp` lacks; euc_jis_2004 reads both.
+_CODECS = {"euc-jp": "euc_jis_2004"}
 # Share of characters that must fall in those blocks for a guessed decoding to be accepted.
 _MIN_PLAUSIBLE = 0.9
 
@@ -79,8 +82,8 @@ def _plausibility(text: str) -> float:
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
     """Bytes → (text, encoding): a BOM decides; else valid UTF-8 without NULs is UTF-8; else the
-    candidate (UTF-16 either way round, CP932) whose text looks most like Japanese prose wins,
-    if it looks enough like it. Never a silent mojibake."""
+    candidate (UTF-16 either way round, CP932, EUC-JP) whose text looks most like Japanese prose
+    wins, if it looks enough like it. Never a silent mojibake."""
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
@@ -104,9 +107,9 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     else:
         first_bad = -1
     scored: list[tuple[float, str, str]] = []
-    for enc in ("utf-16-le", "utf-16-be", "cp932"):
+    for enc in ("utf-16-le", "utf-16-be", "cp932", "euc-jp"):
         try:
-            candidate = data.decode(enc)
+            candidate = data.decode(_CODECS.get(enc, enc))
         except UnicodeDecodeError:
             continue
         scored.append((_plausibility(candidate), enc, candidate))
@@ -120,7 +123,7 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
             )
         raise ExtractionError(
             "unreadable",
-            f"{name}: is neither UTF-8, UTF-16 nor Shift_JIS (CP932) text; re-save it as UTF-8.",
+            f"{name}: is neither UTF-8, UTF-16, Shift_JIS (CP932) nor EUC-JP text; re-save it as UTF-8.",
         )
     if enc == "utf-8":
         raise _damaged_utf8(name, data, first_bad)

@@ -23,6 +23,8 @@ SAMPLE = (
         (SAMPLE.encode("utf-8"), "utf-8"),
         (codecs.BOM_UTF8 + SAMPLE.encode("utf-8"), "utf-8-sig"),
         (SAMPLE.encode("cp932"), "cp932"),
+        (SAMPLE.encode("euc-jp"), "euc-jp"),
+        (SAMPLE.encode("euc_jis_2004"), "euc-jp"),
         (codecs.BOM_UTF16_LE + SAMPLE.encode("utf-16-le"), "utf-16"),
         (codecs.BOM_UTF16_BE + SAMPLE.encode("utf-16-be"), "utf-16"),
         (SAMPLE.encode("utf-16-le"), "utf-16-le"),
@@ -41,12 +43,12 @@ def test_encodings_are_detected(data: bytes, encoding: str) -> None:
     ("data", "message"),
     [
         (
-            SAMPLE.encode("euc-jp"),
-            "x.txt: is neither UTF-8, UTF-16 nor Shift_JIS (CP932) text; re-save it as UTF-8.",
+            SAMPLE.encode("cp932")[:-3] + b"\x81",  # cut inside a double-byte character
+            "x.txt: is neither UTF-8, UTF-16, Shift_JIS (CP932) nor EUC-JP text; re-save it as UTF-8.",
         ),
         (
-            SAMPLE.encode("cp932")[:-3] + b"\x81",  # cut inside a double-byte character
-            "x.txt: is neither UTF-8, UTF-16 nor Shift_JIS (CP932) text; re-save it as UTF-8.",
+            SAMPLE.encode("cp932")[:40].decode("cp932").encode("euc-jp")[:-1] + SAMPLE.encode("cp932")[40:],
+            "x.txt: is neither UTF-8, UTF-16, Shift_JIS (CP932) nor EUC-JP text; re-save it as UTF-8.",
         ),
         (
             SAMPLE.encode("utf-8")[:10] + b"\xff" + SAMPLE.encode("utf-8")[11:],
@@ -79,6 +81,7 @@ def test_every_encoding_of_one_packet_loads_the_same_document(tmp_path: Path, co
         "utf-8.txt": text.encode("utf-8"),
         "utf-8-bom.txt": codecs.BOM_UTF8 + text.encode("utf-8"),
         "shift_jis.txt": text.encode("cp932"),
+        "euc-jp.txt": text.encode("euc_jis_2004"),
         "utf-16-bom.txt": text.encode("utf-16"),
         "utf-16-le.txt": text.encode("utf-16-le"),
         "utf-16-be.txt": text.encode("utf-16-be"),
@@ -86,12 +89,13 @@ def test_every_encoding_of_one_packet_loads_the_same_document(tmp_path: Path, co
     for name, data in written.items():
         (raw / name).write_bytes(data)
     summary = run(raw, tmp_path / "council.duckdb")
-    assert (summary.files_new, summary.files_failed) == (6, 0)
+    assert (summary.files_new, summary.files_failed) == (7, 0)
     rows = query(
         tmp_path / "council.duckdb",
         "SELECT source_path, encoding, doc_type, title, md5(text) FROM documents ORDER BY source_path",
     )
     assert [r[:2] for r in rows] == [
+        ("euc-jp.txt", "euc-jp"),
         ("shift_jis.txt", "cp932"),
         ("utf-16-be.txt", "utf-16-be"),
         ("utf-16-bom.txt", "utf-16"),
