@@ -53,7 +53,7 @@ def _bad_raw(raw: Path, corpus: Path) -> dict[str, tuple[str, str]]:
         ),
         "random.txt": (
             "unreadable",
-            "random.txt: is neither UTF-8, UTF-16 nor Shift_JIS (CP932) text; re-save it as UTF-8.",
+            "random.txt: is neither UTF-8, UTF-16, Shift_JIS (CP932) nor EUC-JP text; re-save it as UTF-8.",
         ),
         "nul.txt": ("unreadable", "nul.txt: is binary data, not text (it is full of NUL bytes)."),
         "damaged-utf8.txt": (
