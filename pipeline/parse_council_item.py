@@ -19,11 +19,11 @@ from functools import cache
 from typing import Any
 
 from pipeline.normalise import clean, clean_multiline, counts_in, fold, remove_ocr_spaces
-from pipeline.parse_outsourcing import row_cells, squeeze
 from pipeline.parse_review import departments_of
 from pipeline.read import Line
 from pipeline.rules import _toml
 from pipeline.segment import Segment
+from pipeline.tables import row_cells, squeeze
 from schemas.records import CaseMention
 
 _ARTICLE = re.compile(r"第\s*\d+\s*条(?:\s*第\s*\d+\s*項)?(?:\s*第\s*\d+\s*号)?\s*[(（]([^()（）]+)[)）]")

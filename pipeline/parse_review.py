@@ -31,7 +31,9 @@ from typing import Any
 
 from pipeline.departments import bureau_of, canonical, looks_like_department, split_departments
 from pipeline.normalise import clean, parse_int
-from pipeline.parse_outsourcing import (
+from pipeline.rules import _toml
+from pipeline.segment import Segment
+from pipeline.tables import (
     CountTable,
     CountTableReader,
     best_field,
@@ -44,8 +46,6 @@ from pipeline.parse_outsourcing import (
     squeeze,
     unparsed_counts,
 )
-from pipeline.rules import _toml
-from pipeline.segment import Segment
 from schemas.records import InstitutionCount, SensitiveItem
 
 

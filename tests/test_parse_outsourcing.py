@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.parse_outsourcing import CountTable, check_count_table, section_of
+from pipeline.parse_outsourcing import section_of
 from pipeline.read import read_text
 from pipeline.segment import segment
+from pipeline.tables import CountTable, check_count_table
 from schemas.records import OutsourcingEntry
 
 # (section, No., department, registration numbers, business name, content, ○, start, end, change, reason, warnings)

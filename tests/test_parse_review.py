@@ -13,10 +13,10 @@ from collections import Counter
 
 import pytest
 
-from pipeline.parse_outsourcing import CountTable
 from pipeline.parse_review import check_flags, department_and_bureau, split_bureau
 from pipeline.read import read_text
 from pipeline.segment import segment
+from pipeline.tables import CountTable
 from schemas.records import SensitiveItem
 
 # (review_category, No., description, bureau, department, institution, 要配慮, 条例要配慮, extra)
