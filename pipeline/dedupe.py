@@ -83,6 +83,7 @@ class Settings:
     max_block: int
     window: int
     qualifier_words: tuple[str, ...]
+    series_ignored_words: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in (
@@ -126,6 +127,7 @@ def settings() -> Settings:
             max_block=int(blocking["max_block"]),
             window=int(blocking["window"]),
             qualifier_words=tuple(str(w) for w in raw["series"]["qualifier_words"]),
+            series_ignored_words=tuple(str(w) for w in raw["series"]["ignored_words"]),
         )
     except KeyError as exc:
         raise RuleError(f"dedupe.toml: missing setting {exc}") from exc
@@ -150,6 +152,15 @@ def split_qualifier(title: str | None) -> tuple[str, str]:
 def series_title(title: str | None) -> str:
     """The title without its trailing qualifier: `…について（手続の追加）` → `…について`."""
     return split_qualifier(title)[0]
+
+
+def series_key(title: str | None) -> str:
+    """What the cases of one series share: the folded series title without the words a re-issued
+    title adds or drops (`…の再整備等について` / `…の再整備について`)."""
+    key = _key(series_title(title))
+    for word in settings().series_ignored_words:
+        key = key.replace(_key(word), "")
+    return key
 
 
 @lru_cache(maxsize=1 << 18)
@@ -696,7 +707,7 @@ def plan(mentions: Iterable[tuple[CaseMention, DocInfo]], *, series: bool = True
         values["categories"] = values["categories"] or []
         values["unnamed_department_count"] = values["unnamed_department_count"] or 0
         municipality = _majority([it.doc.municipality for it in its])
-        series_id = _hash("series-", f"{municipality or ''}|{_key(series_title(values['title']))}")
+        series_id = _hash("series-", f"{municipality or ''}|{series_key(values['title'])}")
         out.cases.append(
             Case(
                 case_id=case_id,

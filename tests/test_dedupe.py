@@ -491,3 +491,22 @@ def test_a_council_item_with_the_same_title_and_other_text_stays_apart(copies):
     link = _link(p, item, again)
     assert (link.decision, link.rule) == ("distinct", "content_differs")
     assert json.loads(link.details)["content_score"] < 95
+
+
+def test_a_title_that_adds_or_drops_a_word_stays_in_its_series(copies):
+    """002 titles the tax system's cases 再整備等について, then 再整備について, then 再整備等 again."""
+    p = _plan(copies, ["text", "002"])
+    tax = sorted(
+        (str(c.deliberated_on), c.title, c.series_id)
+        for c in p.cases
+        if "税務システムの再整備" in (c.title or "")
+    )
+    assert [(d, t) for d, t, _ in tax] == [
+        ("2023-09-01", "税務システムの再整備等について"),
+        ("2023-10-20", "税務システムの再整備について(特定個人情報保護評価の報告)"),
+        (
+            "2023-12-21",
+            "税務システムの再整備等について(特定個人情報保護評価のパブリック・コメント等の実施結果)",
+        ),
+    ]
+    assert len({s for _, _, s in tax}) == 1
