@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -141,7 +142,12 @@ def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
     load_extractions(con, [ex])
 
 
-def load_extractions(con: duckdb.DuckDBPyConnection, batch: list[FileExtraction]) -> None:
+FileStat = tuple[int, int | None]  # (size, mtime_ns) of a file when it was hashed; see _plan
+
+
+def load_extractions(
+    con: duckdb.DuckDBPyConnection, batch: list[FileExtraction], stats: dict[str, FileStat] | None = None
+) -> None:
     """Replace what each file of the batch contributed, in the caller's transaction.
 
     One insert per table for the whole batch: per-statement cost, not rows, dominates small files.
@@ -167,12 +173,29 @@ def load_extractions(con: duckdb.DuckDBPyConnection, batch: list[FileExtraction]
     for table in ("documents", *store.FILE_TABLES):
         store.insert(con, table, [r for ex in batch for r in getattr(ex, table)])
     version = parser_version()
+    stats = stats or {}
     con.executemany(
-        "INSERT INTO ingested_files VALUES (?, ?, ?, 'ok', ?, ?, NULL, NULL)",
-        [[ex.source_path, ex.file_sha256, version, len(ex.documents), now] for ex in batch],
+        f"INSERT INTO ingested_files ({_FILE_COLUMNS}) VALUES (?, ?, ?, 'ok', ?, ?, NULL, NULL, ?, ?)",
+        [
+            [
+                ex.source_path,
+                ex.file_sha256,
+                version,
+                len(ex.documents),
+                now,
+                *stats.get(ex.source_path, (None, None)),
+            ]
+            for ex in batch
+        ],
     )
     docs = {d.document_id: (d.municipality, d.fiscal_year) for ex in batch for d in ex.documents}
     dedupe_store.mark(con, dedupe_store.scopes_of((m for ex in batch for m in ex.case_mentions), docs))
+
+
+_FILE_COLUMNS = (
+    "source_path, file_sha256, parser_version, status, document_count, ingested_at, error_kind, limits, "
+    "file_size, file_mtime_ns"
+)
 
 
 def run_dedupe(con: duckdb.DuckDBPyConnection) -> int:
@@ -191,6 +214,7 @@ class _Run:
     limits: str  # the limits failures are decided under: raising one retries them
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, sha) of copies not parsed
     pending: list[FileExtraction] = field(default_factory=list)  # parsed, not yet committed
+    stats: dict[str, FileStat] = field(default_factory=dict)  # rel path → what it was when hashed
     pending_since: float = 0.0
 
 
@@ -268,12 +292,13 @@ def _plan(run: _Run) -> list[Job]:
     known = {
         row[0]: row[1:]
         for row in run.con.execute(
-            "SELECT source_path, file_sha256, parser_version, status, error_kind, limits FROM ingested_files"
+            "SELECT source_path, file_sha256, parser_version, status, error_kind, limits, file_size, "
+            "file_mtime_ns FROM ingested_files"
         ).fetchall()
     }
     retry = set(limits().get("retry_error_kinds", []))
 
-    def skip(prev: tuple[str, str, str, str | None, str | None] | None, f: _Seen) -> bool:
+    def skip(prev: tuple[Any, ...] | None, f: _Seen) -> bool:
         if opts.reparse or prev is None or prev[:2] != (f.sha, run.version):
             return False
         if prev[2] == "ok":
@@ -282,11 +307,32 @@ def _plan(run: _Run) -> list[Job]:
         return prev[2] == "failed" and prev[4] == run.limits and prev[3] not in retry
 
     seen: list[_Seen] = []
+    restat: list[list[Any]] = []  # unchanged files whose size or time changed (copied, touched)
+    # A file modified less than this long before it is hashed may change again within the same
+    # timestamp tick (git's "racy" files): its time is not recorded, so the next run reads it again.
+    settled_before = time.time_ns() - 2_000_000_000
     for path in scan(opts.raw_dir):
         rel = path.relative_to(opts.raw_dir).as_posix()
         summary.files_seen += 1
         try:
-            seen.append(_Seen(path, rel, file_sha256(path), path.stat().st_size))
+            st = path.stat()
+            prev = known.get(rel)
+            # Like make and rsync: a file whose size and modification time are those it had when it
+            # was hashed is not read again (`--reparse` reads everything).
+            if (
+                not opts.reparse
+                and prev is not None
+                and prev[0]
+                and prev[5:7] == (st.st_size, st.st_mtime_ns)
+            ):
+                sha = prev[0]
+            else:
+                sha = file_sha256(path)
+                if prev is not None and prev[0] == sha and st.st_mtime_ns < settled_before:
+                    restat.append([st.st_size, st.st_mtime_ns, rel])
+            mtime = st.st_mtime_ns if st.st_mtime_ns < settled_before else None
+            seen.append(_Seen(path, rel, sha, st.st_size))
+            run.stats[rel] = (st.st_size, mtime)
         except OSError as exc:
             _fail(
                 run,
@@ -295,6 +341,12 @@ def _plan(run: _Run) -> list[Job]:
                 "unreadable",
                 f"{rel}: cannot be read ({exc.strerror}); check its permissions.",
             )
+    if restat:
+        run.con.execute("BEGIN")
+        run.con.executemany(
+            "UPDATE ingested_files SET file_size = ?, file_mtime_ns = ? WHERE source_path = ?", restat
+        )
+        run.con.execute("COMMIT")
     owner: dict[str, str] = {}  # sha → the path that is parsed for it
     parse: list[_Seen] = []
     for f in seen:
@@ -356,8 +408,8 @@ def _fail(run: _Run, rel: str, sha: str | None, kind: str, message: str) -> None
     )
     if sha is not None:
         con.execute(
-            "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, 'failed', 0, ?, ?, ?)",
-            [rel, sha, run.version, _now(), kind, run.limits],
+            f"INSERT OR REPLACE INTO ingested_files ({_FILE_COLUMNS}) VALUES (?, ?, ?, 'failed', 0, ?, ?, ?, ?, ?)",
+            [rel, sha, run.version, _now(), kind, run.limits, *run.stats.get(rel, (None, None))],
         )
     con.execute("COMMIT")
 
@@ -389,7 +441,7 @@ def _flush(run: _Run) -> None:
     con = run.con
     con.execute("BEGIN")
     try:
-        load_extractions(con, batch)
+        load_extractions(con, batch, run.stats)
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
@@ -429,8 +481,8 @@ def _finish(run: _Run) -> None:
     # Written last: loading a new owner of the same bytes may have removed an older row of these paths.
     for rel, sha in run.duplicates:
         con.execute(
-            "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, 'duplicate', 0, ?, NULL, NULL)",
-            [rel, sha, run.version, _now()],
+            f"INSERT OR REPLACE INTO ingested_files ({_FILE_COLUMNS}) VALUES (?, ?, ?, 'duplicate', 0, ?, NULL, NULL, ?, ?)",
+            [rel, sha, run.version, _now(), *run.stats.get(rel, (None, None))],
         )
     con.execute(
         "UPDATE ingest_runs SET finished_at = ?, status = ?, files_seen = ?, files_new = ?, "

@@ -86,6 +86,8 @@ CREATE TABLE IF NOT EXISTS ingested_files (
     status VARCHAR, document_count INTEGER, ingested_at TIMESTAMP, error_kind VARCHAR, limits VARCHAR);
 ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS error_kind VARCHAR;
 ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS limits VARCHAR;
+ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS file_size BIGINT;
+ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS file_mtime_ns BIGINT;
 CREATE TABLE IF NOT EXISTS store_state (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from ingest_support import (
     snapshot,
 )
 
-from pipeline import extract
+from pipeline import extract, ingest
 
 NO_ORPHANS = {
     "case_mentions.document_id": 0,
@@ -171,3 +172,47 @@ def test_a_changed_file_that_fails_keeps_its_previous_version(tmp_path: Path, co
         )
     ]
     assert query(db, "SELECT document_id FROM documents") == [("e5e8ba290a2307df-00",)]
+
+
+def _age(raw: Path, seconds: float = 3600) -> None:
+    """Set every file's modification time well in the past, as files of an earlier night are."""
+    for f in raw.rglob("*"):
+        if f.is_file():
+            st = f.stat()
+            os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns - int(seconds * 1e9)))
+
+
+def test_a_file_with_its_size_and_time_unchanged_is_not_read_again(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = copy_corpus(corpus, tmp_path / "raw", ("001", "004"))
+    _age(raw)
+    db = tmp_path / "council.duckdb"
+    assert run(raw, db).files_new == 2
+    hashed: list[str] = []
+    real = ingest.file_sha256
+    monkeypatch.setattr(ingest, "file_sha256", lambda p: hashed.append(p.name) or real(p))
+    assert (run(raw, db).files_skipped, hashed) == (2, [])
+    # Touched (a copy, a restore): read again, found unchanged, and its new time remembered.
+    _age(raw, 60)
+    assert (run(raw, db).files_skipped, sorted(hashed)) == (
+        2,
+        sorted(p.name for p in (raw / "text").iterdir()),
+    )
+    hashed.clear()
+    assert (run(raw, db).files_skipped, hashed) == (2, [])
+    assert run(raw, db, reparse=True).files_new == 2 and len(hashed) == 2
+
+
+def test_a_file_changed_within_a_tick_of_its_hashing_is_still_seen(tmp_path: Path, corpus: Path) -> None:
+    # Written and hashed in the same moment: a second write of the same size may keep its time.
+    raw = copy_corpus(corpus, tmp_path / "raw", ("004",))
+    db = tmp_path / "council.duckdb"
+    assert run(raw, db).files_new == 1
+    f = next((raw / "text").glob("004_*"))
+    st = f.stat()
+    data = f.read_bytes()
+    f.write_bytes(data.replace("個人情報".encode(), "個人情況".encode(), 1))
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (f.stat().st_size, f.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    assert run(raw, db).files_new == 1
