@@ -1,7 +1,7 @@
 """課名: split a printed list, repair wrapping and OCR damage, count `外N課`, map names through
 `rules/departments/`.
 
-Hard separators (`、` `,` `;`) always split. Line breaks and spaces are soft: a cell wraps inside a
+Hard separators (`、` `,` `;` `/`) always split. Line breaks and spaces are soft: a cell wraps inside a
 name (`情\\n報システム課`) and OCR puts spaces inside one (`教育調整 課`), yet a line break also
 separates names. Each soft break is decided by the registry and the suffix rule: the reading that
 leaves no fragment which cannot be a name on its own (`課`, `報システム課` after `情`, a bare 部) and,
@@ -19,7 +19,7 @@ from pipeline.normalise import clean, fold, match_key, strip_html
 from pipeline.rules import department_registry, vocabulary
 
 _UNNAMED = re.compile(r"外\s*(\d+)\s*(?:課|部課|所属|部署|係|室)(?:等)?$")
-_HARD_SEP = re.compile(r"[、,;]+")
+_HARD_SEP = re.compile(r"[、,;/]+")
 # Past this many soft fragments in one hard-separated part, the text is not a list of names (a
 # sentence, a whole row): keep it as one piece rather than search every split.
 _MAX_FRAGMENTS = 16

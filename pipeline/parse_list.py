@@ -2,25 +2,32 @@
 
 Two shapes, recognised by what the lines look like rather than by one file's wording:
 
-* table rows: cells separated by tabs (a converter's output, or our PDF reader's table rows);
-  columns are found by meaning from the header row (事業名 / 件名, 担当課 / 所管課, …).
+* table rows: cells separated by tabs (a converter's output, or our PDF reader's table rows) or
+  Markdown pipes (`| 1 | … |`); columns are found by meaning from the header row (事業名 / 件名,
+  担当課 / 所管課, …), in any order, other columns ignored; a header whose names wrapped onto a second
+  table line is read from both. A table line with an empty number cell continues the row above it.
 * wrapped text: every cell wrapped over several lines and rows glued together, as raw PDF text
   comes out. A row starts at a line holding the next case number and ends at the line holding a
   date followed by a result (`7月28日 承認`); the cells in between are taken apart from the right:
   result, date, 区分 (a list of known categories), then the split between 事業名 and 担当課 that
-  leaves a plausible list of department names on the right.
+  leaves a plausible list of department names on the right. Page numbers (`- 3 -`) and the header
+  printed again at the top of a page belong to no row.
+
+Case numbers are read in any printed form (`1`, `No.1`, `1.`, `(1)`, `第1号`). A line break between two
+names in a 担当課 cell becomes `、` in `departments_raw`, one inside a name is dropped.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
-from pipeline.departments import canonical, looks_like_department
-from pipeline.normalise import clean, remove_ocr_spaces
+from pipeline.departments import canonical, looks_like_department, split_departments
+from pipeline.normalise import clean, remove_ocr_spaces, strip_html
 from pipeline.read import Line
 from pipeline.rules import vocabulary
+from pipeline.tables import RULE_ROW, row_cells
 
 
 @dataclass
@@ -116,54 +123,175 @@ _DATE_AT_END = re.compile(
 def _categories_re() -> re.Pattern[str]:
     words = sorted(vocabulary()["categories"], key=len, reverse=True)
     cat = "|".join(map(re.escape, words))
-    return re.compile(rf"(?:{cat})(?:[、,・](?:{cat}))*[、,]?")
+    # Wrapped one to a line, 区分 may be printed without a comma between them.
+    return re.compile(rf"(?:{cat})(?:[、,・]?(?:{cat}))*[、,]?")
+
+
+# --------------------------------------------------------------------------- cells
+
+# `1`, `No.1`, `№ 1` (NFKC: `No 1`), `1.`, `(1)`, `第1号`: a case number in any of the forms lists print.
+_SEQ_NO = re.compile(r"(?:No\.?|第)?\s*[(]?\s*(\d{1,3})\s*[).]?\s*号?")
+
+
+def _seq_no(cell: str) -> int | None:
+    m = _SEQ_NO.fullmatch(_SPACES.sub(" ", cell.strip()))
+    return int(m.group(1)) if m else None
+
+
+def _fragments(lines: list[str]) -> list[str]:
+    """The text of a cell between its soft breaks (line breaks, `<br>`, spaces), each piece cleaned."""
+    return [f for f in (clean(x) for x in _SPACES.split(strip_html("\n".join(lines)))) if f]
+
+
+def _department_text(lines: list[str], municipality: str | None) -> str | None:
+    """A 担当課 cell printed over several lines → one string that splits into the same names.
+
+    A break inside a name (`情|報システム課`) is dropped, a break between two names
+    (`健康づくり課|牛込保健センター`) becomes `、`: the registry and the suffix rule of
+    `split_departments` decide which is which, for the whole cell at once.
+    """
+    return _department_text_of(tuple(lines), municipality)
+
+
+# Remembered: the wrapped shape tries the same right-hand cells for every split of a row.
+@lru_cache(maxsize=4096)
+def _department_text_of(lines: tuple[str, ...], municipality: str | None) -> str | None:
+    frags = _fragments(list(lines))
+    if not frags:
+        return None
+    if len(frags) == 1:
+        return clean(frags[0])
+    target = split_departments("\n".join(frags), municipality)
+    glued = clean("\n".join(frags)) or ""
+    got = split_departments(glued, municipality)
+    if (got.names, got.unnamed_count) == (target.names, target.unnamed_count):
+        return glued
+    out = frags[0]
+    for k in range(1, len(frags)):
+        glued = clean(out + "\n" + frags[k]) or ""
+        got = split_departments("\n".join([glued, *frags[k + 1 :]]), municipality)
+        same = (got.names, got.unnamed_count) == (target.names, target.unnamed_count)
+        out = glued if same else f"{out}、{frags[k]}"
+    return clean(out)
+
+
+def _category_text(lines: list[str]) -> str | None:
+    """A 区分 cell over several lines: a break between two known 区分 separates them, any other joins."""
+    frags = _fragments(lines)
+    if not frags:
+        return None
+    ends, starts = _category_edges()
+    out = frags[0]
+    for f in frags[1:]:
+        out = f"{out}、{f}" if ends.search(out) and starts.match(f) else clean(out + "\n" + f) or ""
+    return out
+
+
+@cache
+def _category_edges() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    words = "|".join(map(re.escape, sorted(vocabulary()["categories"], key=len, reverse=True)))
+    return re.compile(rf"(?:{words})$"), re.compile(rf"(?:{words})")
 
 
 # --------------------------------------------------------------------------- table rows
 
 
-def _parse_tab_rows(lines: list[Line]) -> list[ListRow]:
-    rows: list[ListRow] = []
+def _table_cells(text: str) -> list[str] | None:
+    """Cells of a table line (tabs, or a Markdown pipe row); [] for the `|---|` rule under a pipe
+    header; None for a line that is not a table row."""
+    if "|" in text and "-" in text and "\t" not in text and RULE_ROW.match(text):
+        return []
+    return row_cells(text)
+
+
+def _merged_header(cells: list[str], below: list[str] | None) -> tuple[dict[str, int] | None, bool]:
+    """The header read from `cells`, or from `cells` and the next table line together when a column
+    name wrapped onto it (`審議` / `結果`); the flag says whether the next line was used."""
+    own = _header_map(cells)
+    if not below or any(_seq_no(c) is not None for c in below):
+        return own, False
+    width = max(len(cells), len(below))
+    pad = [*cells, *[""] * (width - len(cells))], [*below, *[""] * (width - len(below))]
+    both = _header_map([a + b for a, b in zip(*pad, strict=True)])
+    if both and len(both) > len(own or {}):
+        return both, True
+    return own, False
+
+
+@dataclass
+class _TableRow:
+    seq_no: int
+    cells: dict[str, list[str]]
+    first: Line
+    last: Line
+
+
+def _table_rows(lines: list[Line]) -> list[_TableRow]:
+    table = [_table_cells(ln.text) for ln in lines]
+    rows: list[_TableRow] = []
     mapping: dict[str, int] | None = None
-    for ln in lines:
-        if "\t" not in ln.text:
+    current: _TableRow | None = None
+    skip = False
+    for i, (ln, cells) in enumerate(zip(lines, table, strict=True)):
+        if skip:
+            skip = False
             continue
-        cells = [c.strip() for c in ln.text.split("\t")]
-        hm = _header_map(cells)
+        if cells is None:
+            current = None
+            continue
+        if not cells:
+            continue
+        hm, skip = _merged_header(cells, table[i + 1] if i + 1 < len(table) else None)
         if hm:
-            mapping = hm
+            mapping, current = hm, None
             continue
         if mapping is None:
             continue
-        seq_i = mapping.get("seq_no", 0)
-        seq_cell = re.sub(r"\s+", "", cells[seq_i]) if seq_i < len(cells) else ""
-        if not seq_cell.isdigit():
-            continue
+        fields = {f: cells[j] if j < len(cells) else "" for f, j in mapping.items()}
+        seq = _seq_no(fields.get("seq_no", cells[0]))
+        if seq is not None:
+            current = _TableRow(seq, {f: [v] for f, v in fields.items()}, ln, ln)
+            rows.append(current)
+        elif current is not None and not fields.get("seq_no", cells[0]) and any(fields.values()):
+            # A row whose cells wrapped onto the next line: that line's number cell is empty.
+            for f, v in fields.items():
+                current.cells.setdefault(f, []).append(v)
+            current.last = ln
+        else:
+            current = None
+    return rows
 
-        def cell(name: str, cells: list[str] = cells, mapping: dict[str, int] = mapping) -> str | None:
-            i = mapping.get(name)
-            return cells[i] if i is not None and i < len(cells) and cells[i].strip() else None
 
-        rows.append(
+def _parse_tab_rows(lines: list[Line], municipality: str | None) -> list[ListRow]:
+    out = []
+    for r in _table_rows(lines):
+
+        def joined(name: str, r: _TableRow = r) -> str | None:
+            return clean("\n".join(r.cells.get(name, [])))
+
+        out.append(
             ListRow(
-                seq_no=int(seq_cell),
-                title=clean(cell("title")),
-                departments_raw=clean(cell("departments")),
-                categories_raw=clean(cell("categories")),
-                date_raw=clean(cell("deliberated_on")),
-                result=clean(cell("result")),
-                line_start=ln.no,
-                line_end=ln.no,
-                page_start=ln.page,
-                page_end=ln.page,
+                seq_no=r.seq_no,
+                title=joined("title"),
+                departments_raw=_department_text(r.cells.get("departments", []), municipality),
+                categories_raw=_category_text(r.cells.get("categories", [])),
+                date_raw=clean(" ".join(r.cells.get("deliberated_on", []))),
+                result=clean(" ".join(r.cells.get("result", []))),
+                line_start=r.first.no,
+                line_end=r.last.no,
+                page_start=r.first.page,
+                page_end=r.last.page,
             )
         )
-    return rows
+    return out
 
 
 # --------------------------------------------------------------------------- wrapped text
 
-_ROW_START = re.compile(r"^\s*(\d{1,3})(?:\s+(.*\S))?\s*$")
+# A line opening a row: its case number in any printed form, alone or followed by the row's first cells.
+_ROW_START = re.compile(r"^\s*(?:No\.?\s*|第\s*)?[(]?\s*(\d{1,3})\s*[).]?\s*号?(?:\s+(.*\S))?\s*$")
+# A page number between two pages of the list (`- 3 -`, `3/5`); a bare number cannot be told from a row's.
+_PAGE_NO = re.compile(r"^\s*[-‐―ー]\s*\d{1,3}\s*[-‐―ー]\s*$|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")
 
 
 def _is_text_header(text: str) -> bool:
@@ -171,15 +299,15 @@ def _is_text_header(text: str) -> bool:
     return _header_map(cells) is not None or _header_run(text) is not None
 
 
-def _header_end(lines: list[Line]) -> int | None:
-    """Index of the last line of the list's header: one line, or column names wrapped over up to six."""
+def _header_end(lines: list[Line]) -> tuple[int, int] | None:
+    """First and last index of the list's header: one line, or column names wrapped over up to six."""
     for i in range(len(lines)):
         window: list[str] = []
         for j in range(i, min(i + 6, len(lines))):
             if lines[j].text.strip():
                 window.append(lines[j].text)
                 if _is_text_header(" ".join(window)):
-                    return j
+                    return i, j
     return None
 
 
@@ -192,22 +320,33 @@ def _row_end(text: str) -> bool:
 
 
 def _blocks(lines: list[Line]) -> list[tuple[int, list[Line]]]:
-    """Row blocks: (case number, the lines from its number to its date-and-result line)."""
-    start = _header_end(lines)
-    if start is None:
+    """Row blocks: (case number, the lines from its number to its date-and-result line).
+
+    The first row may have any number (a list continued from an earlier packet); each next row the
+    number after it. A page break inside the list prints a page number and the header again: those
+    lines belong to no row.
+    """
+    found = _header_end(lines)
+    if found is None:
         return []
+    first, start = found
+    header_lines = {_SPACES.sub("", ln.text) for ln in lines[first : start + 1]} - {""}
     blocks: list[tuple[int, list[Line]]] = []
-    expected = 1
+    expected: int | None = None
     current: list[Line] | None = None
     for ln in lines[start + 1 :]:
+        if _PAGE_NO.match(ln.text) or _SPACES.sub("", ln.text) in header_lines:
+            continue
         m = _ROW_START.match(ln.text)
         if current is None:
-            if m and int(m.group(1)) == expected:
+            if m and (expected is None or int(m.group(1)) == expected):
+                expected = int(m.group(1))
                 current = [ln]
                 if _row_end(m.group(2) or ""):
                     blocks.append((expected, current))
                     current, expected = None, expected + 1
             continue
+        assert expected is not None
         # A number line for the next case closes a row whose result was never printed.
         if (
             m
@@ -226,7 +365,7 @@ def _blocks(lines: list[Line]) -> list[tuple[int, list[Line]]]:
         ):
             blocks.append((expected, current))
             current, expected = None, expected + 1
-    if current:
+    if current and expected is not None:
         blocks.append((expected, current))
     return blocks
 
@@ -270,6 +409,9 @@ def _join(pieces: list[_Piece]) -> str:
 _TITLE_END = re.compile(r"(について|に係る[^、]{0,10}|事業|業務|委託)([(（][^()（）]*[)）])*$|[)）]$")
 
 
+_UNNAMED_TAIL = re.compile(r"[、,]?外\d+(課|部課|所属)等?$")
+
+
 def _department_list_ok(text: str, municipality: str | None) -> tuple[bool, int]:
     """Is `text` a plausible printed list of departments? Also returns how many are registered."""
     if not text or "について" in text:
@@ -295,8 +437,14 @@ def _split_title_departments(
     if not pieces:
         return None, None, ["title: the row is empty"]
     best: tuple[tuple[int, int, int, int], int] | None = None
+    suffixes = tuple(vocabulary()["department_suffixes"])
     for k in range(1, len(pieces)):
-        left, right = _join(pieces[:k]), _join(pieces[k:])
+        # Cheap tests on the joined text first: most splits leave a title's words on the right.
+        glued = _join(pieces[k:])
+        last = re.split(r"[、,]", _UNNAMED_TAIL.sub("", glued))[-1]
+        if "について" in glued or not (last.endswith(suffixes) or canonical(last, municipality)):
+            continue
+        left, right = _join(pieces[:k]), _department_text([p.text for p in pieces[k:]], municipality) or ""
         ok, known = _department_list_ok(right, municipality)
         if not ok:
             continue
@@ -311,7 +459,7 @@ def _split_title_departments(
     if best is None:
         return _join(pieces), None, ["departments: could not tell the 担当課 apart from the 事業名"]
     k = best[1]
-    return _join(pieces[:k]), _join(pieces[k:]), []
+    return _join(pieces[:k]), _department_text([p.text for p in pieces[k:]], municipality), []
 
 
 def _parse_block(seq: int, block: list[Line], municipality: str | None) -> ListRow:
@@ -324,19 +472,21 @@ def _parse_block(seq: int, block: list[Line], municipality: str | None) -> ListR
             rest = pieces[-1].text[: m.start()]
             result = m.group(1)
             pieces = pieces[:-1] + ([_Piece(rest, pieces[-1].line, False)] if rest else [])
-    # The date may be spread over pieces (`令 和 5 年 …`): grow a suffix until it reads as a date.
-    for n in range(1, min(8, len(pieces)) + 1):
-        tail = "".join(p.text for p in pieces[-n:])
-        m2 = _DATE_AT_END.search(remove_ocr_spaces(tail))
+    # The date may be spread over pieces (`令 和 5 年 4 月 3 日`): the longest suffix that reads as a
+    # date, since its month and day alone (`4 月 3 日`) already do.
+    date_n = 0
+    for n in range(1, min(10, len(pieces)) + 1):
+        m2 = _DATE_AT_END.search(remove_ocr_spaces("".join(p.text for p in pieces[-n:])))
         if m2 and m2.start() == 0:
-            date_raw = clean(tail)
-            pieces = pieces[:-n]
-            break
+            date_n = n
+    if date_n:
+        date_raw = clean("".join(p.text for p in pieces[-date_n:]))
+        pieces = pieces[:-date_n]
     cre = _categories_re()
     for n in range(min(10, len(pieces)), 0, -1):
         tail = "".join(p.text for p in pieces[-n:])
         if cre.fullmatch(tail) and len(pieces) > n:
-            categories = tail.rstrip("、,")
+            categories = (_category_text([p.text for p in pieces[-n:]]) or "").rstrip("、,")
             pieces = pieces[:-n]
             break
     title, depts, w = _split_title_departments(pieces, municipality)
@@ -361,7 +511,7 @@ def _parse_block(seq: int, block: list[Line], municipality: str | None) -> ListR
 
 def parse_list(lines: list[Line], municipality: str | None = None) -> list[ListRow]:
     """Every row of the document's case list, in printed order."""
-    rows = _parse_tab_rows(lines)
+    rows = _parse_tab_rows(lines, municipality)
     if rows:
         return rows
     return [_parse_block(seq, block, municipality) for seq, block in _blocks(lines)]
