@@ -183,3 +183,50 @@ def split_departments(raw: str | None, municipality: str | None) -> DepartmentLi
                     out.unknown.append(name)
                 out.names.append(canon or name)
     return out
+
+
+# --------------------------------------------------------------------------- 部 and 課
+
+
+def split_bureau(printed: str | None) -> tuple[str | None, str | None]:
+    """`総務部区政情報課` → (`総務部`, `区政情報課`); (None, name) when no bureau can be split off."""
+    name = clean(printed)
+    if not name:
+        return None, None
+    name = re.sub(r"\s+", "", name)
+    suffixes: list[str] = vocabulary()["bureau_suffixes"]
+    for end in range(1, len(name)):
+        head, rest = name[:end], name[end:]
+        if head.endswith(tuple(suffixes)) and looks_like_department(rest):
+            return head, rest
+    return None, name
+
+
+def department_and_bureau(printed: str | None, municipality: str | None) -> tuple[str | None, str | None]:
+    """(bureau, department) of a printed 担当部課: the registry's entry when it knows the name, else split."""
+    bureau, rest = split_bureau(printed)
+    if rest is None:
+        return None, None
+    whole = (bureau or "") + rest
+    canon = canonical(whole, municipality)
+    if canon is not None:
+        return bureau_of(municipality, canon) or bureau, canon
+    canon = canonical(rest, municipality) if bureau else None
+    return bureau, canon or rest
+
+
+def departments_of(printed: list[str], municipality: str | None) -> list[str]:
+    """Registered names when the registry knows the name (with or without its 部), else as printed."""
+    out: list[str] = []
+    for raw in printed:
+        full = split_departments(raw, municipality)
+        if not full.unknown:
+            out += full.names
+            continue
+        _, rest = split_bureau(raw)
+        short = split_departments(rest, municipality) if rest else None
+        if short is not None and short.names and not short.unknown:
+            out += short.names
+        else:
+            out += full.names
+    return out

@@ -18,8 +18,8 @@ import re
 from functools import cache
 from typing import Any
 
+from pipeline.departments import departments_of
 from pipeline.normalise import clean, clean_multiline, counts_in, fold, remove_ocr_spaces
-from pipeline.parse_review import departments_of
 from pipeline.read import Line
 from pipeline.rules import _toml
 from pipeline.segment import Segment

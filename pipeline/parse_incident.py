@@ -21,8 +21,8 @@ from functools import cache
 from typing import Any
 
 from pipeline.dates import DateError, kanji_to_int, parse_date, patterns, prepare, resolve_month_day
+from pipeline.departments import departments_of
 from pipeline.normalise import clean, clean_multiline, fold, parse_count, remove_ocr_spaces
-from pipeline.parse_review import departments_of
 from pipeline.read import Line
 from pipeline.rules import _toml, vocabulary
 from pipeline.segment import Segment

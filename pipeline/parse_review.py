@@ -10,8 +10,8 @@ as set in `rules/doc_review.toml`. Columns without a field of their own (提供�
 担当部課 is split into bureau and department. A name the department registry
 (`rules/departments/`) knows, printed with or without its 部, becomes the registered name and its
 registered bureau (the registry keeps the five 総合支所 names whole, `世田谷総合支所保健福祉センター
-生活支援課`, bureau `世田谷総合支所`). Any other name is split by `split_bureau`: the shortest
-leading part that ends in one of `bureau_suffixes` (部, 総合支所, 保健所, 事務局) and leaves a
+生活支援課`, bureau `世田谷総合支所`). Any other name is split by `departments.split_bureau`: the
+shortest leading part that ends in one of `bureau_suffixes` (rules/vocabulary.toml: 部, 総合支所, …) and leaves a
 department name behind is the bureau, the rest the department, OCR spaces removed
 (`D X 推進担当部 D X 推進担当課` → `DX推進担当部` + `DX推進担当課`); a name with no such part
 is the department with a NULL bureau.
@@ -24,12 +24,11 @@ of its rows.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from functools import cache
 from typing import Any
 
-from pipeline.departments import bureau_of, canonical, looks_like_department, split_departments
+from pipeline.departments import department_and_bureau
 from pipeline.normalise import clean, parse_int
 from pipeline.rules import _toml
 from pipeline.segment import Segment
@@ -52,50 +51,6 @@ from schemas.records import InstitutionCount, SensitiveItem
 @cache
 def _rules() -> dict[str, Any]:
     return _toml("doc_review.toml")
-
-
-def split_bureau(printed: str | None) -> tuple[str | None, str | None]:
-    """`総務部区政情報課` → (`総務部`, `区政情報課`); (None, name) when no bureau can be split off."""
-    name = clean(printed)
-    if not name:
-        return None, None
-    name = re.sub(r"\s+", "", name)
-    suffixes: list[str] = _rules()["bureau_suffixes"]
-    for end in range(1, len(name)):
-        head, rest = name[:end], name[end:]
-        if head.endswith(tuple(suffixes)) and looks_like_department(rest):
-            return head, rest
-    return None, name
-
-
-def department_and_bureau(printed: str | None, municipality: str | None) -> tuple[str | None, str | None]:
-    """(bureau, department) of a printed 担当部課: the registry's entry when it knows the name, else split."""
-    bureau, rest = split_bureau(printed)
-    if rest is None:
-        return None, None
-    whole = (bureau or "") + rest
-    canon = canonical(whole, municipality)
-    if canon is not None:
-        return bureau_of(municipality, canon) or bureau, canon
-    canon = canonical(rest, municipality) if bureau else None
-    return bureau, canon or rest
-
-
-def departments_of(printed: list[str], municipality: str | None) -> list[str]:
-    """Registered names when the registry knows the name (with or without its 部), else as printed."""
-    out: list[str] = []
-    for raw in printed:
-        full = split_departments(raw, municipality)
-        if not full.unknown:
-            out += full.names
-            continue
-        _, rest = split_bureau(raw)
-        short = split_departments(rest, municipality) if rest else None
-        if short is not None and short.names and not short.unknown:
-            out += short.names
-        else:
-            out += full.names
-    return out
 
 
 def category_of(header: list[str]) -> str | None:

@@ -13,7 +13,8 @@ from collections import Counter
 
 import pytest
 
-from pipeline.parse_review import check_flags, department_and_bureau, split_bureau
+from pipeline.departments import department_and_bureau, split_bureau
+from pipeline.parse_review import check_flags
 from pipeline.read import read_text
 from pipeline.segment import segment
 from pipeline.tables import CountTable
