@@ -98,6 +98,12 @@ def _labels() -> tuple[_Label, ...]:
 
 
 @cache
+def label_words() -> frozenset[str]:
+    """Every row label a sheet may print, spaces removed: what the PDF reader looks for in a label column."""
+    return frozenset(lb.compact for lb in _labels())
+
+
+@cache
 def _annex_values() -> tuple[str, ...]:
     return tuple(_SPACE.sub("", v) for v in vocabulary()["sheet_labels"]["annex_values"])
 

@@ -4,11 +4,18 @@ PDFium (pypdfium2) reads every page: characters with their boxes and the drawn p
 pdfplumber's table finder then runs on those segments (not on pdfplumber's own page objects,
 whose parsing costs ~50x more than PDFium's and would dominate the whole pipeline). Each table
 row becomes one line with its cells joined by `\\t`, so the case-list and sheet parsers read a
-PDF exactly like a converter's tab-separated text. Three table shapes are handled:
+PDF exactly like a converter's tab-separated text. Four table shapes are handled:
 
 * ruled tables (a grid of lines or rectangles): pdfplumber's `lines` strategy;
 * a case list with horizontal rules only: columns from the header row, rows between the rules;
-* a case list with no rules at all: columns from the header row, a row per numbered first cell.
+* a case list with no rules at all: columns from the header row, a row per numbered first cell;
+* a detail sheet with no rules: the label column found by position (lines starting with a
+  [sheet_labels] word, their values starting at one x), a `label\\tvalue` row per label.
+
+A page is read in the direction most of its text runs: a landscape list on a portrait page with
+/Rotate 90 or 270 (or just drawn turned) is turned upright first, characters and rules alike. Text at
+another angle on a page (a stamp, a label up the margin) is read in its own direction and laid flat
+where it stands, as one short line.
 
 Running headers and footers (repeated in the top or bottom band of the pages) are dropped, and a
 vertical gap of an empty line's height between free lines becomes an empty line, as in converted text.
@@ -21,6 +28,8 @@ from __future__ import annotations
 import bisect
 import ctypes
 import io
+import itertools
+import math
 import re
 import statistics
 from collections import Counter
@@ -40,6 +49,7 @@ from pdfminer.psparser import PSLiteral, literal_name
 from pdfplumber.table import TableFinder
 
 from pipeline.normalise import fold, join_lines
+from pipeline.parse_sheet import label_words
 from pipeline.read import ExtractionError, Line, Source, sha256_bytes
 from pipeline.rules import vocabulary
 
@@ -53,6 +63,8 @@ _SPACE_GAP = 0.2
 # an empty line, as text converters do: the wrapped-text parsers read one as the end of a cell (a
 # title wrapped over three lines, then its 担当課, is told apart only by the gap).
 _BLANK_GAP = 1.0
+# Text turned less than this many degrees off a right angle is read as if it were not turned.
+_SKEW = 10.0
 
 
 _Matrix = tuple[float, float, float, float, float, float]
@@ -60,11 +72,58 @@ _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
 class _Char(NamedTuple):
+    """A character: its box with x to the right and top / bottom down the page, from the top left
+    corner of the media box as it lies; `angle`, the direction of its baseline on the page, in degrees
+    counter-clockwise (see _angle). `_place` turns the characters of a turned page into its reading
+    frame, where the angle has no more use."""
+
     x0: float
     x1: float
     top: float
     bottom: float
     text: str
+    angle: int = 0
+
+
+class _Frame:
+    """The page turned so that text at `angle` runs left to right and its lines go down: a landscape
+    list on a portrait page with /Rotate 90 (or drawn turned without one) reads like any other page.
+    Coordinates start at the turned media box's top left corner."""
+
+    def __init__(self, angle: int, box: tuple[float, float, float, float]) -> None:
+        self.angle = angle
+        self.box = box
+        rad = math.radians(angle)
+        self.cos, self.sin = round(math.cos(rad), 9), round(math.sin(rad), 9)
+        left, bottom, right, top = box
+        corners = [self._turn(x, y) for x in (left, right) for y in (bottom, top)]
+        self.u0, self.v0 = min(u for u, _ in corners), min(v for _, v in corners)
+        self.width = max(u for u, _ in corners) - self.u0
+        self.height = max(v for _, v in corners) - self.v0
+
+    def _turn(self, x: float, y: float) -> tuple[float, float]:
+        return x * self.cos + y * self.sin, x * self.sin - y * self.cos
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        u, v = self._turn(x, y)
+        return u - self.u0, v - self.v0
+
+    def char(self, ch: _Char) -> _Char:
+        """A character as the page lies (`_Char`) in this frame."""
+        if self.angle == 0:
+            return ch
+        left, _, _, top = self.box
+        pts = [self.point(left + x, top - y) for x in (ch.x0, ch.x1) for y in (ch.top, ch.bottom)]
+        us, vs = [u for u, _ in pts], [v for _, v in pts]
+        return _Char(min(us), max(us), min(vs), max(vs), ch.text, ch.angle)
+
+
+def _flat(
+    box: tuple[float, float, float, float], x0: float, y0: float, x1: float, y1: float
+) -> tuple[float, float, float, float]:
+    """A box in page space (y up) → x0, x1, top, bottom from the media box's top left corner."""
+    left, _, _, top = box
+    return min(x0, x1) - left, max(x0, x1) - left, top - max(y0, y1), top - min(y0, y1)
 
 
 class _Seg(NamedTuple):
@@ -124,9 +183,20 @@ def _open(data: bytes, name: str) -> pdfium.PdfDocument:
         ) from exc
 
 
-def _chars(textpage: pdfium.PdfTextPage, top_y: float) -> list[_Char]:
+def _angle(a: float, b: float) -> int:
+    """The direction of a text matrix's baseline, in degrees counter-clockwise: near a right angle
+    (a scanner's text layer is skewed by a degree or two) it is that right angle."""
+    deg = math.degrees(math.atan2(b, a))
+    right = round(deg / 90) * 90
+    return int(right if abs(deg - right) <= _SKEW else round(deg / 15) * 15) % 360
+
+
+def _chars(
+    textpage: pdfium.PdfTextPage, box: tuple[float, float, float, float], upright: bool
+) -> list[_Char]:
     """Visible characters with their loose boxes (font ascent to descent, so a line's characters
-    share one height). Spaces are left out: the layout code infers them from the gaps."""
+    share one height). Spaces are left out: the layout code infers them from the gaps. `upright`:
+    every text object of the page is known to be unturned, so no character's matrix is asked for."""
     raw = textpage.raw
     count = pdfium_c.FPDFText_CountChars(raw)
     units = (ctypes.c_ushort * (count + 1))()
@@ -135,15 +205,20 @@ def _chars(textpage: pdfium.PdfTextPage, top_y: float) -> list[_Char]:
     if any(0xD800 <= c <= 0xDFFF for c in codes):
         # Characters beyond the BMP come out as surrogate pairs and shift the indices.
         codes = [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
-    box = pdfium_c.FS_RECTF()
+    rect = pdfium_c.FS_RECTF()
+    m = pdfium_c.FS_MATRIX()
+    left, _, _, top = box
     out: list[_Char] = []
     prev: _Char | None = None
     for i, code in enumerate(codes):
         if code <= 32 or code in (0xA0, 0x3000, 0xFFFE, 0xFFFF):
             continue
-        if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, box):
+        if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
             continue
-        ch = _Char(box.left, box.right, top_y - box.top, top_y - box.bottom, chr(code))
+        angle = 0
+        if not upright and pdfium_c.FPDFText_GetMatrix(raw, i, m):
+            angle = _angle(m.a, m.b)
+        ch = _Char(rect.left - left, rect.right - left, top - rect.top, top - rect.bottom, chr(code), angle)
         # Fake bold prints a glyph twice at almost the same place.
         if prev and ch.text == prev.text and abs(ch.x0 - prev.x0) < 1 and abs(ch.top - prev.top) < 1:
             continue
@@ -292,9 +367,12 @@ def _bare(text: str | None) -> str | None:
     return None if text is None else re.sub(r"\s+", "", fold(text))
 
 
-def _text_objects(page: pdfium.PdfPage) -> list[Any]:
+def _text_objects(page: pdfium.PdfPage) -> tuple[list[Any], bool]:
+    """The page's text objects, and whether it has forms (whose text objects are not among them)."""
     objs = (pdfium_c.FPDFPage_GetObject(page.raw, i) for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)))
-    return [o for o in objs if pdfium_c.FPDFPageObj_GetType(o) == pdfium_c.FPDF_PAGEOBJ_TEXT]
+    kinds = [(o, pdfium_c.FPDFPageObj_GetType(o)) for o in objs]
+    forms = any(kind == pdfium_c.FPDF_PAGEOBJ_FORM for _, kind in kinds)
+    return [o for o, kind in kinds if kind == pdfium_c.FPDF_PAGEOBJ_TEXT], forms
 
 
 def _lost_objects(objs: list[Any], textpage: pdfium.PdfTextPage) -> list[int]:
@@ -303,7 +381,11 @@ def _lost_objects(objs: list[Any], textpage: pdfium.PdfTextPage) -> list[int]:
 
 
 def _recover(
-    objs: list[Any], lost: list[int], textpage: pdfium.PdfTextPage, shows: list[_Show] | None, top_y: float
+    objs: list[Any],
+    lost: list[int],
+    textpage: pdfium.PdfTextPage,
+    shows: list[_Show] | None,
+    box: tuple[float, float, float, float],
 ) -> list[_Char] | None:
     """The characters of the lost text objects, or None when they cannot be recovered for certain
     (then pdfminer reads the page). The page's text-showing operators and PDFium's text objects
@@ -332,7 +414,7 @@ def _recover(
         ):
             return None
         a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
-        if b or c or a <= 0 or d <= 0:  # rotated or mirrored text: left to pdfminer
+        if a * d - b * c <= 0:  # mirrored text: left to pdfminer
             return None
         if not (
             pdfium_c.FPDFFont_GetGlyphWidth(font, ord(text), size, width)
@@ -341,16 +423,25 @@ def _recover(
         ):
             return None
         if ord(text) > 32 and ord(text) not in (0xA0, 0x3000):
-            out.append(
-                _Char(
-                    e,
-                    e + width.value * a,
-                    top_y - (f + ascent.value * d),
-                    top_y - (f + descent.value * d),
-                    text,
-                )
-            )
+            # The glyph's box in text space (advance by ascent to descent), turned by the object's matrix.
+            pts = [
+                (e + a * x + c * y, f + b * x + d * y)
+                for x in (0, width.value)
+                for y in (descent.value, ascent.value)
+            ]
+            xs, ys = [x for x, _ in pts], [y for _, y in pts]
+            out.append(_Char(*_flat(box, min(xs), min(ys), max(xs), max(ys)), text, _angle(a, b)))
     return out
+
+
+def _upright(objs: list[Any]) -> bool:
+    """No text object of the page is turned: true of most pages, and then no character's matrix is
+    read."""
+    m = pdfium_c.FS_MATRIX()
+    for obj in objs:
+        if not pdfium_c.FPDFPageObj_GetMatrix(obj, m) or m.b or m.c or m.a <= 0 or m.d <= 0:
+            return False
+    return True
 
 
 class _Fallback:
@@ -382,12 +473,32 @@ class _Fallback:
             return None
 
     def chars(self, index: int) -> list[_Char]:
+        """The page's characters as pdfminer reads them, turned back into page space: pdfminer has
+        turned them by the page's /Rotate and moved them by its media box corner (the matrix of its
+        PDFPageInterpreter.process_page)."""
         # PDFium accepted the file, so pdfminer choking on it here means damage, not a parser bug.
         try:
             if self.pdf is None:
                 self.pdf = pdfplumber.open(io.BytesIO(self.data))
             page = self.pdf.pages[index]
-            chars = [_Char(c["x0"], c["x1"], c["top"], c["bottom"], c["text"]) for c in page.chars]
+            x0, y0, x1, y1 = page.page_obj.mediabox
+            a, b, c, d, e, f = {
+                90: (0, -1, 1, 0, -y0, x1),
+                180: (-1, 0, 0, -1, x1, y1),
+                270: (0, 1, -1, 0, y1, -x0),
+            }.get(page.page_obj.rotate, (1, 0, 0, 1, -x0, -y0))
+            det = a * d - b * c
+
+            def back(u: float, v: float) -> tuple[float, float]:
+                return (d * (u - e) - c * (v - f)) / det, (-b * (u - e) + a * (v - f)) / det
+
+            box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+            chars = []
+            for ch in page.chars:
+                (p, q), (r, s) = back(ch["x0"], ch["y0"]), back(ch["x1"], ch["y1"])
+                ma, mb = ch["matrix"][:2]
+                direction = _angle((d * ma - c * mb) / det, (-b * ma + a * mb) / det)
+                chars.append(_Char(*_flat(box, p, q, r, s), ch["text"], direction))
             page.close()
         except Exception as exc:
             raise ExtractionError(
@@ -433,8 +544,9 @@ def _path_objects(page: pdfium.PdfPage) -> Iterator[tuple[Any, _Matrix]]:
             )
 
 
-def _edges(page: pdfium.PdfPage, top_y: float) -> list[dict[str, Any]]:
-    """Horizontal and vertical segments of the drawn paths, as pdfplumber edge dicts."""
+def _edges(page: pdfium.PdfPage, frame: _Frame) -> list[dict[str, Any]]:
+    """Horizontal and vertical segments of the drawn paths in the page's reading frame, as pdfplumber
+    edge dicts."""
     edges: list[dict[str, Any]] = []
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     x, y = ctypes.c_float(), ctypes.c_float()
@@ -446,25 +558,23 @@ def _edges(page: pdfium.PdfPage, top_y: float) -> list[dict[str, Any]]:
         for k in range(pdfium_c.FPDFPath_CountSegments(obj)):
             seg = pdfium_c.FPDFPath_GetPathSegment(obj, k)
             pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
-            pt = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+            pt = frame.point(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
             kind = pdfium_c.FPDFPathSegment_GetType(seg)
             if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
                 start = cur = pt
                 continue
             if kind == pdfium_c.FPDF_SEGMENT_LINETO and cur is not None:
-                _add_edge(edges, cur, pt, top_y)
+                _add_edge(edges, cur, pt)
             cur = pt
             if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
-                _add_edge(edges, cur, start, top_y)
+                _add_edge(edges, cur, start)
                 cur = start
     return edges
 
 
-def _add_edge(
-    edges: list[dict[str, Any]], p: tuple[float, float], q: tuple[float, float], top_y: float
-) -> None:
+def _add_edge(edges: list[dict[str, Any]], p: tuple[float, float], q: tuple[float, float]) -> None:
     x0, x1 = sorted((p[0], q[0]))
-    top, bottom = sorted((top_y - p[1], top_y - q[1]))
+    top, bottom = sorted((p[1], q[1]))
     if x1 - x0 < 0.5 and bottom - top >= 1:
         orientation = "v"
     elif bottom - top < 0.5 and x1 - x0 >= 1:
@@ -540,6 +650,39 @@ def _text_lines(chars: list[_Char]) -> list[_TextLine]:
         segs = _segments(ln)
         if segs:
             out.append(_TextLine(min(c.top for c in ln), max(c.bottom for c in ln), segs))
+    return out
+
+
+def _reading_angle(chars: list[_Char], rotation: int) -> int:
+    """The direction most of the page's text runs in; on a tie, the one its /Rotate shows upright."""
+    counts = Counter(c.angle for c in chars)
+    return max(counts, key=lambda a: (counts[a], a == rotation), default=rotation)
+
+
+def _place(chars: list[_Char], frame: _Frame) -> list[_Char]:
+    """The page's characters in its reading frame. Text at another angle (a stamp, a label turned in
+    a narrow cell) is read in its own direction and laid flat where it stands, so it comes out as a
+    short line in its place instead of a column of one-character lines cutting through the rest."""
+    if frame.angle == 0 and not any(c.angle for c in chars):
+        return chars  # most pages
+    out = [frame.char(c) for c in chars if c.angle == frame.angle]
+    turned: dict[int, list[_Char]] = {}
+    for c in chars:
+        if c.angle != frame.angle:
+            turned.setdefault(c.angle, []).append(c)
+    for angle, group in turned.items():
+        own = _Frame(angle, frame.box)
+        where = {own.char(c): frame.char(c) for c in group}
+        for ln in _group_lines(list(where)):
+            text = " ".join(s.text for s in _segments(ln))
+            boxes = [where[c] for c in ln]
+            x, top = min(b.x0 for b in boxes), min(b.top for b in boxes)
+            size = statistics.median(c.bottom - c.top for c in ln)
+            # As wide as the place it covers, so a label turned in a narrow cell stays in that cell.
+            step = min(size, (max(b.x1 for b in boxes) - x) / len(text))
+            for k, ch in enumerate(text):
+                if ch != " ":
+                    out.append(_Char(x + k * step, x + (k + 1) * step, top, top + size, ch))
     return out
 
 
@@ -706,6 +849,107 @@ def _column_of(anchors: list[tuple[float, float]], segs: list[_Seg]) -> Callable
     return column
 
 
+# --------------------------------------------------------------------------- unruled detail sheets
+
+
+def _bare_text(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _continues_label(label: str, piece: str) -> bool:
+    """`piece` is the rest of a label wrapped in its column (個人情報の流れ及 / び情報保護対策)."""
+    words = label_words()
+    joined = label + piece
+    return label not in words and piece not in words and any(w.startswith(joined) for w in words)
+
+
+def _unruled_sheet(page: _Page) -> None:
+    """A detail sheet drawn without rules → `label\tvalue` rows, as a ruled one gives.
+
+    The label column is found by position: at least two lines start with a [sheet_labels] word and
+    carry a value that starts at the same x further right. Every line from there on that keeps to the
+    two columns belongs to a row; a row starts where the label column has text (a label wrapped in
+    its column continues it). The value lines between two labels are cut at the widest gap between
+    them, so a label centred beside its value (value lines above it) still gets all of them."""
+    lines = page.lines
+    words = label_words()
+    starts = [i for i, ln in enumerate(lines) if len(ln.segs) > 1 and _bare_text(ln.segs[0].text) in words]
+    if len(starts) < 2:
+        return
+    tol = 0.5 * statistics.median(lines[i].height for i in starts)
+    mid = statistics.median(lines[i].segs[1].x0 for i in starts)
+    aligned = [i for i in starts if abs(lines[i].segs[1].x0 - mid) <= tol]
+    if len(aligned) < 2:
+        return
+    value_x = min(lines[i].segs[1].x0 for i in aligned) - tol
+
+    def columns(ln: _TextLine) -> tuple[str, str] | None:
+        """(label column text, value column text), or None for a line across both columns."""
+        if any(s.x0 < value_x < s.x1 for s in ln.segs):
+            return None
+        left = " ".join(s.text for s in ln.segs if s.x1 <= value_x)
+        return left, " ".join(s.text for s in ln.segs if s.x0 >= value_x)
+
+    def tight(upper: _TextLine, lower: _TextLine) -> bool:
+        return lower.top - upper.bottom < 0.5 * max(upper.height, lower.height)
+
+    first, last = aligned[0], aligned[-1]
+    # Above the first label with a value on its line and below the last, rows go on as long as they
+    # keep to the columns and are no further apart than the rows between.
+    widest = max(lines[k + 1].top - lines[k].bottom for k in range(first, last))
+    k = first
+    while k > 0 and (c := columns(lines[k - 1])) is not None:
+        if lines[k].top - lines[k - 1].bottom > max(widest, _BLANK_GAP * lines[k].height):
+            break
+        k -= 1
+        if _bare_text(c[0]) in words:  # a label alone on its line, centred beside its value
+            first = k
+    # Value lines packed above the first label: its value, when the label is centred beside it.
+    while (
+        first > 0 and (c := columns(lines[first - 1])) and not c[0] and tight(lines[first - 1], lines[first])
+    ):
+        first -= 1
+    cols: list[tuple[str, str]] = []
+    rows: list[list[int]] = []  # [first line of its label, last line of its label]
+    label = ""
+    i = first
+    while i < len(lines) and (c := columns(lines[i])) is not None:
+        left = _bare_text(c[0])
+        # The rest of a label wrapped in its column: it completes a known label, or the line before
+        # held an unknown label too and this one follows it as tightly as wrapped lines do.
+        cont = bool(left and rows) and (
+            _continues_label(label, left)
+            or (label not in words and bool(cols[-1][0]) and tight(lines[i - 1], lines[i]))
+        )
+        if i > last:
+            gap = lines[i].top - lines[i - 1].bottom
+            labelled = cont or any(w.startswith(left) for w in words)
+            if gap > max(widest, _BLANK_GAP * lines[i].height) or (left and not labelled):
+                break
+        if cont:
+            label += left
+            rows[-1][1] = i
+        elif left:
+            rows.append([i, i])
+            label = left
+        cols.append(c)
+        i += 1
+    end = i
+    if len(rows) < 2:
+        return
+    # Where each row's lines begin: after the widest gap between the previous label and this one.
+    bounds = [first]
+    for (_, prev_end), (start, _) in itertools.pairwise(rows):
+        cut = max(range(prev_end, start), key=lambda j: (lines[j + 1].top - lines[j].bottom, j))
+        bounds.append(cut + 1)
+    bounds.append(end)
+    for b0, b1 in itertools.pairwise(bounds):
+        row = cols[b0 - first : b1 - first]
+        text = join_lines([lt for lt, _ in row if lt]) + "\t" + join_lines([v for _, v in row if v])
+        page.items.append(_Item(lines[b0].top, text))
+    page.lines = lines[:first] + lines[end:]
+
+
 # --------------------------------------------------------------------------- running headers
 
 
@@ -741,28 +985,26 @@ def _drop_running_lines(pages: list[_Page]) -> None:
 def _read_page(doc: pdfium.PdfDocument, fallback: _Fallback, index: int) -> tuple[_Page, int]:
     page = doc[index]
     try:
-        width, height = page.get_size()
-        left, _, _, top = page.get_mediabox()
+        box = page.get_mediabox()
+        rotation = pdfium_c.FPDFPage_GetRotation(page.raw) * 90
         textpage = page.get_textpage()
         try:
-            objs = _text_objects(page)
+            objs, forms = _text_objects(page)
             lost = _lost_objects(objs, textpage)
-            extra = _recover(objs, lost, textpage, fallback.shows(index), top) if lost else []
-            chars = None if extra is None else _chars(textpage, top) + extra
+            extra = _recover(objs, lost, textpage, fallback.shows(index), box) if lost else []
+            chars = None if extra is None else _chars(textpage, box, not forms and _upright(objs)) + extra
         finally:
             textpage.close()
         if chars is None:
             chars = fallback.chars(index)
-        elif left:
-            chars = [c._replace(x0=c.x0 - left, x1=c.x1 - left) for c in chars]
-        edges = _edges(page, top) if chars else []
+        frame = _Frame(_reading_angle(chars, rotation), box)
+        edges = _edges(page, frame) if chars else []
     finally:
         page.close()
-    result = _Page(index + 1, height, [])
+    chars = _place(chars, frame)
+    result = _Page(index + 1, frame.height, [])
     if edges:
-        if left:
-            edges = [{**e, "x0": e["x0"] - left, "x1": e["x1"] - left} for e in edges]
-        result.items, chars = _ruled_tables(edges, chars, width, height)
+        result.items, chars = _ruled_tables(edges, chars, frame.width, frame.height)
         result.h_rules = sorted((e["top"], e["x0"], e["x1"]) for e in edges if e["orientation"] == "h")
     result.lines = _text_lines(chars)
     return result, len(chars)
@@ -799,6 +1041,7 @@ def read_pdf(data: bytes, source_path: str) -> Source:
     lines: list[Line] = []
     for p in pages:
         _unruled_list(p)
+        _unruled_sheet(p)
         items = p.items + [_Item(ln.top, ln.text, ln) for ln in p.lines]
         prev: _TextLine | None = None
         for it in sorted(items, key=lambda it: it.top):
