@@ -686,8 +686,33 @@ def _place(chars: list[_Char], frame: _Frame) -> list[_Char]:
     return out
 
 
-def _cell_text(chars: list[_Char]) -> str:
-    return join_lines([" ".join(s.text for s in _segments(ln)) for ln in _group_lines(chars)])
+def _cell_text(chars: list[_Char], paragraphs: bool = False) -> str:
+    lines = [ln for ln in _group_lines(chars) if any(not c.text.isspace() for c in ln)]
+    texts = [" ".join(s.text for s in _segments(ln)) for ln in lines]
+    if not paragraphs:
+        return join_lines(texts)
+    height = statistics.median(c.bottom - c.top for c in chars) or 1.0
+    return _paragraph_text(list(zip(texts, (max(c.x1 for c in ln) for ln in lines), strict=True)), height)
+
+
+def _paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
+    """The lines of a sheet's value cell (text, right edge) → its text, each paragraph marked `<p>…</p>`
+    as a converter marks it. A line that ends well short of the cell's widest line, or with `。`, ended
+    its paragraph: the sheet parser reads 事業内容's paragraphs (`1 概要`, `3 対象者数 約1,200人`)
+    from the marks."""
+    lines = [(t, x1) for t, x1 in lines if t]
+    if len(lines) < 2:
+        return join_lines([t for t, _ in lines])
+    right = max(x1 for _, x1 in lines)
+    paras: list[list[str]] = [[]]
+    for t, x1 in lines:
+        paras[-1].append(t)
+        if x1 < right - 2 * height or t.endswith("。"):
+            paras.append([])
+    paras = [p for p in paras if p]
+    if len(paras) < 2:
+        return join_lines([t for t, _ in lines])
+    return " ".join(f"<p>{join_lines(p)}</p>" for p in paras)
 
 
 # --------------------------------------------------------------------------- ruled tables
@@ -723,7 +748,10 @@ def _ruled_tables(
                         per_cell[k].append(ch)
                         inside.add(i)
                         break
-            texts = [_cell_text(cc) if cc else "" for cc, cell in zip(per_cell, cells, strict=True) if cell]
+            kept = [cc for cc, cell in zip(per_cell, cells, strict=True) if cell]
+            texts = [_cell_text(cc) if cc else "" for cc in kept]
+            if texts and _bare_text(texts[0]) in label_words():  # a detail sheet's row
+                texts[1:] = [_cell_text(cc, paragraphs=True) if cc else "" for cc in kept[1:]]
             if any(texts):
                 items.append(_Item(top, "\t".join(texts)))
     rest = [ch for i, ch in enumerate(chars) if i not in inside]
@@ -883,12 +911,14 @@ def _unruled_sheet(page: _Page) -> None:
         return
     value_x = min(lines[i].segs[1].x0 for i in aligned) - tol
 
-    def columns(ln: _TextLine) -> tuple[str, str] | None:
-        """(label column text, value column text), or None for a line across both columns."""
+    def columns(ln: _TextLine) -> tuple[str, str, float] | None:
+        """(label column text, value column text, the value's right edge), or None for a line across
+        both columns."""
         if any(s.x0 < value_x < s.x1 for s in ln.segs):
             return None
         left = " ".join(s.text for s in ln.segs if s.x1 <= value_x)
-        return left, " ".join(s.text for s in ln.segs if s.x0 >= value_x)
+        value = [s for s in ln.segs if s.x0 >= value_x]
+        return left, " ".join(s.text for s in value), max((s.x1 for s in value), default=value_x)
 
     def tight(upper: _TextLine, lower: _TextLine) -> bool:
         return lower.top - upper.bottom < 0.5 * max(upper.height, lower.height)
@@ -909,7 +939,7 @@ def _unruled_sheet(page: _Page) -> None:
         first > 0 and (c := columns(lines[first - 1])) and not c[0] and tight(lines[first - 1], lines[first])
     ):
         first -= 1
-    cols: list[tuple[str, str]] = []
+    cols: list[tuple[str, str, float]] = []
     rows: list[list[int]] = []  # [first line of its label, last line of its label]
     label = ""
     i = first
@@ -945,7 +975,9 @@ def _unruled_sheet(page: _Page) -> None:
     bounds.append(end)
     for b0, b1 in itertools.pairwise(bounds):
         row = cols[b0 - first : b1 - first]
-        text = join_lines([lt for lt, _ in row if lt]) + "\t" + join_lines([v for _, v in row if v])
+        height = statistics.median(lines[j].height for j in range(b0, b1))
+        value = _paragraph_text([(v, x1) for _, v, x1 in row], height)
+        text = join_lines([lt for lt, _, _ in row if lt]) + "\t" + value
         page.items.append(_Item(lines[b0].top, text))
     page.lines = lines[:first] + lines[end:]
 
