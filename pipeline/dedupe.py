@@ -12,7 +12,8 @@ re-encoded copy); many different deliberations look alike (the recurring 共同�
 * a pair is the same case only when 付議日, number and departments agree and the folded titles score
   high; how high depends on which of date and number agree (thresholds in `rules/dedupe.toml`); a pair
   without a 付議日 also needs the two documents to be copies of one list (aligned case numbers); a pair
-  with neither date nor number needs identical folded titles and nearly identical texts (事業内容);
+  with neither date nor number needs identical folded titles and nearly identical texts (事業内容)
+  whose figures (dates, counts) all agree;
 * ambiguity never merges: a mention with two equally strong matches in one other document merges with
   neither, and a merge that would put two mentions of one document in one case is refused;
 * every compared pair that merged or came close is a `case_links` row with its rule, score and values.
@@ -304,6 +305,10 @@ class _Verdict:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# A figure with the two characters before it: 令和11 and 平成11 are not the same year.
+_FIGURES = re.compile(r"\D{0,2}\d+")
+
+
 def _decide(a: _M, b: _M, s: Settings) -> _Verdict:
     title = float(fuzz.ratio(a.title_key, b.title_key))
     depts = float(fuzz.token_set_ratio(a.dept_text, b.dept_text)) if a.dept_text and b.dept_text else None
@@ -343,8 +348,12 @@ def _decide(a: _M, b: _M, s: Settings) -> _Verdict:
         if not (a.content_key and b.content_key):
             return verdict("distinct", "content_missing")
         content = float(fuzz.ratio(a.content_key, b.content_key))
-        v = verdict("same_case" if content >= s.content_undated else "distinct", "title_content")
+        # The same item of another year reads the same but for its dates and counts: every figure
+        # of the text must agree too.
+        figures = _FIGURES.findall(a.content_key) == _FIGURES.findall(b.content_key)
+        v = verdict("same_case" if content >= s.content_undated and figures else "distinct", "title_content")
         v.extra["content_score"] = round(content, 2)
+        v.extra["figures_agree"] = figures
         if v.decision == "distinct":
             v.rule = "content_differs"
         return v

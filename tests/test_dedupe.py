@@ -510,3 +510,27 @@ def test_a_title_that_adds_or_drops_a_word_stays_in_its_series(copies):
         ),
     ]
     assert len({s for _, _, s in tax}) == 1
+
+
+@pytest.mark.parametrize(
+    ("printed", "reprinted"),
+    [
+        ("令和元年11月5日", "令和2年11月5日"),  # the same item reported again a year later
+        ("平成28年", "令和28年"),  # the same figure, another era
+    ],
+)
+def test_a_council_item_whose_figures_differ_stays_apart(copies, printed, reprinted):
+    item, info = copies["004"][0]
+    assert item.summary is not None and printed in item.summary
+    again = item.model_copy(
+        update={
+            "mention_id": "later:1",
+            "document_id": "later",
+            "summary": item.summary.replace(printed, reprinted),
+        }
+    )
+    p = plan([(item, info), (again, info)])
+    link = _link(p, item, again)
+    assert (len(p.cases), link.decision, link.rule) == (2, "distinct", "content_differs")
+    details = json.loads(link.details)
+    assert details["content_score"] >= 95 and details["figures_agree"] is False
