@@ -55,7 +55,7 @@ def _write(con: duckdb.DuckDBPyConnection, scopes: set[dedupe.Scope], series: se
     if not scopes and not series:
         store.set_state(con, PENDING, "0")
         return
-    ordered = sorted(scopes, key=lambda s: (s[0], -1 if s[1] is None else s[1]))
+    ordered = sorted(scopes, key=_order)
     store.set_state(
         con, PENDING, json.dumps({"scopes": ordered, "series": sorted(series)}, ensure_ascii=False)
     )
@@ -71,10 +71,6 @@ def mark(con: duckdb.DuckDBPyConnection, scopes: Iterable[dedupe.Scope], series:
     if new_scopes <= current[0] and new_series <= current[1]:
         return
     _write(con, current[0] | new_scopes, current[1] | new_series)
-
-
-def mark_all(con: duckdb.DuckDBPyConnection) -> None:
-    store.set_state(con, PENDING, ALL)
 
 
 def is_pending(con: duckdb.DuckDBPyConnection) -> bool:
@@ -95,22 +91,26 @@ def scopes_of(
 _DATE_FY = "year(m.deliberated_on) - CASE WHEN month(m.deliberated_on) < 4 THEN 1 ELSE 0 END"
 
 
+def _scope_pairs(
+    con: duckdb.DuckDBPyConnection, where: str = "", params: list[Any] | None = None
+) -> set[tuple[dedupe.Scope, dedupe.Scope | None]]:
+    """(its document's scope, its 付議日's scope when that is another) of every stored mention
+    matching `where`: the store's side of `dedupe.scopes`."""
+    rows = con.execute(
+        f"""SELECT DISTINCT coalesce(d.municipality, ''), d.fiscal_year, {_DATE_FY}
+            FROM case_mentions m JOIN documents d USING (document_id) {where}""",
+        params or [],
+    ).fetchall()
+    return {((muni, fy), (muni, dfy) if dfy is not None and dfy != fy else None) for muni, fy, dfy in rows}
+
+
 def forget(con: duckdb.DuckDBPyConnection, document_ids_sql: str, params: list[Any]) -> None:
     """Before the mentions of these documents are deleted: mark their scopes and series, and drop the
     cases and links they took part in (the cases' other mentions share their scopes, so the next run
     plans them again)."""
     mentions = f"SELECT mention_id FROM case_mentions WHERE document_id IN ({document_ids_sql})"
-    rows = con.execute(
-        f"""SELECT DISTINCT coalesce(d.municipality, ''), d.fiscal_year, {_DATE_FY}
-            FROM case_mentions m JOIN documents d USING (document_id)
-            WHERE m.document_id IN ({document_ids_sql})""",
-        params,
-    ).fetchall()
-    scopes: set[dedupe.Scope] = set()
-    for muni, fy, date_fy in rows:
-        scopes.add((muni, fy))
-        if date_fy is not None:
-            scopes.add((muni, date_fy))
+    pairs = _scope_pairs(con, f"WHERE m.document_id IN ({document_ids_sql})", params)
+    scopes = {s for pair in pairs for s in pair if s is not None}
     if not scopes:
         return
     cases = f"SELECT case_id FROM case_mentions WHERE document_id IN ({document_ids_sql})"
@@ -142,14 +142,10 @@ def _components(con: duckdb.DuckDBPyConnection) -> dict[dedupe.Scope, int]:
             x = parent[x]
         return x
 
-    rows = con.execute(
-        f"""SELECT DISTINCT coalesce(d.municipality, ''), d.fiscal_year, {_DATE_FY}
-            FROM case_mentions m JOIN documents d USING (document_id)"""
-    ).fetchall()
-    for muni, fy, date_fy in rows:
-        a = find((muni, fy))
-        if date_fy is not None and date_fy != fy:
-            b = find((muni, date_fy))
+    for own, other in _scope_pairs(con):
+        a = find(own)
+        if other is not None:
+            b = find(other)
             if a != b:
                 parent[max(a, b, key=_order)] = min(a, b, key=_order)
     roots = sorted({find(s) for s in parent}, key=_order)

@@ -749,9 +749,9 @@ def _ruled_tables(
                         inside.add(i)
                         break
             kept = [cc for cc, cell in zip(per_cell, cells, strict=True) if cell]
-            texts = [_cell_text(cc) if cc else "" for cc in kept]
-            if texts and _bare_text(texts[0]) in label_words():  # a detail sheet's row
-                texts[1:] = [_cell_text(cc, paragraphs=True) if cc else "" for cc in kept[1:]]
+            label = _cell_text(kept[0]) if kept and kept[0] else ""
+            sheet_row = _bare_text(label) in label_words()  # a detail sheet's row: its values keep paragraphs
+            texts = [label] + [_cell_text(cc, paragraphs=sheet_row) if cc else "" for cc in kept[1:]]
             if any(texts):
                 items.append(_Item(top, "\t".join(texts)))
     rest = [ch for i, ch in enumerate(chars) if i not in inside]
