@@ -143,6 +143,10 @@ def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
 
 
 FileStat = tuple[int, int | None]  # (size, mtime_ns) of a file when it was hashed; see _plan
+_FILE_COLUMNS = (
+    "source_path, file_sha256, parser_version, status, document_count, ingested_at, error_kind, limits, "
+    "file_size, file_mtime_ns"
+)
 
 
 def load_extractions(
@@ -157,7 +161,8 @@ def load_extractions(
     # renamed file gives the same document ids): found in one query, since most files are new.
     paths = [ex.source_path for ex in batch]
     doc_ids = [d.document_id for ex in batch for d in ex.documents]
-    where = f"source_path IN ({','.join('?' * len(paths))})"
+    path_marks = ",".join("?" * len(paths))
+    where = f"source_path IN ({path_marks})"
     if doc_ids:
         where += f" OR document_id IN ({','.join('?' * len(doc_ids))})"
     holders = con.execute(
@@ -165,7 +170,7 @@ def load_extractions(
     ).fetchall()
     for (held,) in sorted(holders):
         delete_file_rows(con, held)
-    con.execute(f"DELETE FROM ingested_files WHERE source_path IN ({','.join('?' * len(paths))})", paths)
+    con.execute(f"DELETE FROM ingested_files WHERE source_path IN ({path_marks})", paths)
     now = _now()
     for ex in batch:
         for d in ex.documents:
@@ -190,12 +195,6 @@ def load_extractions(
     )
     docs = {d.document_id: (d.municipality, d.fiscal_year) for ex in batch for d in ex.documents}
     dedupe_store.mark(con, dedupe_store.scopes_of((m for ex in batch for m in ex.case_mentions), docs))
-
-
-_FILE_COLUMNS = (
-    "source_path, file_sha256, parser_version, status, document_count, ingested_at, error_kind, limits, "
-    "file_size, file_mtime_ns"
-)
 
 
 def run_dedupe(con: duckdb.DuckDBPyConnection) -> int:
@@ -316,6 +315,7 @@ def _plan(run: _Run) -> list[Job]:
         summary.files_seen += 1
         try:
             st = path.stat()
+            mtime = st.st_mtime_ns if st.st_mtime_ns < settled_before else None
             prev = known.get(rel)
             # Like make and rsync: a file whose size and modification time are those it had when it
             # was hashed is not read again (`--reparse` reads everything).
@@ -328,9 +328,8 @@ def _plan(run: _Run) -> list[Job]:
                 sha = prev[0]
             else:
                 sha = file_sha256(path)
-                if prev is not None and prev[0] == sha and st.st_mtime_ns < settled_before:
-                    restat.append([st.st_size, st.st_mtime_ns, rel])
-            mtime = st.st_mtime_ns if st.st_mtime_ns < settled_before else None
+                if prev is not None and prev[0] == sha and mtime is not None:
+                    restat.append([st.st_size, mtime, rel])
             seen.append(_Seen(path, rel, sha, st.st_size))
             run.stats[rel] = (st.st_size, mtime)
         except OSError as exc:

@@ -130,7 +130,8 @@ def _categories_re() -> re.Pattern[str]:
 # --------------------------------------------------------------------------- cells
 
 # `1`, `No.1`, `№ 1` (NFKC: `No 1`), `1.`, `(1)`, `第1号`: a case number in any of the forms lists print.
-_SEQ_NO = re.compile(r"(?:No\.?|第)?\s*[(]?\s*(\d{1,3})\s*[).]?\s*号?")
+_SEQ_FORM = r"(?:No\.?|第)?\s*[(]?\s*(\d{1,3})\s*[).]?\s*号?"
+_SEQ_NO = re.compile(_SEQ_FORM)
 
 
 def _seq_no(cell: str) -> int | None:
@@ -289,7 +290,7 @@ def _parse_tab_rows(lines: list[Line], municipality: str | None) -> list[ListRow
 # --------------------------------------------------------------------------- wrapped text
 
 # A line opening a row: its case number in any printed form, alone or followed by the row's first cells.
-_ROW_START = re.compile(r"^\s*(?:No\.?\s*|第\s*)?[(]?\s*(\d{1,3})\s*[).]?\s*号?(?:\s+(.*\S))?\s*$")
+_ROW_START = re.compile(rf"^\s*{_SEQ_FORM}(?:\s+(.*\S))?\s*$")
 # A page number between two pages of the list (`- 3 -`, `3/5`); a bare number cannot be told from a row's.
 _PAGE_NO = re.compile(r"^\s*[-‐―ー]\s*\d{1,3}\s*[-‐―ー]\s*$|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")
 
