@@ -24,7 +24,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy pipeline schemas
-	$(BIN)/python -m pipeline.docgen --check
+	$(BIN)/python -m pipeline.publish.docgen --check
 
 unit: install
 	$(BIN)/python -m pytest -q

@@ -75,8 +75,8 @@ def ingest(
     ] = None,
 ) -> None:
     """Parse every new or changed file under RAW_DIR and load it: all of a file's rows or none."""
-    from pipeline import ingest as ingest_mod
-    from pipeline.executor_ray import RayUnavailable, require_ray
+    from pipeline.run import ingest as ingest_mod
+    from pipeline.run.ray import RayUnavailable, require_ray
 
     if executor is Executor.ray:
         try:
@@ -128,7 +128,7 @@ def ingest(
 
 def _records(path: Path) -> dict[str, Any]:
     from pipeline.extract import extract_bytes
-    from pipeline.read import ExtractionError
+    from pipeline.model import ExtractionError
 
     try:
         data = path.read_bytes()
@@ -202,8 +202,8 @@ def reextract(
     ] = Path("data/raw"),
 ) -> None:
     """Re-parse one file and replace everything it contributed, in one transaction."""
-    from pipeline import ingest as ingest_mod
-    from pipeline.read import ExtractionError
+    from pipeline.model import ExtractionError
+    from pipeline.run import ingest as ingest_mod
 
     if not file.is_file():
         _err(f"{file} does not exist or is not a file.", 2)
@@ -342,7 +342,7 @@ def export(
     """Write every table to files: Parquet (partitioned by municipality, fiscal_year) or CSV (UTF-8 + BOM)."""
     import duckdb
 
-    from pipeline import export as export_mod
+    from pipeline.publish import export as export_mod
 
     try:
         written = export_mod.export(db, out, fmt.value)
@@ -362,7 +362,7 @@ def report(
     db: DbOption = store.DEFAULT_DB,
 ) -> None:
     """One self-contained HTML page of charts and tables for a first look at the store."""
-    from pipeline import report as report_mod
+    from pipeline.publish import report as report_mod
 
     try:
         report_mod.write_report(db, out)

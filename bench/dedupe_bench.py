@@ -1,4 +1,4 @@
-"""Cost of `pipeline.dedupe.plan` on 100,000 synthetic mentions with known duplicates and look-alikes.
+"""Cost of `pipeline.dedupe.plan.plan` on 100,000 synthetic mentions with known duplicates and look-alikes.
 
     .venv/bin/python bench/dedupe_bench.py [--mentions N] [--seed S]
 
@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.dedupe import DocInfo, plan  # noqa: E402
+from pipeline.dedupe.plan import DocInfo, plan  # noqa: E402
 from schemas import CaseMention  # noqa: E402
 
 WARDS = [

@@ -30,9 +30,9 @@ import pypdfium2 as pdfium
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import pipeline.read_pdf as read_pdf_module  # noqa: E402
-from pipeline.parse_list import parse_list  # noqa: E402
-from pipeline.read_pdf import read_pdf  # noqa: E402
+import pipeline.read.pdf as read_pdf_module  # noqa: E402
+from pipeline.documents.deliberation_list.rows import parse_list  # noqa: E402
+from pipeline.read.pdf import read_pdf  # noqa: E402
 from pipeline.segment import segment  # noqa: E402
 
 

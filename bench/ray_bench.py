@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.executor_ray import require_ray, run_jobs_ray  # noqa: E402
 from pipeline.extract import extract_bytes  # noqa: E402
-from pipeline.workers import Job, Outcome, run_jobs  # noqa: E402
+from pipeline.run.ray import require_ray, run_jobs_ray  # noqa: E402
+from pipeline.run.workers import Job, Outcome, run_jobs  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 TIMEOUT = 120.0

@@ -58,13 +58,13 @@ QUERIES = {
 # Steps of the ingest timed in the child (cumulative seconds; nested steps count in their callers too).
 # A name the pipeline no longer has is skipped.
 PHASES = [
-    ("pipeline.ingest", "_plan"),
-    ("pipeline.ingest", "_handle"),
-    ("pipeline.ingest", "load_extractions"),
-    ("pipeline.ingest", "delete_file_rows"),
-    ("pipeline.ingest", "_fail"),
-    ("pipeline.dedupe_store", "run"),
-    ("pipeline.dedupe", "plan"),
+    ("pipeline.run.ingest", "_plan"),
+    ("pipeline.run.ingest", "_handle"),
+    ("pipeline.run.ingest", "load_extractions"),
+    ("pipeline.run.ingest", "delete_file_rows"),
+    ("pipeline.run.ingest", "_fail"),
+    ("pipeline.dedupe.apply", "run"),
+    ("pipeline.dedupe.plan", "plan"),
     ("pipeline.store", "open_work"),
     ("pipeline.store", "publish"),
     ("pipeline.store", "insert"),
@@ -104,7 +104,7 @@ def _cpu_seconds() -> float:
 
 def child_ingest(raw: str, db: str, jobs: int, profile: str | None) -> None:
     """Runs in its own process: one ingest, its time and peak memory as one JSON line on stdout."""
-    from pipeline.ingest import Options, ingest
+    from pipeline.run.ingest import Options, ingest
 
     phases = _time_phases()
 
@@ -145,7 +145,7 @@ def child_dedupe(db: str) -> None:
     """`run_dedupe` over the whole store, in a transaction rolled back so the store is unchanged."""
     import duckdb
 
-    from pipeline.ingest import run_dedupe
+    from pipeline.run.ingest import run_dedupe
 
     con = duckdb.connect(db)
     con.execute("BEGIN")

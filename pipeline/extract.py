@@ -9,16 +9,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from pipeline.dates import DateError, parse_date
-from pipeline.departments import split_departments
-from pipeline.normalise import clean, clean_multiline
-from pipeline.parse_council_item import parse_council_item
-from pipeline.parse_incident import parse_incident
-from pipeline.parse_list import ListRow, parse_list
-from pipeline.parse_outsourcing import parse_outsourcing
-from pipeline.parse_review import parse_review_status
-from pipeline.parse_sheet import Sheet, parse_sheets
-from pipeline.read import Source, read_bytes
+from pipeline.documents.council_item import parse_council_item
+from pipeline.documents.deliberation_list.rows import ListRow, parse_list
+from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
+from pipeline.documents.incident import parse_incident
+from pipeline.documents.outsourcing import parse_outsourcing
+from pipeline.documents.review_status import parse_review_status
+from pipeline.model import Source
+from pipeline.normalise.dates import DateError, parse_date
+from pipeline.normalise.departments import split_departments
+from pipeline.normalise.text import clean, clean_multiline
+from pipeline.read import read_bytes
 from pipeline.segment import Segment, segment
 from schemas import CaseMention, Document, FileExtraction
 

@@ -12,9 +12,16 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from pipeline.dates import DateContext, DateError, fiscal_year_of, parse_date, parse_fiscal_year, parse_period
-from pipeline.normalise import clean, remove_ocr_spaces
-from pipeline.read import Line
+from pipeline.model import Line
+from pipeline.normalise.dates import (
+    DateContext,
+    DateError,
+    fiscal_year_of,
+    parse_date,
+    parse_fiscal_year,
+    parse_period,
+)
+from pipeline.normalise.text import clean, remove_ocr_spaces
 from pipeline.rules import vocabulary
 
 _REPORT_NO = re.compile(r"^\s*報告\s*第\s*(\d+)\s*号\s*$")

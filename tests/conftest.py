@@ -10,6 +10,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+INTEGRATION = Path(__file__).resolve().parent / "integration"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The folder is the marker: `-m "not slow"` runs the unit tests alone in seconds.
+    for item in items:
+        if INTEGRATION in item.path.parents:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +49,7 @@ def corpus_pdf(corpus: Path) -> Path:
 @pytest.fixture(scope="session")
 def corpus_store(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The corpus text files ingested once per session; every test module asking for it shares the store."""
-    from pipeline.ingest import Options, ingest
+    from pipeline.run.ingest import Options, ingest
 
     root = tmp_path_factory.getbasetemp() / "corpus_store"
     db = root / "council.duckdb"

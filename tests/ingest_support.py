@@ -10,7 +10,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from pipeline import ingest, store
+from pipeline import store
+from pipeline.run import ingest
 
 CONTRACT_TABLES = tuple(store.TABLES)
 ROOT = Path(__file__).resolve().parent.parent

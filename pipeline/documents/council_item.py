@@ -1,0 +1,140 @@
+"""Stage 3: a council_item (諮問・報告事項) → one `CaseMention` per item.
+
+An item starts at a 件名 row that is followed, before the next 件名, by its 条例の根拠; 件名 rows
+without one (the item's sub-items: one table per outsourced business) stay inside the item. The
+labels are matched by meaning from `rules/doc_council_item.toml`:
+- categories: the bracketed kind after each article of the basis (`第14条第1項（業務委託）`);
+- departments: the `（担当部課：…）` marker beside the basis, else the sheet's 担当課;
+  names the registry knows are mapped to their canonical 課名, others kept as printed;
+- 事業名 / 担当課 / 目的 / 対象者 / 事業内容: the first row with that label in the item;
+- target_count: the single count stated for the targets, in 対象者 or in a `N 対象者 …` paragraph
+  of 事業内容 (NULL when there is none or several).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from functools import cache
+from typing import Any
+
+from pipeline.documents.tables import row_cells, squeeze
+from pipeline.model import Line
+from pipeline.normalise.departments import departments_of
+from pipeline.normalise.text import clean, clean_multiline, counts_in, fold, remove_ocr_spaces
+from pipeline.rules import _toml
+from pipeline.segment import Segment
+from schemas.records import CaseMention
+
+_ARTICLE = re.compile(r"第\s*\d+\s*条(?:\s*第\s*\d+\s*項)?(?:\s*第\s*\d+\s*号)?\s*[(（]([^()（）]+)[)）]")
+_COUNT_UNITS = ("世帯", "件", "人", "名", "団体", "事業所", "施設", "校")
+_PARA_NO = re.compile(r"^\s*(?:\d{1,2}|[(（]\d{1,2}[)）])\s*")
+
+
+@cache
+def _rules() -> dict[str, Any]:
+    return _toml("doc_council_item.toml")
+
+
+def _label(text: str) -> tuple[str, str] | None:
+    """(field, value) when the line is a labelled row (`事業名<TAB>…` or `件名 …`)."""
+    labels: dict[str, list[str]] = _rules()["labels"]
+    cells = row_cells(text)
+    if cells is not None:
+        head, value = squeeze(cells[0]), "\t".join(cells[1:])
+    else:
+        parts = fold(text).strip().split(None, 1)
+        if len(parts) < 2 or squeeze(parts[0]) not in [squeeze(w) for w in labels["title"]]:
+            # Only 件名 is printed as `件名 value` without a tab; a spaced label such as `件 名` is too.
+            joined = re.match(r"^\s*(件\s*名)\s+(.+)$", fold(text))
+            if not joined or squeeze(joined.group(1)) not in [squeeze(w) for w in labels["title"]]:
+                return None
+            parts = [joined.group(1), joined.group(2)]
+        head, value = squeeze(parts[0]), parts[1]
+    for fname, words in labels.items():
+        if head in (squeeze(w) for w in words):
+            return fname, value
+    return None
+
+
+def _is_basis(text: str) -> bool:
+    return squeeze(text) in (squeeze(w) for w in _rules()["labels"]["basis"])
+
+
+def _items(lines: list[Line]) -> list[list[Line]]:
+    titles = [i for i, ln in enumerate(lines) if (lab := _label(ln.text)) and lab[0] == "title"]
+    if not titles:
+        return [lines] if any(ln.text.strip() for ln in lines) else []
+    bounds = [*titles, len(lines)]
+    starts = [a for a, b in itertools.pairwise(bounds) if any(_is_basis(ln.text) for ln in lines[a:b])]
+    starts = starts or titles[:1]
+    starts[0] = 0 if not any(ln.text.strip() for ln in lines[: starts[0]]) else starts[0]
+    return [lines[a:b] for a, b in zip(starts, [*starts[1:], len(lines)], strict=False)]
+
+
+def _target_count(target: str | None, summary: str | None) -> tuple[int | None, str | None]:
+    """The single count stated for the targets; (None, None) when there is none or several."""
+    found: set[tuple[int, str]] = set()
+    labels = sorted(_rules()["target_count_labels"], key=len, reverse=True)
+    texts = [target or ""]
+    for para in (summary or "").splitlines():
+        rest = _PARA_NO.sub("", para)
+        lab = next((w for w in labels if rest.startswith(w)), None)
+        if lab:
+            texts.append(rest[len(lab) :])
+    for t in texts:
+        found.update(counts_in(remove_ocr_spaces(fold(t)), _COUNT_UNITS))
+    if len(found) == 1:
+        n, unit = found.pop()
+        return n, unit
+    return None, None
+
+
+def _mention(lines: list[Line], seg: Segment, mention_id: str, document_id: str) -> CaseMention:
+    fields: dict[str, str] = {}
+    categories: list[str] = []
+    dept_raw: str | None = None
+    markers = "|".join(map(re.escape, _rules()["department_markers"]))
+    for ln in lines:
+        lab = _label(ln.text)
+        if lab and lab[0] not in fields:
+            fields[lab[0]] = lab[1]
+        t = fold(ln.text)
+        if "program_name" not in fields:
+            for m in _ARTICLE.finditer(t):
+                for part in re.split(r"[、,・]", m.group(1)):
+                    if (c := clean(part)) and c not in categories:
+                        categories.append(c)
+        dm = re.search(rf"(?:{markers})\s*[:：]\s*([^)）]+)", t)
+        if dm and dept_raw is None:
+            dept_raw = clean(dm.group(1))
+    detail = clean(fields.get("detail_departments_raw"))
+    printed = dept_raw or detail
+    summary = clean_multiline(fields.get("summary"))
+    target = clean(fields.get("target"))
+    count, unit = _target_count(target, summary)
+    nonblank = [ln.no for ln in lines if ln.text.strip()]
+    return CaseMention(
+        mention_id=mention_id,
+        document_id=document_id,
+        title=clean(fields.get("title")),
+        departments=departments_of([printed], seg.municipality) if printed else [],
+        departments_raw=printed,
+        categories=categories,
+        program_name=clean(fields.get("program_name")),
+        detail_departments_raw=detail,
+        purpose=clean(fields.get("purpose")),
+        target=target,
+        summary=summary,
+        target_count=count,
+        target_count_unit=unit,
+        line_start=nonblank[0] if nonblank else None,
+        line_end=nonblank[-1] if nonblank else None,
+    )
+
+
+def parse_council_item(seg: Segment, document_id: str) -> tuple[list[CaseMention], list[str]]:
+    items = _items(seg.lines)
+    mentions = [_mention(lines, seg, f"{document_id}:{i}", document_id) for i, lines in enumerate(items, 1)]
+    notices = [f"{m.mention_id}: no 件名 found" for m in mentions if m.title is None]
+    return mentions, notices

@@ -1,0 +1,186 @@
+"""Stage 3: an outsourcing_report (個人情報業務委託の状況) → institution counts and outsourcing entries.
+
+The document is a count table by 実施機関 followed by lists of new / discontinued / changed
+businesses. Both are tables whose rows are tab-separated (or `|`-separated) cells; a list's header
+is repeated on every page and is recognised by meaning (`rules/doc_outsourcing.toml`), so a new
+ward's 保有課 / 所管課 or 終了年度 / 廃止年度 needs no code. The list a table belongs to comes
+from its caption's meaning (新たに… / …行わなかった / …変更…), else from the header of its
+reason column, never from the `(2)`/`(3)` numbering.
+
+The table helpers (`row_cells`, `field_columns`, `CountTableReader`) live in pipeline/documents/tables.py:
+the review-status report prints the same kind of count table, and council items the same rows.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from pipeline.documents.tables import (
+    CAPTION_NO,
+    RULE_ROW,
+    CountTable,
+    CountTableReader,
+    cell,
+    check_count_table,
+    count_records,
+    field_columns,
+    is_total,
+    row_cells,
+    squeeze,
+    unparsed_counts,
+)
+from pipeline.normalise.dates import DateError, parse_year
+from pipeline.normalise.departments import split_departments
+from pipeline.normalise.text import clean, fold, parse_int
+from pipeline.rules import _toml
+from pipeline.segment import Segment
+from schemas.records import InstitutionCount, OutsourcingEntry
+
+
+@cache
+def _rules() -> dict[str, Any]:
+    return _toml("doc_outsourcing.toml")
+
+
+_REG_NO = re.compile(r"(\d{4,8})\s*[-‐ー－]\s*(\d{2,4})")
+
+
+def section_of(caption: str, reason_header: str | None = None) -> str | None:
+    """`new` | `discontinued` | `changed` from what a caption (else the reason column) says."""
+    cap = squeeze(caption)
+    for sec in _rules()["section"]:
+        if any(squeeze(w) in cap for w in sec["caption"]):
+            return str(sec["name"])
+    if reason_header:
+        head = squeeze(reason_header)
+        for sec in _rules()["section"]:
+            if any(squeeze(w) in head for w in sec["reason_header"]):
+                return str(sec["name"])
+    return None
+
+
+def _year(cells: list[str], cols: dict[str, int], name: str, warnings: list[str]) -> int | None:
+    raw = clean(cell(cells, cols, name))
+    if raw is None:
+        return None
+    try:
+        return parse_year(raw)
+    except DateError as exc:
+        warnings.append(f"{name}: {raw}: {exc}")
+        return None
+
+
+def _specific(raw: str, warnings: list[str]) -> bool | None:
+    text = clean(raw)
+    if text is None:
+        return False
+    if text in _rules()["specific_marks"]["yes"]:
+        return True
+    if text in _rules()["specific_marks"]["no"]:
+        return False
+    warnings.append(f"specific_personal_info: {text}: not a mark of 有 or 無")
+    return None
+
+
+def _department(raw: str, municipality: str | None, warnings: list[str]) -> str | None:
+    names = split_departments(raw, municipality).names
+    if len(names) > 1:
+        warnings.append(f"department: {clean(raw)}: several departments, kept the first")
+    return names[0] if names else None
+
+
+def _entry(
+    cells: list[str], cols: dict[str, int], section: str, seg: Segment, document_id: str
+) -> OutsourcingEntry:
+    w: list[str] = []
+    reg_raw = fold(cell(cells, cols, "registration_numbers"))
+    regs = [f"{a}-{b}" for a, b in _REG_NO.findall(reg_raw)]
+    if reg_raw.strip() and not regs:
+        w.append(f"registration_numbers: {clean(reg_raw)}: not a registration number")
+    return OutsourcingEntry(
+        document_id=document_id,
+        section=section,
+        seq_no=parse_int(cell(cells, cols, "seq_no")),
+        department=_department(cell(cells, cols, "department"), seg.municipality, w),
+        registration_numbers=regs,
+        business_name=clean(cell(cells, cols, "business_name")),
+        content=clean(cell(cells, cols, "content")),
+        specific_personal_info=_specific(cell(cells, cols, "specific_personal_info"), w),
+        start_fiscal_year=_year(cells, cols, "start_fiscal_year", w),
+        end_fiscal_year=_year(cells, cols, "end_fiscal_year", w),
+        change_fiscal_year=_year(cells, cols, "change_fiscal_year", w),
+        reason=clean(cell(cells, cols, "reason")),
+        warnings=w,
+    )
+
+
+def _is_list_header(cols: dict[str, int]) -> bool:
+    return (
+        "seq_no" in cols and len(cols.keys() & {"department", "registration_numbers", "business_name"}) >= 2
+    )
+
+
+def parse_outsourcing(
+    seg: Segment, document_id: str
+) -> tuple[list[OutsourcingEntry], list[InstitutionCount], list[str]]:
+    words: dict[str, list[str]] = _rules()["list_columns"]
+    counts = CountTableReader(_rules()["count_table_corner"])
+    entries: list[OutsourcingEntry] = []
+    notices: list[str] = []
+    caption = ""
+    section: str | None = None
+    cols: dict[str, int] | None = None
+    for ln in seg.lines:
+        if not ln.text.strip():
+            continue
+        cells = row_cells(ln.text)
+        if counts.feed(cells, caption):
+            cols = None
+            continue
+        if cells is None:
+            if RULE_ROW.match(ln.text):
+                continue
+            caption = ln.text
+            # A caption naming a list, or any numbered caption, ends the list before it; a page
+            # number or footer between two pages of one list does not.
+            sec = section_of(caption)
+            if sec is not None or CAPTION_NO.match(fold(caption)):
+                section, cols = sec, None
+            continue
+        header = field_columns(cells, words)
+        if _is_list_header(header):
+            cols = header
+            reason = cells[header["reason"]] if "reason" in header else None
+            section = section_of(caption, reason) if section is None else section
+            if section is None:
+                notices.append(
+                    f"line {ln.no}: a list whose caption says neither new, discontinued nor changed"
+                )
+            continue
+        if cols is None or section is None or parse_int(cell(cells, cols, "seq_no")) is None:
+            continue
+        entries.append(_entry(cells, cols, section, seg, document_id))
+    notices += unparsed_counts(counts.tables)
+    for table in counts.tables:
+        notices += check_count_table(table)
+        notices += _check_list_totals(table, entries)
+    return entries, [r for t in counts.tables for r in count_records(t, document_id)], notices
+
+
+def _check_list_totals(table: CountTable, entries: list[OutsourcingEntry]) -> list[str]:
+    """The 合計 of the new / discontinued columns must equal the number of rows of that list."""
+    out: list[str] = []
+    totals = [inst for inst, _ in table.rows if is_total(inst)]
+    if not totals:
+        return out
+    for section, ws in _rules()["list_total_metric"].items():
+        metric = next((m for m in table.metrics if any(squeeze(w) in m for w in ws)), None)
+        if metric is None:
+            continue
+        expected = table.value(totals[0], metric)
+        n = sum(1 for e in entries if e.section == section)
+        if expected is not None and expected != n:
+            out.append(f"{table.name}: {metric} totals {expected} but the {section} list has {n} rows")
+    return out

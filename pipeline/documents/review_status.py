@@ -1,0 +1,192 @@
+"""Stage 3: a review_status_report (個人情報を取り扱う業務の審査の状況) → counts and sensitive items.
+
+The document holds one count table per review kind (審査件数 and the うち… columns by 実施機関)
+and then lists of the items that handle 要配慮個人情報. The lists may all share one caption and
+restart their numbering per kind; what kind a list is comes from its own column headers
+(委託の内容 → 外部委託, 提供先… → 外部提供, オンライン結合・システム導入の別 → オンライン結合),
+as set in `rules/doc_review.toml`. Columns without a field of their own (提供先, 該当条項,
+システム導入の別, …) are kept in `extra` as JSON keyed by their header.
+
+担当部課 is split into bureau and department. A name the department registry
+(`rules/departments/`) knows, printed with or without its 部, becomes the registered name and its
+registered bureau (the registry keeps the five 総合支所 names whole, `世田谷総合支所保健福祉センター
+生活支援課`, bureau `世田谷総合支所`). Any other name is split by `departments.split_bureau`: the
+shortest leading part that ends in one of `bureau_suffixes` (rules/vocabulary.toml: 部, 総合支所, …) and leaves a
+department name behind is the bureau, the rest the department, OCR spaces removed
+(`D X 推進担当部 D X 推進担当課` → `DX推進担当部` + `DX推進担当課`); a name with no such part
+is the department with a NULL bureau.
+
+Cross-check: per kind and institution, the number of 有 flags in the list equals the count
+table's うち… column; a disagreement is returned as a notice, as is a 合計 row that is not the sum
+of its rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from functools import cache
+from typing import Any
+
+from pipeline.documents.tables import (
+    CountTable,
+    CountTableReader,
+    best_field,
+    cell,
+    check_count_table,
+    count_records,
+    field_columns,
+    is_total,
+    row_cells,
+    squeeze,
+    unparsed_counts,
+)
+from pipeline.normalise.departments import department_and_bureau
+from pipeline.normalise.text import clean, parse_int
+from pipeline.rules import _toml
+from pipeline.segment import Segment
+from schemas.records import InstitutionCount, SensitiveItem
+
+
+@cache
+def _rules() -> dict[str, Any]:
+    return _toml("doc_review.toml")
+
+
+def category_of(header: list[str]) -> str | None:
+    keys = [squeeze(c) for c in header]
+    for cat in _rules()["category"]:
+        if any(squeeze(w) in k for w in cat["header"] for k in keys):
+            return str(cat["name"])
+    return None
+
+
+def _flag(field: str, raw: str, warnings: list[str]) -> bool | None:
+    text = clean(raw) or ""
+    if text in _rules()["flag_yes"]:
+        return True
+    if text in _rules()["flag_no"]:
+        return False
+    warnings.append(f"{field}: {text}: not 有 or 無")
+    return None
+
+
+def _is_list_header(cols: dict[str, int]) -> bool:
+    return "seq_no" in cols and {"department", "sensitive"} <= cols.keys()
+
+
+def _item(
+    cells: list[str],
+    header: list[str],
+    cols: dict[str, int],
+    category: str | None,
+    seg: Segment,
+    document_id: str,
+) -> SensitiveItem:
+    w: list[str] = []
+    bureau, department = department_and_bureau(cell(cells, cols, "department"), seg.municipality)
+    own = set(cols.values())
+    extra = {
+        squeeze(h): clean(cells[i]) if i < len(cells) else None
+        for i, h in enumerate(header)
+        if i not in own and squeeze(h)
+    }
+    return SensitiveItem(
+        document_id=document_id,
+        seq_no=parse_int(cell(cells, cols, "seq_no")),
+        review_category=category,
+        description=clean(cell(cells, cols, "description")),
+        department=department,
+        bureau=bureau,
+        institution=clean(cell(cells, cols, "institution")),
+        sensitive=_flag("sensitive", cell(cells, cols, "sensitive"), w),
+        ordinance_sensitive=_flag("ordinance_sensitive", cell(cells, cols, "ordinance_sensitive"), w),
+        extra=json.dumps(extra, ensure_ascii=False) if extra else None,
+        warnings=w,
+    )
+
+
+def parse_review_status(
+    seg: Segment, document_id: str
+) -> tuple[list[SensitiveItem], list[InstitutionCount], list[str]]:
+    words: dict[str, list[str]] = _rules()["list_columns"]
+    counts = CountTableReader(_rules()["count_table_corner"])
+    items: list[SensitiveItem] = []
+    notices: list[str] = []
+    caption = ""
+    header: list[str] | None = None
+    cols: dict[str, int] = {}
+    category: str | None = None
+    for ln in seg.lines:
+        if not ln.text.strip():
+            continue
+        cells = row_cells(ln.text)
+        if counts.feed(cells, caption):
+            header = None
+            continue
+        if cells is None:
+            caption = ln.text
+            continue
+        found = field_columns(cells, words)
+        if _is_list_header(found):
+            header, cols, category = cells, found, category_of(cells)
+            if category is None:
+                notices.append(f"line {ln.no}: a list whose headers name no review kind")
+            continue
+        if header is None or parse_int(cell(cells, cols, "seq_no")) is None:
+            continue
+        items.append(_item(cells, header, cols, category, seg, document_id))
+    notices += unparsed_counts(counts.tables)
+    for table in counts.tables:
+        notices += check_count_table(table)
+    notices += check_flags(counts.tables, items)
+    return items, [r for t in counts.tables for r in count_records(t, document_id)], notices
+
+
+def _table_category(table: CountTable) -> str | None:
+    """The review kind a count table counts: the kind whose name or header word its caption holds."""
+    name = squeeze(table.name)
+    for cat in _rules()["category"]:
+        if squeeze(cat["name"]) in name:
+            return str(cat["name"])
+    for cat in _rules()["category"]:
+        if any(squeeze(w) in name for w in cat["header"]):
+            return str(cat["name"])
+    return None
+
+
+def flag_totals(tables: list[CountTable]) -> dict[tuple[str, str, str], int]:
+    """(kind, institution, flag field) → the count table's number of flagged items."""
+    out: dict[tuple[str, str, str], int] = {}
+    for table in tables:
+        cat = _table_category(table)
+        if cat is None:
+            continue
+        for j, metric in enumerate(table.metrics):
+            flag = best_field(metric, _rules()["count_metric"], exact=())
+            if flag is None:
+                continue
+            for inst, vals in table.rows:
+                if not is_total(inst) and vals[j] is not None:
+                    out[(cat, inst, flag)] = vals[j] or 0
+    return out
+
+
+def check_flags(tables: list[CountTable], items: list[SensitiveItem]) -> list[str]:
+    """Notices where the lists' 有 flags disagree with the count tables' うち… columns."""
+    seen: Counter[tuple[str, str, str]] = Counter()
+    for it in items:
+        for flag in ("sensitive", "ordinance_sensitive"):
+            if getattr(it, flag) and it.review_category and it.institution:
+                seen[(it.review_category, it.institution, flag)] += 1
+    expected = flag_totals(tables)
+    kinds = {k[0] for k in expected}
+    notices = []
+    for key in sorted(expected.keys() | {k for k in seen if k[0] in kinds}):
+        if expected.get(key, 0) != seen.get(key, 0):
+            cat, inst, flag = key
+            notices.append(
+                f"{cat} / {inst}: the count table has {expected.get(key, 0)} items with {flag} "
+                f"but the list flags {seen.get(key, 0)}"
+            )
+    return notices

@@ -1,0 +1,188 @@
+"""Table rows of the report parsers (outsourcing, review status, council items): cells of a row,
+header cells matched to fields by meaning, and count tables (実施機関 × metric) with their checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pipeline.normalise.text import clean, fold, parse_int, strip_html
+from schemas.records import InstitutionCount
+
+# A caption's own number: `(1)`, `1.`, `①`.
+CAPTION_NO = re.compile(r"^\s*(?:[(（]\s*\d+\s*[)）]|\d+\s*[.．、)]?\s+|[①-⑳])\s*")
+# The `|---|---|` line under a Markdown table's header.
+RULE_ROW = re.compile(r"^[\s|:\-–—=+]*$")
+# Words that make a count-table row a total; data, but small and the same for every ward.
+TOTAL_WORDS = ("合計", "総計", "計")
+
+
+def row_cells(text: str) -> list[str] | None:
+    """The cells of a table row (tabs, or a Markdown `| a | b |` row); None when `text` is no row."""
+    if "\t" in text:
+        return [c.strip() for c in text.rstrip("\r\n").split("\t")]
+    t = text.strip()
+    if t.startswith("|") and t.count("|") >= 3 and not RULE_ROW.match(t):
+        return [c.strip() for c in t.strip("|").split("|")]
+    return None
+
+
+@lru_cache(maxsize=8192)
+def squeeze(text: str) -> str:
+    """A header cell as a key: NFKC, HTML removed, every space gone. Cached: header words are
+    squeezed again for every cell they are compared with."""
+    return re.sub(r"\s+", "", strip_html(fold(text)))
+
+
+def strip_caption(text: str) -> str:
+    """`(1) 実施機関別…件数` → `実施機関別…件数`."""
+    return clean(CAPTION_NO.sub("", fold(text))) or ""
+
+
+def best_field(cell: str, words: dict[str, list[str]], exact: tuple[str, ...] = ("seq_no",)) -> str | None:
+    """The field whose longest word the header cell contains (fields in `exact` must equal a word)."""
+    key = squeeze(cell)
+    best: tuple[int, str] | None = None
+    for fname, ws in words.items():
+        for w in ws:
+            wk = squeeze(w)
+            hit = key.rstrip(".") == wk.rstrip(".") if fname in exact else wk in key
+            if hit and (best is None or len(wk) > best[0]):
+                best = (len(wk), fname)
+    return best[1] if best else None
+
+
+def field_columns(cells: list[str], words: dict[str, list[str]]) -> dict[str, int]:
+    """Column index of each field a header row names (the first column wins a field named twice)."""
+    out: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        f = best_field(cell, words)
+        if f is not None and f not in out:
+            out[f] = i
+    return out
+
+
+def cell(cells: list[str], cols: dict[str, int], name: str) -> str:
+    i = cols.get(name)
+    return cells[i] if i is not None and i < len(cells) else ""
+
+
+def is_total(institution: str) -> bool:
+    return squeeze(institution) in TOTAL_WORDS
+
+
+@dataclass
+class CountTable:
+    name: str
+    metrics: list[str]
+    rows: list[tuple[str, list[int | None]]] = field(default_factory=list)
+
+    def value(self, institution: str, metric: str) -> int | None:
+        j = self.metrics.index(metric)
+        for inst, vals in self.rows:
+            if inst == institution:
+                return vals[j]
+        return None
+
+
+def is_count_header(cells: list[str], corner_words: list[str]) -> bool:
+    """A count table's header: its first cell names the row dimension (実施機関), the rest metrics."""
+    first = squeeze(cells[0])
+    return len(cells) >= 2 and any(squeeze(w) in first for w in corner_words)
+
+
+def count_row(cells: list[str]) -> bool:
+    """A row of a count table: a name, then at least one number."""
+    nonblank = [c for c in cells if c.strip()]
+    return (
+        len(nonblank) >= 2
+        and parse_int(cells[0]) is None
+        and any(parse_int(c) is not None for c in cells[1:])
+    )
+
+
+def count_records(table: CountTable, document_id: str) -> list[InstitutionCount]:
+    return [
+        InstitutionCount(document_id=document_id, table_name=table.name, institution=inst, metric=m, value=v)
+        for inst, vals in table.rows
+        for m, v in zip(table.metrics, vals, strict=False)
+    ]
+
+
+_FORMULA = re.compile(r"([a-z])((?:[+\-][a-z])+)$")
+
+
+def check_count_table(table: CountTable) -> list[str]:
+    """Notices when a count table disagrees with itself: its 合計 row, and `a+b-c` columns."""
+    notices: list[str] = []
+    body = [(i, v) for i, v in table.rows if not is_total(i)]
+    for inst, vals in table.rows:
+        if not is_total(inst):
+            continue
+        for j, metric in enumerate(table.metrics):
+            parts = [v[j] for _, v in body]
+            if vals[j] is None or any(p is None for p in parts):
+                continue
+            total = sum(p for p in parts if p is not None)
+            if total != vals[j]:
+                notices.append(f"{table.name}: {inst} of {metric} is {vals[j]} but its rows sum to {total}")
+    # A column headed `…a+b-c` must equal that sum of the columns whose headers end in a, b, c.
+    letters = {
+        m[-1]: j
+        for j, m in enumerate(table.metrics)
+        if re.search(r"[^a-z+\-][a-z]$", m) and not _FORMULA.search(m)
+    }
+    for j, metric in enumerate(table.metrics):
+        m = _FORMULA.search(metric)
+        if not m:
+            continue
+        terms = [("+", m.group(1)), *re.findall(r"([+\-])([a-z])", m.group(2))]
+        if any(t[1] not in letters for t in terms):
+            continue
+        for inst, vals in table.rows:
+            got = [vals[letters[t[1]]] for t in terms]
+            if vals[j] is None or any(g is None for g in got):
+                continue
+            calc = sum(
+                (g or 0) if sign == "+" else -(g or 0) for (sign, _), g in zip(terms, got, strict=True)
+            )
+            if calc != vals[j]:
+                notices.append(f"{table.name}: {inst}: {metric} is {vals[j]} but the formula gives {calc}")
+    return notices
+
+
+class CountTableReader:
+    """Feeds on a document's lines and collects its count tables; other parsers call `feed` per line."""
+
+    def __init__(self, corner_words: list[str]) -> None:
+        self.corner_words = corner_words
+        self.tables: list[CountTable] = []
+        self.current: CountTable | None = None
+
+    def feed(self, cells: list[str] | None, caption: str) -> bool:
+        """Take one line; True when it belonged to a count table (header or row)."""
+        if cells is None:
+            self.current = None
+            return False
+        if is_count_header(cells, self.corner_words):
+            self.current = CountTable(strip_caption(caption), [squeeze(c) for c in cells[1:]])
+            self.tables.append(self.current)
+            return True
+        if self.current is not None and count_row(cells):
+            n = len(self.current.metrics)
+            vals = [*cells[1 : n + 1], *[""] * (n - len(cells) + 1)]
+            self.current.rows.append((clean(cells[0]) or "", [parse_int(v) for v in vals]))
+            return True
+        self.current = None
+        return False
+
+
+def unparsed_counts(tables: list[CountTable]) -> list[str]:
+    return [
+        f"{t.name}: {inst} / {metric}: not a number"
+        for t in tables
+        for inst, vals in t.rows
+        for metric, v in zip(t.metrics, vals, strict=False)
+        if v is None
+    ]

@@ -1,0 +1,528 @@
+"""The nightly job: every new or changed file under the raw root → the store, all of a file or none.
+
+Order of work, and why:
+1. take the ingest lock (one writer) and open the working copy of the store (pipeline/store/:
+   analysts keep reading the published store, untouched until the end of the run);
+2. hash every file; skip those whose sha256 and parser version are already loaded, or already
+   failed (a failure is retried when the file or the parser changes, on `--reparse`, or for the
+   error kinds in rules/limits.toml `retry_error_kinds`). Identical files are parsed once: the
+   first path in sorted order owns the documents, so the outcome never depends on timing;
+3. parse the rest in worker processes (pipeline/run/workers.py), and load the results as they arrive,
+   committed in batches of whole files (`BATCH_FILES`, `BATCH_SECONDS`): all of a file's rows or
+   none; a batch the store refuses is retried file by file; a bad file becomes an
+   `ingest_errors` row and the run goes on;
+4. re-plan dedupe where mentions changed (pipeline/dedupe/apply.py: the scopes the loads marked in
+   `store_state.dedupe_pending`, which survives a crash, so the next run finishes the job), close
+   the run row, publish the copy.
+
+A run killed at any point leaves the published store as it was; the next run resumes from the
+working copy (every file committed there stays committed) and ends where an uninterrupted run
+would have. Files that disappear from the raw folder keep their documents: a missing mount must
+not empty the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeline import extract, store
+from pipeline.dedupe import apply as dedupe_store
+from pipeline.model import PDF_SUFFIXES, TEXT_SUFFIXES, ExtractionError
+from pipeline.rules import department_registry, limits
+from pipeline.run.workers import Job, Outcome, run_jobs
+from schemas import Department, FileExtraction, IngestError, IngestRun
+
+SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES
+
+
+@dataclass
+class Options:
+    raw_dir: Path
+    db: Path
+    jobs: int = 0  # 0: all cores
+    reparse: bool = False
+    timeout: float = float(limits()["timeout_seconds"])
+    memory_mb: int = int(limits()["memory_mb"])
+    max_file_mb: float = float(limits()["max_file_mb"])
+    max_pages: int = int(limits()["max_pages"])
+    writer_memory_mb: int = int(limits()["writer_memory_mb"])
+    lock_wait: float = 60.0
+    executor: str = "local"  # "local": process pool on this machine; "ray": pipeline/run/ray.py
+    ray_address: str | None = None  # None: a local Ray on `jobs` CPUs (0: all)
+
+
+@dataclass
+class Summary:
+    run_id: str
+    status: str = "ok"
+    files_seen: int = 0
+    files_new: int = 0
+    files_skipped: int = 0
+    files_failed: int = 0
+    documents: int = 0
+    case_mentions: int = 0
+    cases: int = 0
+    resumed: bool = False
+    errors: Counter[str] = field(default_factory=Counter)
+    doc_types: Counter[str] = field(default_factory=Counter)
+    notices: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """One line a log watcher can parse: key=value pairs."""
+        errs = ",".join(f"{k}:{v}" for k, v in sorted(self.errors.items())) or "none"
+        return (
+            f"ingest status={self.status} run_id={self.run_id} files_seen={self.files_seen} "
+            f"files_new={self.files_new} files_skipped={self.files_skipped} files_failed={self.files_failed} "
+            f"documents={self.documents} case_mentions={self.case_mentions} cases={self.cases} errors={errs}"
+        )
+
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+def parser_version() -> str:
+    # Read at call time: a test (or a hot fix) that changes extract.PARSER_VERSION is seen here.
+    return extract.PARSER_VERSION
+
+
+def scan(raw_dir: Path) -> list[Path]:
+    """Every candidate file below the raw root, in a stable order; hidden files are ignored."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(raw_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith(".") and name.lower().endswith(SUFFIXES):
+                found.append(Path(dirpath) / name)
+    return found
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def load_departments(con: duckdb.DuckDBPyConnection) -> None:
+    rows = [
+        Department(municipality=e.municipality, name=e.name, bureau=e.bureau, aliases=list(e.aliases))
+        for e in department_registry()
+    ]
+    con.execute("DELETE FROM departments")
+    store.insert(con, "departments", rows)
+
+
+def delete_file_rows(con: duckdb.DuckDBPyConnection, source_path: str) -> None:
+    """Everything a file contributed: its documents and every row hanging off them."""
+    ids = "SELECT document_id FROM documents WHERE source_path = ?"
+    dedupe_store.forget(con, ids, [source_path])
+    for table in store.FILE_TABLES:
+        con.execute(f"DELETE FROM {table} WHERE document_id IN ({ids})", [source_path])
+    con.execute("DELETE FROM documents WHERE source_path = ?", [source_path])
+    con.execute("DELETE FROM ingested_files WHERE source_path = ?", [source_path])
+
+
+def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
+    """Replace what the file contributed, in the caller's transaction."""
+    load_extractions(con, [ex])
+
+
+FileStat = tuple[int, int | None]  # (size, mtime_ns) of a file when it was hashed; see _plan
+_FILE_COLUMNS = (
+    "source_path, file_sha256, parser_version, status, document_count, ingested_at, error_kind, limits, "
+    "file_size, file_mtime_ns"
+)
+
+
+def load_extractions(
+    con: duckdb.DuckDBPyConnection, batch: list[FileExtraction], stats: dict[str, FileStat] | None = None
+) -> None:
+    """Replace what each file of the batch contributed, in the caller's transaction.
+
+    One insert per table for the whole batch: per-statement cost, not rows, dominates small files.
+    Each file is still all-or-nothing, since the batch is.
+    """
+    # Whatever these paths held before, and the documents of the same bytes under another name (a
+    # renamed file gives the same document ids): found in one query, since most files are new.
+    paths = [ex.source_path for ex in batch]
+    doc_ids = [d.document_id for ex in batch for d in ex.documents]
+    path_marks = ",".join("?" * len(paths))
+    where = f"source_path IN ({path_marks})"
+    if doc_ids:
+        where += f" OR document_id IN ({','.join('?' * len(doc_ids))})"
+    holders = con.execute(
+        f"SELECT DISTINCT source_path FROM documents WHERE {where}", paths + doc_ids
+    ).fetchall()
+    for (held,) in sorted(holders):
+        delete_file_rows(con, held)
+    con.execute(f"DELETE FROM ingested_files WHERE source_path IN ({path_marks})", paths)
+    now = _now()
+    for ex in batch:
+        for d in ex.documents:
+            d.ingested_at = now
+    for table in ("documents", *store.FILE_TABLES):
+        store.insert(con, table, [r for ex in batch for r in getattr(ex, table)])
+    version = parser_version()
+    stats = stats or {}
+    con.executemany(
+        f"INSERT INTO ingested_files ({_FILE_COLUMNS}) VALUES (?, ?, ?, 'ok', ?, ?, NULL, NULL, ?, ?)",
+        [
+            [
+                ex.source_path,
+                ex.file_sha256,
+                version,
+                len(ex.documents),
+                now,
+                *stats.get(ex.source_path, (None, None)),
+            ]
+            for ex in batch
+        ],
+    )
+    docs = {d.document_id: (d.municipality, d.fiscal_year) for ex in batch for d in ex.documents}
+    dedupe_store.mark(con, dedupe_store.scopes_of((m for ex in batch for m in ex.case_mentions), docs))
+
+
+def run_dedupe(con: duckdb.DuckDBPyConnection) -> int:
+    """Re-plan cases over every mention in the store and apply the plan; returns the number of cases."""
+    return dedupe_store.run(con, full=True)
+
+
+@dataclass
+class _Run:
+    """What one ingest carries between its steps."""
+
+    opts: Options
+    con: duckdb.DuckDBPyConnection
+    summary: Summary
+    version: str
+    limits: str  # the limits failures are decided under: raising one retries them
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, sha) of copies not parsed
+    pending: list[FileExtraction] = field(default_factory=list)  # parsed, not yet committed
+    stats: dict[str, FileStat] = field(default_factory=dict)  # rel path → what it was when hashed
+    pending_since: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Seen:
+    path: Path
+    rel: str
+    sha: str
+    size: int
+
+
+def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
+    if not opts.raw_dir.is_dir():
+        raise store.StoreError(f"the raw folder {opts.raw_dir} does not exist")
+    version = parser_version()
+    run_row = IngestRun(
+        run_id=uuid.uuid4().hex[:12], started_at=_now(), status="running", parser_version=version
+    )
+    summary = Summary(run_row.run_id)
+    with store.ingest_lock(opts.db, opts.lock_wait):
+        con, summary.resumed = store.open_work(opts.db, opts.writer_memory_mb)
+        if summary.resumed:
+            summary.notices.append(
+                "resumed the working copy an interrupted ingest left; its loaded files stay"
+            )
+        try:
+            limits_key = (
+                f"{opts.max_file_mb:g} MB, {opts.max_pages} pages, {opts.timeout:g} s, {opts.memory_mb} MB"
+            )
+            run = _Run(opts, con, summary, version, limits_key)
+            con.execute("BEGIN")
+            store.ensure_schema(con)
+            load_departments(con)
+            # A run that was killed never closed its row; the working copy it left is resumed now.
+            con.execute("UPDATE ingest_runs SET status = 'failed' WHERE status = 'running'")
+            store.insert(con, "ingest_runs", [run_row])
+            con.execute("COMMIT")
+            jobs = _plan(run)
+            processes = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
+            if opts.executor == "ray":
+                from pipeline.run.ray import run_jobs_ray
+
+                outcomes = run_jobs_ray(
+                    jobs,
+                    address=opts.ray_address,
+                    timeout=opts.timeout,
+                    memory_mb=opts.memory_mb,
+                    num_cpus=opts.jobs or None,
+                    max_pages=opts.max_pages,
+                )
+            else:
+                outcomes = run_jobs(
+                    jobs,
+                    processes=min(processes, max(1, len(jobs))),
+                    timeout=opts.timeout,
+                    memory_mb=opts.memory_mb,
+                    max_pages=opts.max_pages,
+                )
+            for done, outcome in enumerate(outcomes, start=1):
+                if progress:
+                    progress(done, len(jobs), outcome.job.source_path)
+                _handle(run, outcome)
+            _flush(run)
+            _finish(run)
+        except BaseException:
+            con.close()  # the working copy stays for the next run to resume
+            raise
+        store.publish(con, opts.db)
+    return summary
+
+
+def _plan(run: _Run) -> list[Job]:
+    """Hash every file and decide what to parse; refusals found here are recorded at once."""
+    opts, summary = run.opts, run.summary
+    known = {
+        row[0]: row[1:]
+        for row in run.con.execute(
+            "SELECT source_path, file_sha256, parser_version, status, error_kind, limits, file_size, "
+            "file_mtime_ns FROM ingested_files"
+        ).fetchall()
+    }
+    retry = set(limits().get("retry_error_kinds", []))
+
+    def skip(prev: tuple[Any, ...] | None, f: _Seen) -> bool:
+        if opts.reparse or prev is None or prev[:2] != (f.sha, run.version):
+            return False
+        if prev[2] == "ok":
+            return True
+        # A failure recurs until the file, the parser or the limits change; some kinds may be passing.
+        return prev[2] == "failed" and prev[4] == run.limits and prev[3] not in retry
+
+    seen: list[_Seen] = []
+    restat: list[list[Any]] = []  # unchanged files whose size or time changed (copied, touched)
+    # A file modified less than this long before it is hashed may change again within the same
+    # timestamp tick (git's "racy" files): its time is not recorded, so the next run reads it again.
+    settled_before = time.time_ns() - 2_000_000_000
+    for path in scan(opts.raw_dir):
+        rel = path.relative_to(opts.raw_dir).as_posix()
+        summary.files_seen += 1
+        try:
+            st = path.stat()
+            mtime = st.st_mtime_ns if st.st_mtime_ns < settled_before else None
+            prev = known.get(rel)
+            # Like make and rsync: a file whose size and modification time are those it had when it
+            # was hashed is not read again (`--reparse` reads everything).
+            if (
+                not opts.reparse
+                and prev is not None
+                and prev[0]
+                and prev[5:7] == (st.st_size, st.st_mtime_ns)
+            ):
+                sha = prev[0]
+            else:
+                sha = file_sha256(path)
+                if prev is not None and prev[0] == sha and mtime is not None:
+                    restat.append([st.st_size, mtime, rel])
+            seen.append(_Seen(path, rel, sha, st.st_size))
+            run.stats[rel] = (st.st_size, mtime)
+        except OSError as exc:
+            _fail(
+                run,
+                rel,
+                None,
+                "unreadable",
+                f"{rel}: cannot be read ({exc.strerror}); check its permissions.",
+            )
+    if restat:
+        run.con.execute("BEGIN")
+        run.con.executemany(
+            "UPDATE ingested_files SET file_size = ?, file_mtime_ns = ? WHERE source_path = ?", restat
+        )
+        run.con.execute("COMMIT")
+    owner: dict[str, str] = {}  # sha → the path that is parsed for it
+    parse: list[_Seen] = []
+    for f in seen:
+        prev = known.get(f.rel)
+        refusal = _refusal(opts, f)
+        if refusal is not None:
+            if skip(prev, f):
+                summary.files_skipped += 1  # already reported, nothing new to say
+            else:
+                _fail(run, f.rel, f.sha, *refusal)
+            continue
+        # scan order is sorted, so the first path of a sha is the smallest whatever the timing
+        if owner.setdefault(f.sha, f.rel) != f.rel:
+            summary.files_skipped += 1
+            run.duplicates.append((f.rel, f.sha))
+            summary.notices.append(
+                f"{f.rel}: same bytes as {owner[f.sha]}; its documents are stored once, there"
+            )
+            continue
+        if skip(prev, f):
+            summary.files_skipped += 1
+            continue
+        parse.append(f)
+    return [Job(str(f.path), f.rel, f.sha) for f in parse]
+
+
+def _refusal(opts: Options, f: _Seen) -> tuple[str, str] | None:
+    """Files refused before parsing: (error_kind, message), or None."""
+    if f.size == 0:
+        return "not_a_packet", f"{f.rel}: is empty."
+    if f.size > opts.max_file_mb * 1e6:
+        return (
+            "too_large",
+            f"{f.rel}: is {f.size:,} bytes, over the {opts.max_file_mb:g} MB limit "
+            "(rules/limits.toml max_file_mb); split it or raise the limit.",
+        )
+    return None
+
+
+def _fail(run: _Run, rel: str, sha: str | None, kind: str, message: str) -> None:
+    """An ingest_errors row; with a sha, the file is remembered as failed so an unchanged copy is skipped."""
+    run.summary.files_failed += 1
+    run.summary.errors[kind] += 1
+    con = run.con
+    con.execute("BEGIN")
+    ((kept,),) = con.execute(
+        "SELECT count(*) FROM documents WHERE source_path = ? AND file_sha256 IS DISTINCT FROM ?", [rel, sha]
+    ).fetchall()
+    if kept:
+        message = message.rstrip(".") + "; the documents of its previous version stay in the store."
+    store.insert(
+        con,
+        "ingest_errors",
+        [
+            IngestError(
+                run_id=run.summary.run_id, source_path=rel, file_sha256=sha, error_kind=kind, message=message
+            )
+        ],
+    )
+    if sha is not None:
+        con.execute(
+            f"INSERT OR REPLACE INTO ingested_files ({_FILE_COLUMNS}) VALUES (?, ?, ?, 'failed', 0, ?, ?, ?, ?, ?)",
+            [rel, sha, run.version, _now(), kind, run.limits, *run.stats.get(rel, (None, None))],
+        )
+    con.execute("COMMIT")
+
+
+# Parsed files are committed in batches of this many, or after this many seconds: one transaction
+# per file made the single writer the bottleneck of a large first ingest.
+BATCH_FILES = 32
+BATCH_SECONDS = 2.0
+
+
+def _handle(run: _Run, outcome: Outcome) -> None:
+    job, ex = outcome.job, outcome.extraction
+    if ex is None:
+        _fail(run, job.source_path, job.sha256, outcome.error_kind or "parse_error", outcome.message or "")
+        return
+    if not run.pending:
+        run.pending_since = time.monotonic()
+    run.pending.append(ex)
+    if len(run.pending) >= BATCH_FILES or time.monotonic() - run.pending_since >= BATCH_SECONDS:
+        _flush(run)
+
+
+def _flush(run: _Run) -> None:
+    """Commit the parsed files waiting in `run.pending`; a batch the store refuses is retried file
+    by file, so one bad file fails alone."""
+    batch, run.pending = run.pending, []
+    if not batch:
+        return
+    con = run.con
+    con.execute("BEGIN")
+    try:
+        load_extractions(con, batch, run.stats)
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        if len(batch) > 1:
+            for ex in batch:
+                run.pending = [ex]
+                _flush(run)
+            return
+        first = str(exc).splitlines()[0]
+        path = batch[0].source_path
+        _fail(
+            run,
+            path,
+            batch[0].file_sha256,
+            "load_error",
+            f"{path}: the store refused its records ({first}); report the file to the pipeline's maintainers.",
+        )
+        return
+    for ex in batch:
+        run.summary.files_new += 1
+        run.summary.doc_types.update(d.doc_type for d in ex.documents)
+        run.summary.notices.extend(ex.notices)
+
+
+def _finish(run: _Run) -> None:
+    con, summary = run.con, run.summary
+    con.execute("BEGIN")
+    if dedupe_store.is_pending(con):
+        dedupe_store.run(con)
+    if summary.files_failed == 0:
+        summary.status = "ok"
+    else:
+        summary.status = "partial" if summary.files_new else "failed"
+    ((summary.documents, summary.case_mentions, summary.cases),) = con.execute(
+        "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM case_mentions), (SELECT count(*) FROM cases)"
+    ).fetchall()
+    # Written last: loading a new owner of the same bytes may have removed an older row of these paths.
+    for rel, sha in run.duplicates:
+        con.execute(
+            f"INSERT OR REPLACE INTO ingested_files ({_FILE_COLUMNS}) VALUES (?, ?, ?, 'duplicate', 0, ?, NULL, NULL, ?, ?)",
+            [rel, sha, run.version, _now(), *run.stats.get(rel, (None, None))],
+        )
+    con.execute(
+        "UPDATE ingest_runs SET finished_at = ?, status = ?, files_seen = ?, files_new = ?, "
+        "files_skipped = ?, files_failed = ? WHERE run_id = ?",
+        [
+            _now(),
+            summary.status,
+            summary.files_seen,
+            summary.files_new,
+            summary.files_skipped,
+            summary.files_failed,
+            summary.run_id,
+        ],
+    )
+    con.execute("COMMIT")
+
+
+def reextract(path: Path, source_path: str, db: Path, lock_wait: float = 60.0) -> int:
+    """Re-parse one file and replace all it contributed, dedupe included, in one transaction."""
+    job = Job(str(path), source_path, file_sha256(path))
+    lim = limits()
+    (outcome,) = run_jobs(
+        [job],
+        processes=1,
+        timeout=float(lim["timeout_seconds"]),
+        memory_mb=int(lim["memory_mb"]),
+        max_pages=int(lim["max_pages"]),
+    )
+    if outcome.extraction is None:
+        raise ExtractionError(outcome.error_kind or "parse_error", outcome.message or "")
+    with store.ingest_lock(db, lock_wait):
+        con, _ = store.open_work(db, int(lim["writer_memory_mb"]))
+        try:
+            con.execute("BEGIN")
+            store.ensure_schema(con)
+            load_extraction(con, outcome.extraction)
+            dedupe_store.run(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.close()
+            raise
+        store.publish(con, db)
+    return len(outcome.extraction.documents)

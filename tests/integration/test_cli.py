@@ -1,0 +1,197 @@
+"""The CLI as users call it: exit codes, summary lines and error sentences; the store meets the contract."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from schemas import CaseMention, Document, Incident, InstitutionCount, OutsourcingEntry, SensitiveItem
+
+runner = CliRunner()
+SUMMARY = re.compile(
+    r"^ingest status=(\w+) run_id=\w+ files_seen=(\d+) files_new=(\d+) files_skipped=(\d+) "
+    r"files_failed=(\d+) documents=(\d+) case_mentions=(\d+) cases=(\d+) errors=(\S+)$",
+    re.M,
+)
+
+
+@pytest.fixture()
+def raw(tmp_path: Path, corpus: Path) -> Path:
+    raw = tmp_path / "raw"
+    shutil.copytree(corpus / "text", raw / "text")
+    return raw
+
+
+def _summary(output: str) -> tuple[str, ...]:
+    m = SUMMARY.search(output)
+    assert m, output
+    return m.groups()
+
+
+def test_ingest_then_rerun_skips_everything(raw: Path, tmp_path: Path) -> None:
+    db = tmp_path / "out" / "council.duckdb"
+    first = runner.invoke(app, ["ingest", str(raw), "--db", str(db), "--jobs", "2"])
+    assert first.exit_code == 0, first.output
+    # 5 files; 003 holds two documents; 81 list cases + 1 council item.
+    assert _summary(first.stdout) == ("ok", "5", "5", "0", "0", "6", "82", "82", "none")
+    again = runner.invoke(app, ["ingest", str(raw), "--db", str(db)])
+    assert again.exit_code == 0
+    assert _summary(again.stdout) == ("ok", "5", "0", "5", "0", "6", "82", "82", "none")
+
+
+def test_store_conforms_to_the_contract(raw: Path, tmp_path: Path) -> None:
+    db = tmp_path / "council.duckdb"
+    assert runner.invoke(app, ["ingest", str(raw), "--db", str(db)]).exit_code == 0
+    checker = Path(__file__).resolve().parents[3] / "shared" / "tools" / "check_contract.py"
+    if not checker.exists():
+        pytest.skip("../shared/tools/check_contract.py is not present")
+    proc = subprocess.run(
+        [sys.executable, str(checker), str(db)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "the store conforms to the contract" in proc.stdout
+
+
+def test_a_bad_file_is_recorded_and_the_run_goes_on(raw: Path, tmp_path: Path) -> None:
+    (raw / "broken.pdf").write_bytes(b"%PDF-1.7\n this is not really a pdf")
+    (raw / "empty.txt").write_bytes(b"")
+    db = tmp_path / "council.duckdb"
+    result = runner.invoke(app, ["ingest", str(raw), "--db", str(db)])
+    assert result.exit_code == 1
+    status, seen, new, skipped, failed, *_ = _summary(result.stdout)
+    assert (status, seen, new, skipped, failed) == ("partial", "7", "5", "0", "2")
+    assert "failed: empty.txt [not_a_packet] empty.txt: is empty." in result.stderr
+    assert "failed: broken.pdf [unreadable] broken.pdf:" in result.stderr
+    out = runner.invoke(
+        app,
+        [
+            "sql",
+            "select source_path, error_kind from ingest_errors order by 1",
+            "--db",
+            str(db),
+            "--format",
+            "csv",
+        ],
+    )
+    assert out.stdout.splitlines() == [
+        "source_path,error_kind",
+        "broken.pdf,unreadable",
+        "empty.txt,not_a_packet",
+    ]
+
+
+def test_missing_raw_folder_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: the raw folder {tmp_path / 'nope'} does not exist"
+
+
+TABLE_MODELS = {
+    "documents": Document,
+    "case_mentions": CaseMention,
+    "outsourcing_entries": OutsourcingEntry,
+    "institution_counts": InstitutionCount,
+    "sensitive_items": SensitiveItem,
+    "incidents": Incident,
+}
+
+
+def test_extract_json_validates_against_the_schemas(corpus: Path) -> None:
+    counts: dict[str, int] = {}
+    for path in sorted((corpus / "text").glob("*.txt")):
+        result = runner.invoke(app, ["extract", str(path), "--json"])
+        assert result.exit_code == 0, result.output
+        for line in result.stdout.splitlines():
+            rec = json.loads(line)
+            TABLE_MODELS[rec["table"]].model_validate(rec["record"])
+            counts[rec["table"]] = counts.get(rec["table"], 0) + 1
+    assert counts == {
+        "documents": 6,
+        "case_mentions": 82,
+        "outsourcing_entries": 83,
+        "institution_counts": 102,
+        "sensitive_items": 434,
+        "incidents": 1,
+    }
+
+
+def test_extract_prints_a_readable_table(corpus_text, corpus: Path) -> None:
+    path = next((corpus / "text").glob("001_*.txt"))
+    result = runner.invoke(app, ["extract", str(path)])
+    assert result.exit_code == 0
+    assert (
+        "deliberation_list 新宿区 令和5年度新宿区個人情報保護管理運営会議における審議案件一覧"
+        in result.stdout
+    )
+
+
+def test_extract_of_a_missing_file_is_one_sentence(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["extract", str(tmp_path / "missing.txt")])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: cannot read {tmp_path / 'missing.txt'}: No such file or directory.\n"
+
+
+def test_extract_of_an_unusable_file_names_it(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x81\xff\x00\x00\xfe" * 50)
+    result = runner.invoke(app, ["extract", str(bad)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: bad.txt: ")
+
+
+def test_reextract_replaces_what_a_file_contributed(raw: Path, tmp_path: Path) -> None:
+    db = tmp_path / "council.duckdb"
+    assert runner.invoke(app, ["ingest", str(raw), "--db", str(db)]).exit_code == 0
+    target = next((raw / "text").glob("001_*.txt"))
+    # Drop the last list row: the re-extracted file contributes 29 list cases, not 30.
+    text = target.read_text(encoding="utf-8").replace(
+        "30\t福祉サービス第三者評価に係る業務の委託について\t保育指導課\t業務委託\t6月30日\t承認\n", ""
+    )
+    target.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["reextract", str(target), "--db", str(db), "--raw", str(raw)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"reextracted text/{target.name}: 1 documents"
+    q = "select count(*) from case_mentions m join documents d using (document_id) where d.source_path like 'text/001%'"
+    out = runner.invoke(app, ["sql", q, "--db", str(db), "--format", "csv"])
+    # The sheet of No.30 is kept as a mention of its own (flagged), never dropped.
+    assert out.stdout.splitlines()[1] == "30"
+    flagged = runner.invoke(
+        app,
+        [
+            "sql",
+            "select seq_no, warnings[1] from case_mentions where seq_no = 30 and departments_raw is null",
+            "--db",
+            str(db),
+            "--format",
+            "csv",
+        ],
+    )
+    assert "no list row has case number 30" in flagged.stdout
+
+
+def test_every_command_has_help() -> None:
+    for command in ("ingest", "extract", "reextract", "sql", "export", "report"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert len(result.stdout.strip()) > 50
+
+
+def test_ingest_on_ray_without_the_extra_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)
+    db = tmp_path / "x.duckdb"
+    r = runner.invoke(app, ["ingest", str(tmp_path), "--db", str(db), "--executor", "ray"])
+    assert r.exit_code == 2
+    assert (
+        r.stderr == "Error: the Ray executor needs the optional extra: pip install 'council-packets[ray]'\n"
+    )
+    assert not db.exists()
