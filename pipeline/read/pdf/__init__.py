@@ -50,12 +50,12 @@ from pipeline.read.pdf.layout import (
     text_lines,
 )
 from pipeline.read.pdf.pdfium import (
-    all_upright,
     lost_objects,
     open_document,
     page_chars,
     page_edges,
     text_objects,
+    upright_scale,
 )
 from pipeline.read.pdf.tables import is_list_header, ruled_tables, unruled_list, unruled_sheet
 
@@ -72,9 +72,8 @@ def _read_page(
             objs, forms = text_objects(page)
             lost = lost_objects(objs, textpage)
             extra = recover(objs, lost, textpage, fallback.shows(index), box) if lost else []
-            chars = (
-                None if extra is None else page_chars(textpage, box, not forms and all_upright(objs)) + extra
-            )
+            scale = None if forms else upright_scale(objs)
+            chars = None if extra is None else page_chars(textpage, box, scale) + extra
         finally:
             textpage.close()
         if chars is None:
