@@ -24,9 +24,9 @@ from typing import Any
 
 import duckdb
 
-from pipeline import store
 from pipeline.dedupe import plan as dedupe
 from pipeline.rules import dedupe_thresholds
+from pipeline.store import access, schema
 from schemas import Case, CaseLink, CaseMention
 
 PENDING = "dedupe_pending"
@@ -43,7 +43,7 @@ def _rules_fingerprint() -> str:
 
 
 def _read(con: duckdb.DuckDBPyConnection) -> tuple[set[dedupe.Scope], set[str]] | str:
-    raw = store.get_state(con, PENDING)
+    raw = access.get_state(con, PENDING)
     if raw in (None, "0", ""):
         return set(), set()
     if raw in ("1", ALL):
@@ -54,10 +54,10 @@ def _read(con: duckdb.DuckDBPyConnection) -> tuple[set[dedupe.Scope], set[str]] 
 
 def _write(con: duckdb.DuckDBPyConnection, scopes: set[dedupe.Scope], series: set[str]) -> None:
     if not scopes and not series:
-        store.set_state(con, PENDING, "0")
+        access.set_state(con, PENDING, "0")
         return
     ordered = sorted(scopes, key=_order)
-    store.set_state(
+    access.set_state(
         con, PENDING, json.dumps({"scopes": ordered, "series": sorted(series)}, ensure_ascii=False)
     )
 
@@ -75,7 +75,7 @@ def mark(con: duckdb.DuckDBPyConnection, scopes: Iterable[dedupe.Scope], series:
 
 
 def is_pending(con: duckdb.DuckDBPyConnection) -> bool:
-    return _read(con) != (set(), set()) or store.get_state(con, RULES) != _rules_fingerprint()
+    return _read(con) != (set(), set()) or access.get_state(con, RULES) != _rules_fingerprint()
 
 
 def scopes_of(
@@ -235,8 +235,8 @@ def _write_plans(
     con.execute(
         "UPDATE case_mentions SET case_id = c.case_id FROM _case_of c WHERE case_mentions.mention_id = c.mention_id"
     )
-    store.insert(con, "cases", cases)
-    store.insert(con, "case_links", links)
+    schema.insert(con, "cases", cases)
+    schema.insert(con, "case_links", links)
 
 
 def _relink_series(con: duckdb.DuckDBPyConnection, series: set[str] | None) -> None:
@@ -275,17 +275,17 @@ def _relink_series(con: duckdb.DuckDBPyConnection, series: set[str] | None) -> N
                 best[case_id] = (q, dedupe.SeriesEntry(series_id, case_id, case_date, m))
         links.extend(dedupe.series_links(entry for _, entry in best.values()))
         if len(links) >= WRITE_CASES:
-            store.insert(con, "case_links", links)
+            schema.insert(con, "case_links", links)
             links = []
     con.execute("DROP TABLE _relink_rows")
-    store.insert(con, "case_links", links)
+    schema.insert(con, "case_links", links)
 
 
 def run(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> int:
     """Re-plan what is pending (everything when `full`, when marked so, or when the rules changed),
     in the caller's transaction; returns the number of cases in the store."""
     pending = _read(con)
-    if full or pending == ALL or store.get_state(con, RULES) != _rules_fingerprint():
+    if full or pending == ALL or access.get_state(con, RULES) != _rules_fingerprint():
         scopes: set[dedupe.Scope] | None = None
         series: set[str] | None = None
     else:
@@ -344,7 +344,7 @@ def run(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> int:
             case_of, cases, links = {}, [], []
     _write_plans(con, case_of, cases, links)
     _relink_series(con, series)
-    store.set_state(con, PENDING, "0")
-    store.set_state(con, RULES, _rules_fingerprint())
+    access.set_state(con, PENDING, "0")
+    access.set_state(con, RULES, _rules_fingerprint())
     ((count,),) = con.execute("SELECT count(*) FROM cases").fetchall()
     return int(count)
