@@ -14,6 +14,7 @@ from ingest_support import load_make_corpus, run
 
 from pipeline.dedupe import apply as dedupe_store
 from pipeline.dedupe import plan as dedupe
+from pipeline.dedupe import series
 from pipeline.extract import extract_bytes
 from pipeline.run import ingest
 from pipeline.store import access, migrate
@@ -66,7 +67,7 @@ def _assert_same_as_full(db: Path) -> dict[str, list[tuple[Any, ...]]]:
 def test_scopes(
     municipality: str | None, fiscal_year: int | None, deliberated_on: dt.date | None, expected: list[Any]
 ) -> None:
-    assert dedupe.scopes(municipality, fiscal_year, deliberated_on) == expected
+    assert series.scopes(municipality, fiscal_year, deliberated_on) == expected
 
 
 @pytest.fixture(scope="module")
