@@ -14,7 +14,8 @@ per document type:
   counts where either side has a value, so fields that are always empty do not pad the score;
   free text also gets a mean similarity (rapidfuzz ratio), since it is kept as printed and an exact
   match falls with any damage;
-- parse seconds clean vs damaged, and whether the damaged file timed out or raised.
+- parse seconds clean vs damaged, wall clock (what the limit applies to) and CPU time of the child
+  (what a busy machine does not inflate), and whether the damaged file timed out or raised.
 Writes bench/results/ocr_curve.json and prints Markdown tables.
 
 To reproduce one case: `bench/ocr_damage.py FILE --rate R --seed S > x.txt; council extract x.txt`.
@@ -266,20 +267,31 @@ def score(
 
 
 def _child(conn: Any, data: bytes, name: str) -> None:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         fx = extract_bytes(data, name)
-        conn.send(("ok", time.perf_counter() - t0, fx, None))
+        conn.send(("ok", time.perf_counter() - t0, time.process_time() - c0, fx, None))
     except BaseException as exc:  # the bench reports whatever a damaged file raises
-        conn.send(("error", time.perf_counter() - t0, None, f"{type(exc).__name__}: {exc}"))
+        err = f"{type(exc).__name__}: {exc}"
+        conn.send(("error", time.perf_counter() - t0, time.process_time() - c0, None, err))
     finally:
         conn.close()
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time a live process has used so far (Linux), for a child about to be killed."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 @dataclass
 class Run:
     status: str  # ok | timeout | error | crashed
-    seconds: float
+    seconds: float  # wall clock: what the limit applies to
+    cpu_seconds: float | None  # of the child alone: what a busy machine does not inflate
     extraction: schemas.FileExtraction | None
     error: str | None = None
 
@@ -294,13 +306,15 @@ def run_limited(data: bytes, name: str, timeout: float) -> Run:
     child.close()
     try:
         if not parent.poll(timeout):
+            cpu = _cpu_seconds(p.pid) if p.pid else None
             p.kill()
-            return Run("timeout", time.perf_counter() - t0, None, f"no result within {timeout:g} s")
+            return Run("timeout", time.perf_counter() - t0, cpu, None, f"no result within {timeout:g} s")
         try:
-            status, secs, fx, err = parent.recv()
+            status, secs, cpu, fx, err = parent.recv()
         except EOFError:
-            return Run("crashed", time.perf_counter() - t0, None, f"child exited with code {p.exitcode}")
-        return Run(status, secs, fx, err)
+            wall = time.perf_counter() - t0
+            return Run("crashed", wall, None, None, f"child exited with code {p.exitcode}")
+        return Run(status, secs, cpu, fx, err)
     finally:
         p.join(5)
         if p.is_alive():
@@ -350,11 +364,11 @@ def bench(corpus: Path, files: list[str], rates: list[float], seeds: int, timeou
         if truth.extraction is None:
             sys.exit(f"{path.name}: the clean file did not parse ({truth.status}: {truth.error})")
         # a clean parse takes 0.02–0.6 s: one timing is too noisy to divide by
-        clean_seconds = statistics.median(
-            [truth.seconds, *(run_limited(data, path.name, timeout).seconds for _ in range(CLEAN_REPS - 1))]
-        )
+        reps = [truth, *(run_limited(data, path.name, timeout) for _ in range(CLEAN_REPS - 1))]
+        clean_seconds = statistics.median(r.seconds for r in reps)
+        clean_cpu = statistics.median(r.cpu_seconds or 0.0 for r in reps)
         parser_version = parser_version or next((d.parser_version for d in truth.extraction.documents), None)
-        print(f"{path.name}: clean {clean_seconds:.2f} s", file=sys.stderr)
+        print(f"{path.name}: clean {clean_seconds:.2f} s, {clean_cpu:.2f} cpu-s", file=sys.stderr)
         for rate in rates:
             for seed in range(1, seeds + 1):
                 dmg = damage(text, rate, seed).encode("utf-8")
@@ -373,13 +387,18 @@ def bench(corpus: Path, files: list[str], rates: list[float], seeds: int, timeou
                         "clean_seconds": clean_seconds,
                         "seconds": r.seconds,
                         "ratio": r.seconds / clean_seconds,
+                        "clean_cpu_seconds": clean_cpu,
+                        "cpu_seconds": r.cpu_seconds,
+                        "cpu_ratio": r.cpu_seconds / clean_cpu
+                        if r.cpu_seconds is not None and clean_cpu
+                        else None,
                         "tallies": {
                             d: {t: _tally_json(v) for t, v in pt.items()} for d, pt in tallies.items()
                         },
                     }
                 )
                 print(
-                    f"  rate {_pct(rate)} seed {seed}: {r.status} {r.seconds:.2f} s"
+                    f"  rate {_pct(rate)} seed {seed}: {r.status} {r.seconds:.2f} s, {r.cpu_seconds or 0:.2f} cpu-s"
                     + (f" ({r.error})" if r.error else ""),
                     file=sys.stderr,
                 )
@@ -486,18 +505,29 @@ def markdown(result: dict[str, Any]) -> str:
             cells.append(f"{sum(t['found'] for t in tallies)}/{sum(t['expected'] for t in tallies)}")
         lines.append(f"| {f[:3]} | " + " | ".join(cells) + " |")
 
-    lines.extend(["", "Parse time: clean seconds; damaged / clean (median, max over seeds); failures", ""])
-    lines.extend([f"| file | clean s | {head} |", f"|---|---|{rule}"])
+    lines.extend(
+        [
+            "",
+            "Parse CPU time: clean CPU seconds; damaged / clean (median, max over seeds); "
+            "failures with their wall and CPU seconds",
+            "",
+        ]
+    )
+    lines.extend([f"| file | clean cpu-s | {head} |", f"|---|---|{rule}"])
     for f in result["settings"]["files"]:
         rs = [x for x in result["runs"] if x["file"] == f]
         cells = []
         for r in rates:
             xs = [x for x in rs if x["rate"] == r]
-            ratios = [x["ratio"] for x in xs if x["status"] == "ok"]
+            ratios = [x["cpu_ratio"] for x in xs if x["status"] == "ok" and x["cpu_ratio"] is not None]
             parts = [f"×{statistics.median(ratios):.1f}, ×{max(ratios):.1f}"] if ratios else []
-            parts += [f"**{x['status']}** (seed {x['seed']})" for x in xs if x["status"] != "ok"]
+            parts += [
+                f"**{x['status']}** (seed {x['seed']}, {x['seconds']:.0f} s, {x['cpu_seconds'] or 0:.0f} cpu-s)"
+                for x in xs
+                if x["status"] != "ok"
+            ]
             cells.append(", ".join(parts))
-        lines.append(f"| {f[:3]} | {rs[0]['clean_seconds']:.2f} | " + " | ".join(cells) + " |")
+        lines.append(f"| {f[:3]} | {rs[0]['clean_cpu_seconds']:.2f} | " + " | ".join(cells) + " |")
     return "\n".join(lines).strip()
 
 
