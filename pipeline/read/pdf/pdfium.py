@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from pipeline.model import ExtractionError
-from pipeline.read.pdf.geometry import Char, Frame, baseline_angle, glyph_box
+from pipeline.read.pdf.geometry import ASCENT, DESCENT, Char, Frame, baseline_angle, glyph_box
 
 
 class _NoSystemFonts:
@@ -101,10 +101,14 @@ def page_chars(
             ch = Char(
                 rect.left - left, rect.right - left, top - rect.top, top - rect.bottom, chr(code), angle
             )
+        elif not angle:
+            # `glyph_box` of an upright glyph, written out: most characters are.
+            x, base = ox.value - left, top - oy.value
+            ch = Char(x, x + rect.right - rect.left, base - ASCENT * size, base + DESCENT * size, chr(code))
         else:
             # The loose box's extent along the baseline is the advance (with any ink beyond it, cut
             # off below where the next character starts).
-            along = rect.right - rect.left if angle in (0, 180) else rect.top - rect.bottom
+            along = rect.right - rect.left if angle == 180 else rect.top - rect.bottom
             ch = Char(*glyph_box(box, (ox.value, oy.value), angle, along, size), chr(code), angle)
         # Fake bold prints a glyph twice at almost the same place.
         if prev and ch.text == prev.text and abs(ch.x0 - prev.x0) < 1 and abs(ch.top - prev.top) < 1:
