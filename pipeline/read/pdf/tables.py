@@ -402,8 +402,10 @@ def read_tables(page: Page, hints: LayoutHints, carry: Carry | None) -> Carry | 
         if taken or header is not None:
             carry = None  # a page break cuts one row only
         out = None
-        if not anchors and cont is None:
-            continue  # a header over no rows is no table
+        if cont is None and not (
+            anchors and any(columns.of(c) != columns.anchor for ln in taken for c in ln.chars)
+        ):
+            continue  # a header over no rows (or over numbers alone) is no table
         if header is not None:
             band = lines[header.first : header.last + 1]
             head = Row(len(columns.bounds) + 1)
