@@ -49,7 +49,15 @@ def eras() -> tuple[Era, ...]:
 
 @cache
 def char_folds() -> dict[str, str]:
-    return dict(_toml("char_folds.toml")["fold"])
+    """Look-alike → right character, applied to all text: punctuation, radicals, glyph variants."""
+    data = _toml("char_folds.toml")
+    out: dict[str, str] = {}
+    for section in ("fold", "radicals", "glyph_variants"):
+        for k, v in data.get(section, {}).items():
+            if k in out and out[k] != v:
+                raise RuleError(f"char_folds.toml: {k!r} folds to {out[k]!r} and to {v!r}")
+            out[k] = v
+    return out
 
 
 @cache
