@@ -76,6 +76,12 @@ def dedupe_thresholds() -> dict[str, Any]:
 
 
 @cache
+def ocr() -> dict[str, Any]:
+    """How structured values are read through OCR damage: digit look-alikes, match thresholds."""
+    return _toml("ocr.toml")
+
+
+@cache
 def limits() -> dict[str, Any]:
     return _toml("limits.toml")
 
