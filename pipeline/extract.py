@@ -26,7 +26,7 @@ from pipeline.segment import Segment, segment
 from schemas import CaseMention, Document, FileExtraction
 
 # Bump when parsing changes what a file yields: every file is re-parsed on the next ingest.
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 
 _CATEGORY_SPLIT = re.compile(r"[、,・\n]+")
 
