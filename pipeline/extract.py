@@ -17,15 +17,17 @@ from pipeline.documents.incident import parse_incident
 from pipeline.documents.outsourcing import parse_outsourcing
 from pipeline.documents.review_status import parse_review_status
 from pipeline.model import Source
-from pipeline.normalise.dates import DateError, parse_date
+from pipeline.normalise.dates import DateError, read_date
 from pipeline.normalise.departments import split_departments
+from pipeline.normalise.ocr import Note, read_word, thresholds
 from pipeline.normalise.text import clean, clean_multiline
 from pipeline.read import read_bytes
+from pipeline.rules import vocabulary
 from pipeline.segment import Segment, segment
 from schemas import CaseMention, Document, FileExtraction
 
 # Bump when parsing changes what a file yields: every file is re-parsed on the next ingest.
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 
 _CATEGORY_SPLIT = re.compile(r"[、,・\n]+")
 
@@ -35,21 +37,44 @@ def document_id(sha256: str, position: int) -> str:
     return f"{sha256[:16]}-{position:02d}"
 
 
-def split_categories(raw: str | None) -> list[str]:
+def split_categories(raw: str | None, notes: list[Note] | None = None) -> list[str]:
+    """区分 as the vocabulary spells them; a damaged one read as its word (外部桔合 → 外部結合) adds
+    to `notes`, and one that is no known word is kept as printed."""
     if not raw:
         return []
-    return [c for c in (clean(p) for p in _CATEGORY_SPLIT.split(raw)) if c]
+    out: list[str] = []
+    for c in (clean(p) for p in _CATEGORY_SPLIT.split(raw)):
+        if not c:
+            continue
+        word, note = read_word(c, vocabulary()["categories"], thresholds()["category"])
+        if note is not None and notes is not None:
+            notes.append(note)
+        out.append(word or c)
+    return out
+
+
+def _read_result(printed: str | None, warnings: list[str]) -> str | None:
+    word, note = read_word(printed, vocabulary()["results"], thresholds()["result"])
+    if note is not None:
+        warnings.append(note.warning("result"))
+    return word or printed
 
 
 def _mention_from_row(row: ListRow, seg: Segment, doc_id: str) -> CaseMention:
     warnings = list(row.warnings)
     depts = split_departments(row.departments_raw, seg.municipality)
+    warnings += [n.warning("departments") for n in depts.notes]
     deliberated_on = None
     if row.date_raw:
         try:
-            deliberated_on = parse_date(row.date_raw, seg.context)
+            deliberated_on, note = read_date(row.date_raw, seg.context)
+            if note is not None:
+                warnings.append(note.warning("deliberated_on"))
         except DateError as exc:
             warnings.append(f"deliberated_on: {row.date_raw}: {exc}")
+    notes: list[Note] = []
+    categories = split_categories(row.categories_raw, notes)
+    warnings += [n.warning("categories") for n in notes]
     return CaseMention(
         mention_id=f"{doc_id}:{row.seq_no}",
         document_id=doc_id,
@@ -58,9 +83,9 @@ def _mention_from_row(row: ListRow, seg: Segment, doc_id: str) -> CaseMention:
         departments=depts.names,
         departments_raw=row.departments_raw,
         unnamed_department_count=depts.unnamed_count,
-        categories=split_categories(row.categories_raw),
+        categories=categories,
         deliberated_on=deliberated_on,
-        result=row.result,
+        result=_read_result(row.result, warnings),
         line_start=row.line_start,
         line_end=row.line_end,
         page_start=row.page_start,
@@ -78,11 +103,15 @@ def _apply_sheet(m: CaseMention, sheet: Sheet, seg: Segment) -> None:
     m.summary = sheet.summary
     m.target_count = sheet.target_count
     m.target_count_unit = sheet.target_count_unit
+    warnings = [f"sheet: {w}" for w in sheet.warnings]
     if not m.departments and sheet.detail_departments_raw:
         depts = split_departments(sheet.detail_departments_raw, seg.municipality)
         m.departments, m.unnamed_department_count = depts.names, depts.unnamed_count
+        warnings += [f"sheet: {n.warning('departments')}" for n in depts.notes]
     if not m.categories:
-        m.categories = split_categories(sheet.categories_raw)
+        notes: list[Note] = []
+        m.categories = split_categories(sheet.categories_raw, notes)
+        warnings += [f"sheet: {n.warning('categories')}" for n in notes]
     if m.title is None:
         m.title = sheet.heading
     for attr in ("line_start", "page_start"):
@@ -93,20 +122,20 @@ def _apply_sheet(m: CaseMention, sheet: Sheet, seg: Segment) -> None:
         a, b = getattr(m, attr), getattr(sheet, attr)
         if b is not None and b != 0:
             setattr(m, attr, b if a is None else max(a, b))
-    m.warnings = m.warnings + [f"sheet: {w}" for w in sheet.warnings]
+    m.warnings = m.warnings + warnings
 
 
 def _sheet_only_mention(sheet: Sheet, seg: Segment, doc_id: str, k: int) -> CaseMention:
-    depts = split_departments(sheet.detail_departments_raw, seg.municipality)
+    # 担当課 and 区分 come from the sheet alone: `_apply_sheet` fills them, with their warnings.
     m = CaseMention(
         mention_id=f"{doc_id}:s{sheet.seq_no if sheet.seq_no is not None else k}",
         document_id=doc_id,
         seq_no=sheet.seq_no,
         title=sheet.heading,
-        departments=depts.names,
+        departments=[],
         departments_raw=None,
-        unnamed_department_count=depts.unnamed_count,
-        categories=split_categories(sheet.categories_raw),
+        unnamed_department_count=0,
+        categories=[],
         warnings=[f"sheet: no list row has case number {sheet.seq_no}; kept from its detail sheet alone"],
     )
     _apply_sheet(m, sheet, seg)

@@ -49,7 +49,15 @@ def eras() -> tuple[Era, ...]:
 
 @cache
 def char_folds() -> dict[str, str]:
-    return dict(_toml("char_folds.toml")["fold"])
+    """Look-alike → right character, applied to all text: punctuation, radicals, glyph variants."""
+    data = _toml("char_folds.toml")
+    out: dict[str, str] = {}
+    for section in ("fold", "radicals", "glyph_variants"):
+        for k, v in data.get(section, {}).items():
+            if k in out and out[k] != v:
+                raise RuleError(f"char_folds.toml: {k!r} folds to {out[k]!r} and to {v!r}")
+            out[k] = v
+    return out
 
 
 @cache
@@ -65,6 +73,12 @@ def vocabulary() -> dict[str, Any]:
 @cache
 def dedupe_thresholds() -> dict[str, Any]:
     return _toml("dedupe.toml")
+
+
+@cache
+def ocr() -> dict[str, Any]:
+    """How structured values are read through OCR damage: digit look-alikes, match thresholds."""
+    return _toml("ocr.toml")
 
 
 @cache

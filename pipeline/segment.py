@@ -17,10 +17,11 @@ from pipeline.normalise.dates import (
     DateContext,
     DateError,
     fiscal_year_of,
-    parse_date,
-    parse_fiscal_year,
-    parse_period,
+    read_date,
+    read_fiscal_year,
+    read_period,
 )
+from pipeline.normalise.ocr import fold_digit_lookalikes, has_digit_lookalike
 from pipeline.normalise.text import clean, remove_ocr_spaces
 from pipeline.rules import vocabulary
 
@@ -105,9 +106,14 @@ def _title(lines: list[Line], doc_type: str) -> str | None:
     return None
 
 
+_DATE_LINE = re.compile(r"(令和|平成|昭和|\d{4}年)[\d元〇一二三四五六七八九十]+年\d+月\d+日")
+
+
 def _is_date_line(text: str) -> bool:
     t = re.sub(r"\s+", "", text)
-    return bool(re.fullmatch(r"(令和|平成|昭和|\d{4}年)[\d元〇一二三四五六七八九十]+年\d+月\d+日", t))
+    if _DATE_LINE.fullmatch(t):
+        return True
+    return has_digit_lookalike(t) and bool(_DATE_LINE.fullmatch(fold_digit_lookalikes(t)))
 
 
 def _municipality(text: str) -> str | None:
@@ -129,7 +135,8 @@ def _issued_on(lines: list[Line]) -> tuple[dt.date | None, list[str]]:
         t = ln.text.strip()
         if t and _is_date_line(remove_ocr_spaces(t)):
             try:
-                return parse_date(t), []
+                issued_on, note = read_date(t)
+                return issued_on, [note.warning("issued_on")] if note else []
             except DateError as exc:
                 return None, [f"issued_on: {clean(t)}: {exc}"]
     return None, []
@@ -138,18 +145,20 @@ def _issued_on(lines: list[Line]) -> tuple[dt.date | None, list[str]]:
 _CAPTION = re.compile(r"^\s*(?:[(（]\s*\d+\s*[)）]|\d+\s)")
 
 
-def _period(lines: list[Line]) -> tuple[dt.date, dt.date] | None:
+def _period(lines: list[Line], warnings: list[str]) -> tuple[dt.date, dt.date] | None:
     """The period the document covers, from a sentence that says so (`令和5年7月から令和6年1月に審議した`).
 
     Only sentences with a cue from `period_cues` count: a 委託期間 elsewhere in the text is not the
-    document's period.
+    document's period. A period read through OCR damage adds a warning.
     """
     cues: list[str] = vocabulary()["period_cues"]
     for ln in lines:
         t = remove_ocr_spaces(ln.text)
         if any(c in t for c in cues):
-            found = parse_period(t)
+            found, note = read_period(t)
             if found:
+                if note is not None:
+                    warnings.append(note.warning("period"))
                 return found
     return None
 
@@ -158,24 +167,33 @@ def _fiscal_year(seg: Segment) -> int | None:
     """Title first, then the date of issue, then the period, then the latest 年度 of a caption line.
 
     The first 年度 anywhere in the text is often an earlier year quoted in a table header or a
-    reference to a past meeting, so it is not used.
+    reference to a past meeting, so it is not used. A title's 年度 read through OCR damage
+    (`令和S年度`) adds a warning.
     """
-    fy = parse_fiscal_year(seg.title or "")
+    fy, note = read_fiscal_year(seg.title or "")
     if fy is not None:
+        if note is not None:
+            seg.warnings.append(note.warning("fiscal_year"))
         return fy
     if seg.issued_on is not None:
         return fiscal_year_of(seg.issued_on)
     if seg.period_start is not None:
         return fiscal_year_of(seg.period_start)
-    years = []
+    years: list[tuple[int, str | None]] = []
     for ln in seg.lines:
         t = ln.text.strip()
         if "\t" in t or len(t) > 80 or not _CAPTION.match(t):
             continue
-        fy = parse_fiscal_year(t)
+        fy, note = read_fiscal_year(t)
         if fy is not None:
-            years.append(fy)
-    return max(years) if years else None
+            years.append((fy, note.warning("fiscal_year") if note else None))
+    if not years:
+        return None
+    latest = max(fy for fy, _ in years)
+    # Any clean caption stating the latest year makes its reading certain.
+    if all(w is not None for fy, w in years if fy == latest):
+        seg.warnings.append(next(w for fy, w in years if fy == latest and w is not None))
+    return latest
 
 
 def segment(lines: list[Line]) -> list[Segment]:
@@ -193,7 +211,7 @@ def segment(lines: list[Line]) -> list[Segment]:
         seg.municipality = _municipality(text)
         seg.issued_on, seg.warnings = _issued_on(part)
         try:
-            period = _period(part)
+            period = _period(part, seg.warnings)
         except DateError as exc:
             period = None
             seg.warnings.append(f"period: {exc}")

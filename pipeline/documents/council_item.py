@@ -21,6 +21,7 @@ from typing import Any
 from pipeline.documents.tables import row_cells, squeeze
 from pipeline.model import Line
 from pipeline.normalise.departments import departments_of
+from pipeline.normalise.ocr import Note
 from pipeline.normalise.text import clean, clean_multiline, counts_in, fold, remove_ocr_spaces
 from pipeline.rules import _toml
 from pipeline.segment import Segment
@@ -114,11 +115,13 @@ def _mention(lines: list[Line], seg: Segment, mention_id: str, document_id: str)
     target = clean(fields.get("target"))
     count, unit = _target_count(target, summary)
     nonblank = [ln.no for ln in lines if ln.text.strip()]
+    notes: list[Note] = []
+    departments = departments_of([printed], seg.municipality, notes) if printed else []
     return CaseMention(
         mention_id=mention_id,
         document_id=document_id,
         title=clean(fields.get("title")),
-        departments=departments_of([printed], seg.municipality) if printed else [],
+        departments=departments,
         departments_raw=printed,
         categories=categories,
         program_name=clean(fields.get("program_name")),
@@ -130,6 +133,7 @@ def _mention(lines: list[Line], seg: Segment, mention_id: str, document_id: str)
         target_count_unit=unit,
         line_start=nonblank[0] if nonblank else None,
         line_end=nonblank[-1] if nonblank else None,
+        warnings=[n.warning("departments") for n in notes],
     )
 
 

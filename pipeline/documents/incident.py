@@ -23,6 +23,7 @@ from typing import Any
 from pipeline.model import Line
 from pipeline.normalise.dates import DateError, kanji_to_int, parse_date, patterns, prepare, resolve_month_day
 from pipeline.normalise.departments import departments_of
+from pipeline.normalise.ocr import Note
 from pipeline.normalise.text import clean, clean_multiline, fold, parse_count, remove_ocr_spaces
 from pipeline.rules import _toml, vocabulary
 from pipeline.segment import Segment
@@ -150,11 +151,15 @@ def parse_incident(seg: Segment, document_id: str) -> tuple[list[Incident], list
             notices.append(f"affected_count: {clean(count_body[0].text)}: not a count")
     words: list[str] = _rules()["discovery_words"]
     discovered = next((e.date for e in events if any(w in e.text for w in words)), None)
+    # incidents has no warnings column: a 課名 read through OCR damage is a notice.
+    dept_notes: list[Note] = []
+    departments = departments_of(_issuers(seg), seg.municipality, dept_notes)
+    notices += [n.warning("departments") for n in dept_notes]
     incident = Incident(
         document_id=document_id,
         report_no=seg.report_no,
         title=seg.title,
-        departments=departments_of(_issuers(seg), seg.municipality),
+        departments=departments,
         incident_kind=kind_of(seg.title, seg.text),
         affected_count=affected[0] if affected else None,
         affected_unit=affected[1] if affected else None,

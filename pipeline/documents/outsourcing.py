@@ -13,7 +13,6 @@ the review-status report prints the same kind of count table, and council items 
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any
 
@@ -33,6 +32,7 @@ from pipeline.documents.tables import (
 )
 from pipeline.normalise.dates import DateError, parse_year
 from pipeline.normalise.departments import split_departments
+from pipeline.normalise.ocr import read_registration_numbers
 from pipeline.normalise.text import clean, fold, parse_int
 from pipeline.rules import _toml
 from pipeline.segment import Segment
@@ -42,9 +42,6 @@ from schemas.records import InstitutionCount, OutsourcingEntry
 @cache
 def _rules() -> dict[str, Any]:
     return _toml("doc_outsourcing.toml")
-
-
-_REG_NO = re.compile(r"(\d{4,8})\s*[-‐ー－]\s*(\d{2,4})")
 
 
 def section_of(caption: str, reason_header: str | None = None) -> str | None:
@@ -85,7 +82,9 @@ def _specific(raw: str, warnings: list[str]) -> bool | None:
 
 
 def _department(raw: str, municipality: str | None, warnings: list[str]) -> str | None:
-    names = split_departments(raw, municipality).names
+    depts = split_departments(raw, municipality)
+    names = depts.names
+    warnings += [n.warning("department") for n in depts.notes]
     if len(names) > 1:
         warnings.append(f"department: {clean(raw)}: several departments, kept the first")
     return names[0] if names else None
@@ -96,7 +95,9 @@ def _entry(
 ) -> OutsourcingEntry:
     w: list[str] = []
     reg_raw = fold(cell(cells, cols, "registration_numbers"))
-    regs = [f"{a}-{b}" for a, b in _REG_NO.findall(reg_raw)]
+    form = _rules()["registration_number"]
+    regs, notes = read_registration_numbers(reg_raw, form["form"], form["shown"])
+    w += [n.warning("registration_numbers") for n in notes]
     if reg_raw.strip() and not regs:
         w.append(f"registration_numbers: {clean(reg_raw)}: not a registration number")
     return OutsourcingEntry(

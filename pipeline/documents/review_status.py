@@ -42,8 +42,9 @@ from pipeline.documents.tables import (
     unparsed_counts,
 )
 from pipeline.normalise.departments import department_and_bureau
+from pipeline.normalise.ocr import Note, read_word, thresholds
 from pipeline.normalise.text import clean, parse_int
-from pipeline.rules import _toml
+from pipeline.rules import _toml, vocabulary
 from pipeline.segment import Segment
 from schemas.records import InstitutionCount, SensitiveItem
 
@@ -67,8 +68,18 @@ def _flag(field: str, raw: str, warnings: list[str]) -> bool | None:
         return True
     if text in _rules()["flag_no"]:
         return False
-    warnings.append(f"{field}: {text}: not 有 or 無")
-    return None
+    marks = {**{w: "有" for w in _rules()["flag_yes"]}, **{w: "無" for w in _rules()["flag_no"]}}
+    word, note = read_word(text, marks, thresholds()["flag"])
+    warnings.append(note.warning(field) if note is not None else f"{field}: {text}: not 有 or 無")
+    return None if word is None else word == "有"
+
+
+def _institution(raw: str, warnings: list[str]) -> str | None:
+    printed = clean(raw)
+    word, note = read_word(printed, vocabulary()["institutions"], thresholds()["institution"])
+    if note is not None:
+        warnings.append(note.warning("institution"))
+    return word or printed
 
 
 def _is_list_header(cols: dict[str, int]) -> bool:
@@ -84,7 +95,9 @@ def _item(
     document_id: str,
 ) -> SensitiveItem:
     w: list[str] = []
-    bureau, department = department_and_bureau(cell(cells, cols, "department"), seg.municipality)
+    notes: list[Note] = []
+    bureau, department = department_and_bureau(cell(cells, cols, "department"), seg.municipality, notes)
+    w += [n.warning("department") for n in notes]
     own = set(cols.values())
     extra = {
         squeeze(h): clean(cells[i]) if i < len(cells) else None
@@ -98,7 +111,7 @@ def _item(
         description=clean(cell(cells, cols, "description")),
         department=department,
         bureau=bureau,
-        institution=clean(cell(cells, cols, "institution")),
+        institution=_institution(cell(cells, cols, "institution"), w),
         sensitive=_flag("sensitive", cell(cells, cols, "sensitive"), w),
         ordinance_sensitive=_flag("ordinance_sensitive", cell(cells, cols, "ordinance_sensitive"), w),
         extra=json.dumps(extra, ensure_ascii=False) if extra else None,

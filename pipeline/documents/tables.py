@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pipeline.normalise.ocr import match_header, read_word, thresholds
 from pipeline.normalise.text import clean, fold, parse_int, strip_html
+from pipeline.rules import vocabulary
 from schemas.records import InstitutionCount
 
 # A caption's own number: `(1)`, `1.`, `①`.
@@ -40,8 +42,15 @@ def strip_caption(text: str) -> str:
     return clean(CAPTION_NO.sub("", fold(text))) or ""
 
 
-def best_field(cell: str, words: dict[str, list[str]], exact: tuple[str, ...] = ("seq_no",)) -> str | None:
-    """The field whose longest word the header cell contains (fields in `exact` must equal a word)."""
+def best_field(
+    cell: str, words: dict[str, list[str]], exact: tuple[str, ...] = ("seq_no",), damaged: bool = False
+) -> str | None:
+    """The field whose longest word the header cell contains (fields in `exact` must equal a word).
+
+    With `damaged`, a word OCR damaged (`条例要配慮個入情報`) counts when it is read with more
+    characters right than the longest word found intact (`要配慮個人情報`), and no other field is
+    read as well.
+    """
     key = squeeze(cell)
     best: tuple[int, str] | None = None
     for fname, ws in words.items():
@@ -50,14 +59,34 @@ def best_field(cell: str, words: dict[str, list[str]], exact: tuple[str, ...] = 
             hit = key.rstrip(".") == wk.rstrip(".") if fname in exact else wk in key
             if hit and (best is None or len(wk) > best[0]):
                 best = (len(wk), fname)
+    if damaged:
+        read = match_header(cell, {f: ws for f, ws in words.items() if f not in exact})
+        if read is not None and (best is None or read[1] > best[0]):
+            return read[0]
     return best[1] if best else None
 
 
 def field_columns(cells: list[str], words: dict[str, list[str]]) -> dict[str, int]:
-    """Column index of each field a header row names (the first column wins a field named twice)."""
+    """Column index of each field a header row names (the first column wins a field named twice).
+
+    A row naming at least two fields as printed is a header: its cells are read again through OCR
+    damage (`条例要配慮個入情報`). Other rows, the data, are never read so.
+    """
+    out = _columns(cells, words, damaged=False)
+    if len(out) < 2:
+        return out
+    # A damaged reading fills a field no column names as printed, from a column that names none.
+    taken = set(out.values())
+    for f, i in _columns(cells, words, damaged=True).items():
+        if f not in out and i not in taken:
+            out[f] = i
+    return out
+
+
+def _columns(cells: list[str], words: dict[str, list[str]], damaged: bool) -> dict[str, int]:
     out: dict[str, int] = {}
     for i, cell in enumerate(cells):
-        f = best_field(cell, words)
+        f = best_field(cell, words, damaged=damaged)
         if f is not None and f not in out:
             out[f] = i
     return out
@@ -77,6 +106,9 @@ class CountTable:
     name: str
     metrics: list[str]
     rows: list[tuple[str, list[int | None]]] = field(default_factory=list)
+    # 実施機関 read through OCR damage or kept as printed because they read two ways: the table has
+    # no warnings column, so they become notices (`unparsed_counts`).
+    notes: list[str] = field(default_factory=list)
 
     def value(self, institution: str, metric: str) -> int | None:
         j = self.metrics.index(metric)
@@ -172,14 +204,22 @@ class CountTableReader:
         if self.current is not None and count_row(cells):
             n = len(self.current.metrics)
             vals = [*cells[1 : n + 1], *[""] * (n - len(cells) + 1)]
-            self.current.rows.append((clean(cells[0]) or "", [parse_int(v) for v in vals]))
+            self.current.rows.append((self._institution(cells[0]), [parse_int(v) for v in vals]))
             return True
         self.current = None
         return False
 
+    def _institution(self, raw: str) -> str:
+        printed = clean(raw) or ""
+        word, note = read_word(printed, vocabulary()["institutions"], thresholds()["institution"])
+        if note is not None and self.current is not None:
+            self.current.notes.append(f"{self.current.name}: {note.warning('institution')}")
+        return word or printed
+
 
 def unparsed_counts(tables: list[CountTable]) -> list[str]:
-    return [
+    """Notices for counts that are not numbers, and for 実施機関 read through OCR damage."""
+    return [n for t in tables for n in t.notes] + [
         f"{t.name}: {inst} / {metric}: not a number"
         for t in tables
         for inst, vals in t.rows

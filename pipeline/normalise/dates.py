@@ -3,6 +3,10 @@
 The era table is data (`rules/eras.toml`). Every parser returns a date or raises `DateError`
 whose message says what is impossible (`平成 has no year 32`): the caller records it as a warning
 against the row and stores NULL, never a guess.
+
+Dates are read through OCR damage: look-alikes of digits inside the date (`S月3|日` → 5月31日,
+`令和S年度` → 令和5年度, by `rules/ocr.toml`) and spaces inside its numbers (`7月2 8日`). The
+`read_*` functions return with the value a `Note` saying what was repaired, for the row's warnings.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from pipeline.normalise.text import fold, remove_ocr_spaces
+from pipeline.normalise.ocr import Note, fold_digit_lookalikes, read_as
+from pipeline.normalise.text import clean, fold, remove_ocr_spaces
 from pipeline.rules import Era, eras
 
 
@@ -118,9 +123,12 @@ def _month_end(year: int, month: int) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
-def prepare(text: str) -> str:
-    """NFKC, OCR spaces out, 元年 → 1年: the form every pattern below is written against."""
+def prepare(text: str, *, digits: bool = True) -> str:
+    """NFKC, OCR spaces out, look-alikes of digits read as digits (unless `digits` is False),
+    元年 → 1年: the form every pattern below is written against."""
     t = remove_ocr_spaces(fold(text)).strip()
+    if digits:
+        t = fold_digit_lookalikes(t)
     # OCR also spaces the digits of one number (`1 8 日`): join them where a date unit follows.
     t = re.sub(r"\d(?:[ \t]+\d)+(?=\s*[年月日])", lambda m: re.sub(r"\s", "", m.group(0)), t)
     # Without digits left standing apart, whitespace is only wrapping and OCR damage: drop it all.
@@ -139,7 +147,12 @@ def patterns() -> dict[str, re.Pattern[str]]:
             rf"\s*[./]\s*(\d{{1,2}})(?!\d)"
         ),
         "west_full": re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
-        "west_sep": re.compile(r"(?<!\d)((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"),
+        # One separator throughout (2023/7/28, 2023-07-28, 2023.7.28), and no number going on with
+        # a dot or slash on either side (a version 2023.7.28.1, a file number 1/2023/7/28); a hyphen
+        # after it may start the other side of a range.
+        "west_sep": re.compile(
+            r"(?<!\d)(?<!\d[./])((?:19|20)\d\d)([-/.])(\d{1,2})\2(\d{1,2})(?!\d)(?![./]\d)"
+        ),
         "month_day": re.compile(
             rf"(?<![\d年.])(\d{{1,2}}|{_KANJI_NUM})\s*月\s*(\d{{1,2}}|{_KANJI_NUM})\s*日"
         ),
@@ -183,6 +196,8 @@ def _full_date(kind: str, m: re.Match[str]) -> dt.date:
         era = _era_by(m.group(1))
         year = era_year(era, _num(m.group(2)))
         return _make_date(year, _num(m.group(3)), _num(m.group(4)), era)
+    if kind == "west_sep":
+        return _make_date(int(m.group(1)), int(m.group(3)), int(m.group(4)), None)
     return _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), None)
 
 
@@ -203,15 +218,56 @@ def _first_date(t: str) -> tuple[str, re.Match[str]] | None:
     return kind, m
 
 
-def parse_date(text: str, ctx: DateContext | None = None) -> dt.date:
-    """One date in any printed form; the first one found when the text holds several."""
-    hit = _first_date(prepare(text))
-    if hit is None:
-        raise DateError("not a date")
+def _date_of(hit: tuple[str, re.Match[str]], ctx: DateContext | None) -> dt.date:
     kind, m = hit
     if kind == "month_day":
         return resolve_month_day(_num(m.group(1)), _num(m.group(2)), ctx)
     return _full_date(kind, m)
+
+
+def parse_date(text: str, ctx: DateContext | None = None) -> dt.date:
+    """One date in any printed form; the first one found when the text holds several."""
+    return read_date(text, ctx)[0]
+
+
+# A number split by spaces just before a date unit (`7月2 8日`, `1 0月`).
+_SPLIT_NUMBER = re.compile(r"\d(?:[ \t]+\d)+(?=[ \t]*[年月日])")
+
+
+def _split_number(text: str) -> bool:
+    """Does OCR split a number of the date? Spacing that runs through the whole date
+    (`令 和 ６ 年 １ 月 １ ８ 日`) is how the text was set, not damage to one number."""
+    t = fold(text)
+    for m in _SPLIT_NUMBER.finditer(t):
+        before = t[m.start() - 1] if m.start() else " "
+        after = t[m.end()] if m.end() < len(t) else " "
+        if not (before.isspace() and after.isspace()):
+            return True
+    return False
+
+
+def _noted(text: str, reading: str, same_as_printed: bool) -> Note | None:
+    if same_as_printed and not _split_number(text):
+        return None
+    return read_as(clean(text) or text, reading)
+
+
+def read_date(text: str, ctx: DateContext | None = None) -> tuple[dt.date, Note | None]:
+    """`parse_date`, and a note when the date was read through damage (`S月3|日` → read as 5月31日)."""
+    t = prepare(text)
+    hit = _first_date(t)
+    if hit is None:
+        raise DateError("not a date")
+    d = _date_of(hit, ctx)
+    plain = prepare(text, digits=False)
+    same = plain == t
+    if not same:
+        plain_hit = _first_date(plain)
+        try:
+            same = plain_hit is not None and _date_of(plain_hit, ctx) == d
+        except DateError:
+            same = False
+    return d, _noted(text, remove_ocr_spaces(re.sub(r"\s+", "", hit[1].group(0))), same)
 
 
 def parse_year(text: str) -> int:
@@ -239,8 +295,21 @@ def _fiscal_of(m: re.Match[str]) -> int:
 
 def parse_fiscal_year(text: str) -> int | None:
     """The first `…年度` in the text (`令和5年度` → 2023, `R3年度` → 2021), None when there is none."""
+    return read_fiscal_year(text)[0]
+
+
+def read_fiscal_year(text: str) -> tuple[int | None, Note | None]:
+    """`parse_fiscal_year`, and a note when the year was read through damage (`令和S年度`)."""
     m = patterns()["fiscal"].search(prepare(text))
-    return _fiscal_of(m) if m else None
+    if m is None:
+        return None, None
+    fy = _fiscal_of(m)
+    plain = patterns()["fiscal"].search(prepare(text, digits=False))
+    try:
+        same = plain is not None and _fiscal_of(plain) == fy
+    except DateError:
+        same = False
+    return fy, _noted(text, re.sub(r"\s+", "", m.group(0)), same)
 
 
 def parse_fiscal_year_range(text: str) -> tuple[int, int]:
@@ -359,14 +428,31 @@ def parse_period(text: str) -> tuple[dt.date, dt.date] | None:
     The period is the first era year-month range in the text; full dates on either side keep their
     day. None when the text states no period.
     """
-    t = prepare(text)
+    return read_period(text)[0]
+
+
+def _period_in(t: str) -> tuple[re.Match[str], tuple[dt.date, dt.date]] | None:
     n, era = _NUM, f"(?:{_era_names()})"
     m = re.search(rf"{era}{n}年{n}月(?:{n}日)?{_RANGE_SEP}(?:{era}?{n}年)?{n}月(?:{n}日)?", t)
     if not m:
         return None
     start, end = parse_range(m.group(0))
     assert start is not None and end is not None
-    return start, end
+    return m, (start, end)
+
+
+def read_period(text: str) -> tuple[tuple[dt.date, dt.date] | None, Note | None]:
+    """`parse_period`, and a note when the period was read through damage (`令和S年7月から…`)."""
+    found = _period_in(prepare(text))
+    if found is None:
+        return None, None
+    m, period = found
+    try:
+        plain = _period_in(prepare(text, digits=False))
+        same = plain is not None and plain[1] == period
+    except DateError:
+        same = False
+    return period, _noted(text, m.group(0), same)
 
 
 def _era_of(d: dt.date) -> Era:

@@ -5,18 +5,26 @@ Hard separators (`、` `,` `;` `/`) always split. Line breaks and spaces are sof
 name (`情\\n報システム課`) and OCR puts spaces inside one (`教育調整 課`), yet a line break also
 separates names. Each soft break is decided by the registry and the suffix rule: the reading that
 leaves no fragment which cannot be a name on its own (`課`, `報システム課` after `情`, a bare 部) and,
-among those, registers the most names wins. A name not in the registry is kept as printed (cleaned)
-and reported in `.unknown`, never "corrected" to a near neighbour.
+among those, registers the most names wins.
+
+A name not in the registry is read through OCR damage when exactly one registered name of the ward
+is one edit away (`情報ツステム課` → 情報システム課, `rules/ocr.toml` [department]), and `.notes` says
+so for the row's warnings; two registered names as near, or a name with another unit suffix
+(情報システム部 is not 情報システム課), keep the name as printed. Names kept as printed are reported
+in `.unknown`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.normalise.ocr import Note, ambiguous, lookalike_substitution, read_as
 from pipeline.normalise.text import clean, fold, match_key, strip_html
-from pipeline.rules import department_registry, vocabulary
+from pipeline.rules import department_registry, ocr, vocabulary
 
 _UNNAMED = re.compile(r"外\s*(\d+)\s*(?:課|部課|所属|部署|係|室)(?:等)?$")
 _HARD_SEP = re.compile(r"[、,;/]+")
@@ -30,6 +38,9 @@ class DepartmentList:
     names: list[str] = field(default_factory=list)
     unnamed_count: int = 0
     unknown: list[str] = field(default_factory=list)  # names not in the registry, as kept
+    # One per name read through OCR damage (`read as 情報システム課`) or kept as printed because it
+    # reads as two registered names: the caller's row warnings (`note.warning("departments")`).
+    notes: list[Note] = field(default_factory=list)
 
 
 @cache
@@ -71,6 +82,58 @@ def canonical(name: str, municipality: str | None) -> str | None:
         return _lookup().get((municipality, key))
     hits = {v for (m, k), v in _lookup().items() if k == key}
     return hits.pop() if len(hits) == 1 else None
+
+
+@cache
+def _forms(municipality: str | None) -> tuple[tuple[str, str], ...]:
+    """(match key of a printed form, canonical name) of one ward, or of every ward when None."""
+    return tuple((k, v) for (m, k), v in _lookup().items() if municipality in (None, m))
+
+
+def _suffix(name: str) -> str:
+    suffixes: list[str] = vocabulary()["department_suffixes"]
+    return max((s for s in suffixes if name.endswith(s)), key=len, default="")
+
+
+def near_names(name: str, municipality: str | None) -> list[str]:
+    """Registered names `name` is one OCR edit from (`rules/ocr.toml` [department]), nearest first
+    tied: one name is a reading, two are a doubt, none leaves the name as printed."""
+    return list(_near_names(match_key(name), municipality))
+
+
+@lru_cache(maxsize=8192)
+def _near_names(key: str, municipality: str | None) -> tuple[str, ...]:
+    rules = ocr()["department"]
+    max_edits = int(rules["max_edits"])
+    if len(key) < int(rules["lookalike_min_length"]):
+        return ()
+    any_edit = len(key) >= int(rules["min_length"])
+    suffix = _suffix(key)
+    by_distance: dict[int, set[str]] = {}
+    for form, canon in _forms(municipality):
+        if abs(len(form) - len(key)) > max_edits or (suffix and _suffix(form) != suffix):
+            continue
+        if any_edit:
+            d = Levenshtein.distance(key, form, score_cutoff=max_edits)
+        else:
+            d = 1 if lookalike_substitution(key, form) else max_edits + 1
+        if d <= max_edits:
+            by_distance.setdefault(d, set()).add(canon)
+    return tuple(sorted(by_distance[min(by_distance)])) if by_distance else ()
+
+
+def read_department(name: str, municipality: str | None) -> tuple[str | None, Note | None]:
+    """The registered name of `name`, read through one OCR edit when that is unambiguous, and a
+    note when it was so read or when two registered names are as near (then the name is None)."""
+    canon = canonical(name, municipality)
+    if canon is not None:
+        return canon, None
+    near = near_names(name, municipality)
+    if len(near) == 1:
+        return near[0], read_as(name, near[0])
+    if len(near) > 1:
+        return None, ambiguous(name, near)
+    return None, None
 
 
 def looks_like_department(name: str) -> bool:
@@ -178,9 +241,11 @@ def split_departments(raw: str | None, municipality: str | None) -> DepartmentLi
             if not rest:
                 continue
             for name in _split_middle_dots(rest, municipality):
-                canon = canonical(name, municipality)
+                canon, note = read_department(name, municipality)
                 if canon is None:
                     out.unknown.append(name)
+                if note is not None:
+                    out.notes.append(note)
                 out.names.append(canon or name)
     return out
 
@@ -202,8 +267,14 @@ def split_bureau(printed: str | None) -> tuple[str | None, str | None]:
     return None, name
 
 
-def department_and_bureau(printed: str | None, municipality: str | None) -> tuple[str | None, str | None]:
-    """(bureau, department) of a printed 担当部課: the registry's entry when it knows the name, else split."""
+def department_and_bureau(
+    printed: str | None, municipality: str | None, notes: list[Note] | None = None
+) -> tuple[str | None, str | None]:
+    """(bureau, department) of a printed 担当部課: the registry's entry when it knows the name, else split.
+
+    A name read through OCR damage (`総務部区政情執課`) or left as printed because it reads two ways
+    adds a note to `notes`.
+    """
     bureau, rest = split_bureau(printed)
     if rest is None:
         return None, None
@@ -212,21 +283,35 @@ def department_and_bureau(printed: str | None, municipality: str | None) -> tupl
     if canon is not None:
         return bureau_of(municipality, canon) or bureau, canon
     canon = canonical(rest, municipality) if bureau else None
-    return bureau, canon or rest
+    if canon is not None:
+        return bureau, canon
+    canon, note = read_department(whole, municipality)
+    if canon is None and note is None and bureau:
+        canon, note = read_department(rest, municipality)
+    if note is not None and notes is not None:
+        notes.append(note)
+    if canon is not None:
+        return bureau_of(municipality, canon) or bureau, canon
+    return bureau, rest
 
 
-def departments_of(printed: list[str], municipality: str | None) -> list[str]:
-    """Registered names when the registry knows the name (with or without its 部), else as printed."""
+def departments_of(
+    printed: list[str], municipality: str | None, notes: list[Note] | None = None
+) -> list[str]:
+    """Registered names when the registry knows the name (with or without its 部), else as printed.
+
+    Names read through OCR damage, or kept as printed because they read two ways, add to `notes`.
+    """
     out: list[str] = []
     for raw in printed:
         full = split_departments(raw, municipality)
-        if not full.unknown:
-            out += full.names
-            continue
-        _, rest = split_bureau(raw)
-        short = split_departments(rest, municipality) if rest else None
-        if short is not None and short.names and not short.unknown:
-            out += short.names
-        else:
-            out += full.names
+        chosen = full
+        if full.unknown:
+            _, rest = split_bureau(raw)
+            short = split_departments(rest, municipality) if rest else None
+            if short is not None and short.names and not short.unknown:
+                chosen = short
+        out += chosen.names
+        if notes is not None:
+            notes += chosen.notes
     return out

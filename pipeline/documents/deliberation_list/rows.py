@@ -26,6 +26,7 @@ from functools import cache, lru_cache
 from pipeline.documents.tables import RULE_ROW, row_cells
 from pipeline.model import Line
 from pipeline.normalise.departments import canonical, looks_like_department, split_departments
+from pipeline.normalise.ocr import match_header
 from pipeline.normalise.text import clean, remove_ocr_spaces, strip_html
 from pipeline.rules import vocabulary
 
@@ -76,16 +77,40 @@ def _header_field(cell: str) -> str | None:
     return None
 
 
+def _damaged_header_field(cell: str) -> str | None:
+    """The field of a column name OCR damaged (`事業` for 事業名), when only one field reads so."""
+    c = _TAGS.sub("", _SPACES.sub("", cell))
+    if not c or len(c) > _longest_column_word() + 2:
+        return None
+    words = {f: ws for f, ws in _column_words().items() if f != "seq_no"}
+    found = match_header(c, words)
+    return found[0] if found else None
+
+
 def header_map(cells: list[str]) -> dict[str, int] | None:
-    """Column index of each field when `cells` reads as a case-list header, else None."""
+    """Column index of each field when `cells` reads as a case-list header, else None.
+
+    When the names read as printed are not enough, a header with at least two of them is read
+    again with its other cells' names through OCR damage (`事業` for 事業名).
+    """
     mapping: dict[str, int] = {}
+    unread: list[int] = []
     for i, cell in enumerate(cells):
         f = _header_field(cell)
-        if f and f not in mapping:
+        if f is None:
+            unread.append(i)
+        elif f not in mapping:
             mapping[f] = i
-    if {"title", "departments"} <= mapping.keys() and len(mapping) >= 4:
-        return mapping
-    return None
+    if not _is_header(mapping) and len(mapping) >= 2:
+        for i in unread:
+            f = _damaged_header_field(cells[i])
+            if f and f not in mapping:
+                mapping[f] = i
+    return mapping if _is_header(mapping) else None
+
+
+def _is_header(mapping: dict[str, int]) -> bool:
+    return {"title", "departments"} <= mapping.keys() and len(mapping) >= 4
 
 
 def _header_run(text: str) -> dict[str, int] | None:

@@ -1,0 +1,293 @@
+"""Structured values read through OCR damage, from the rules in `rules/ocr.toml`.
+
+OCR damages text the same way everywhere: look-alikes (`S`/`5`, `l`/`1`, `O`/`0`), a character
+dropped or doubled, a space inside a number. Free text is kept as printed; a structured value is
+read through the damage when the reading is unambiguous, and every such reading is returned as a
+`Note` that the caller puts on its row (`departments: 情報ツステム課: read as 情報システム課`).
+A value that reads two ways is kept as printed, also with a `Note`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.normalise.text import clean, fold, strip_html
+from pipeline.rules import eras, ocr
+
+
+@dataclass(frozen=True)
+class Note:
+    """What happened to one printed value: `read as …`, or why it was kept as printed."""
+
+    printed: str
+    problem: str
+
+    def warning(self, field: str) -> str:
+        """The contract's row warning form, `field: printed text: problem`."""
+        return f"{field}: {self.printed}: {self.problem}"
+
+
+def read_as(printed: str, reading: str) -> Note:
+    return Note(printed, f"read as {reading}")
+
+
+def ambiguous(printed: str, readings: Iterable[str]) -> Note:
+    return Note(printed, f"reads as {' or '.join(sorted(set(readings)))}; kept as printed")
+
+
+# --------------------------------------------------------------------------- digits
+
+_ASCII_DIGITS = frozenset("0123456789")
+_DATE_UNITS = frozenset("年月日")
+
+
+@cache
+def _digit_rules() -> tuple[dict[str, str], dict[str, str], frozenset[str], tuple[str, ...]]:
+    rules = ocr()
+    era_letters = frozenset(c for e in eras() for c in (e.abbrev, e.abbrev.lower()))
+    return (
+        dict(rules["digits"]),
+        dict(rules["digits_after_digit"]),
+        era_letters,
+        tuple(e.name for e in eras()),
+    )
+
+
+@cache
+def _lookalike_re() -> re.Pattern[str]:
+    anywhere, after, _, _ = _digit_rules()
+    return re.compile(f"[{re.escape(''.join(anywhere) + ''.join(after))}]")
+
+
+def has_digit_lookalike(text: str) -> bool:
+    return _lookalike_re().search(text) is not None
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def fold_digit_lookalikes(text: str) -> str:
+    """Look-alikes of digits read as digits where a number stands: `令和S年度` → `令和5年度`,
+    `S月3|日` → `5月31日`, `2O23` → `2023`; `LGWAN`, `PCR`, `S58` (an era year) unchanged.
+
+    Meant for text about to be parsed as a number or a date, never for text that is stored.
+    """
+    if not has_digit_lookalike(text):
+        return text
+    anywhere, after, era_letters, era_names = _digit_rules()
+    out: list[str] = []
+    for i, c in enumerate(text):
+        prev = out[-1] if out else ""
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if c in after and prev in _ASCII_DIGITS:
+            out.append(after[c])
+        elif c in anywhere and _digit_here(c, prev, nxt, text[:i], era_letters, era_names):
+            out.append(anywhere[c])
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _digit_here(
+    c: str, prev: str, nxt: str, before: str, era_letters: frozenset[str], era_names: tuple[str, ...]
+) -> bool:
+    if _latin(nxt) and nxt not in _ASCII_DIGITS:
+        return False  # a letter of a word (`1ST`, `ISO`)
+    if prev in _ASCII_DIGITS:
+        return True
+    if _latin(prev):
+        return False
+    if nxt in _ASCII_DIGITS:
+        # `S58` is 昭和58; after an era name (`令和S8年`) the letter can only be a digit.
+        return c not in era_letters or before.endswith(era_names)
+    return nxt in _DATE_UNITS
+
+
+@cache
+def _lookalike_groups() -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for group in ocr()["lookalikes"]["groups"]:
+        for c in group:
+            out[c] = out.get(c, frozenset()) | frozenset(group)
+    return out
+
+
+def lookalike_substitution(a: str, b: str) -> bool:
+    """Do `a` and `b` differ in exactly one character, a pair OCR takes for one another (入/人)?"""
+    if len(a) != len(b):
+        return False
+    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(diff) == 1 and diff[0][1] in _lookalike_groups().get(diff[0][0], frozenset())
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+@lru_cache(maxsize=65536)
+def _key(text: str) -> str:
+    """A value as compared with the vocabulary: NFKC, look-alikes folded, HTML and every space gone."""
+    return re.sub(r"\s+", "", strip_html(fold(text)))
+
+
+def similarity(a: str, b: str) -> float:
+    """1 − edits / length of the longer string (rapidfuzz's normalised Levenshtein similarity)."""
+    return float(Levenshtein.normalized_similarity(a, b))
+
+
+def _as_mapping(vocabulary: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
+    if isinstance(vocabulary, Mapping):
+        return _keyed(tuple(vocabulary.items()))
+    return _keyed(tuple((w, w) for w in vocabulary))
+
+
+@lru_cache(maxsize=64)
+def _keyed(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    # Remembered: the same vocabulary is looked up for every row of a document.
+    return {_key(w): v for w, v in pairs}
+
+
+def _nearest(key: str, words: dict[str, str], threshold: float) -> set[str]:
+    """The meanings of the words nearest to `key`, when their similarity reaches `threshold`."""
+    scored = [(similarity(key, w), meaning) for w, meaning in words.items()]
+    top = max((s for s, _ in scored), default=0.0)
+    if top < threshold:
+        return set()
+    return {meaning for s, meaning in scored if s == top}
+
+
+def match_word(
+    text: str | None, vocabulary: Iterable[str] | Mapping[str, str], threshold: float
+) -> str | None:
+    """The vocabulary word `text` reads as: itself when printed right, else the single nearest word
+    whose similarity reaches `threshold`; None when none does or two words of different meanings are
+    equally near. `vocabulary` may map several printed words to one meaning (`有`, `あり` → 有)."""
+    found, _ = read_word(text, vocabulary, threshold)
+    return found
+
+
+def read_word(
+    text: str | None, vocabulary: Iterable[str] | Mapping[str, str], threshold: float
+) -> tuple[str | None, Note | None]:
+    """`match_word` with what the caller warns: `read as 承認` for a repair, `reads as A or B` for a tie."""
+    if not text:
+        return None, None
+    key = _key(text)
+    if not key:
+        return None, None
+    words = _as_mapping(vocabulary)
+    if key in words:
+        return words[key], None
+    best = _nearest(key, words, threshold)
+    printed = clean(text) or key
+    if len(best) == 1:
+        word = next(iter(best))
+        return word, read_as(printed, word)
+    if len(best) > 1:
+        return None, ambiguous(printed, best)
+    return None, None
+
+
+@cache
+def thresholds() -> dict[str, float]:
+    return {k: float(v) for k, v in ocr()["threshold"].items()}
+
+
+# --------------------------------------------------------------------------- column headers
+
+
+def _edits_within(word: str, cell: str, max_edits: int) -> int | None:
+    """Fewest edits that make `word` a substring of `cell`, when at most `max_edits`; else None."""
+    if len(set(word) - set(cell)) > max_edits:
+        return None  # more of its characters missing than edits allowed: no window can do better
+    n = len(word)
+    best: int | None = None
+    for size in range(max(1, n - max_edits), n + max_edits + 1):
+        for start in range(max(1, len(cell) - size + 1)):
+            d = Levenshtein.distance(word, cell[start : start + size], score_cutoff=max_edits)
+            if d <= max_edits and (best is None or d < best):
+                best = d
+    return best
+
+
+def match_header(cell: str, words: Mapping[str, Iterable[str]]) -> tuple[str, int] | None:
+    """The field a damaged header cell names, and how many characters of its name are right.
+
+    A field matches when one of its names (at least `[header] min_length` long) is in the cell with
+    one to `[header] max_edits` edits and a similarity of at least `[threshold] header`
+    (`条例要配慮個入情報 (有/無)` → ordinance_sensitive, 8 right; `事業` → title, 2 right). The field
+    with most characters right wins; None when two fields are as good. Exact names are the caller's
+    to look up first, so a clean header is read as it always was.
+    """
+    return _match_header(_key(cell), tuple((f, tuple(ws)) for f, ws in words.items()))
+
+
+# Remembered: a list's header is printed again on every page.
+@lru_cache(maxsize=4096)
+def _match_header(key: str, words: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, int] | None:
+    rules = ocr()["header"]
+    max_edits, min_length = int(rules["max_edits"]), int(rules["min_length"])
+    threshold = thresholds()["header"]
+    if not key:
+        return None
+    best: dict[str, int] = {}
+    for fname, ws in words:
+        for w in ws:
+            wk = _key(w)
+            if len(wk) < min_length:
+                continue
+            edits = _edits_within(wk, key, max_edits)
+            if not edits or 1 - edits / len(wk) < threshold:
+                continue
+            best[fname] = max(best.get(fname, 0), len(wk) - edits)
+    if not best:
+        return None
+    top = max(best.values())
+    fields = [f for f, right in best.items() if right == top]
+    return (fields[0], top) if len(fields) == 1 else None
+
+
+# --------------------------------------------------------------------------- registration numbers
+
+_SEP = r"[-‐ー－]"
+
+
+@lru_cache(maxsize=8)
+def _candidate_re(lookalikes: str) -> re.Pattern[str]:
+    d = f"[0-9{re.escape(lookalikes)}]"
+    return re.compile(rf"(?<![0-9A-Za-z])({d}{{4,8}})\s*{_SEP}\s*({d}{{2,4}})(?![0-9A-Za-z])")
+
+
+def read_registration_numbers(raw: str, form: str, shown: str) -> tuple[list[str], list[Note]]:
+    """業務登録番号 of a cell, with notes: a look-alike read as a digit (`23O101-043`), and a number
+    that does not have the printed form `form` (`291701-25`: a digit dropped) kept as printed.
+
+    `shown` is how the note names the form (`000000-000`).
+    """
+    anywhere, after, _, _ = _digit_rules()
+    text = fold(raw)
+    found: list[str] = []
+    notes: list[Note] = []
+    pattern = re.compile(form)
+    for m in _candidate_re("".join(anywhere) + "".join(after)).finditer(text):
+        parts = [m.group(1), m.group(2)]
+        if any(sum(c not in _ASCII_DIGITS for c in p) > 1 for p in parts):
+            continue  # more letters than a damaged number has: a word, not a number
+        printed = f"{parts[0]}-{parts[1]}"
+        number = "-".join(_fold_all(p, anywhere, after) for p in parts)
+        if number != printed:
+            notes.append(read_as(printed, number))
+        if not pattern.fullmatch(number):
+            notes.append(Note(number, f"not in the printed form {shown}; kept as printed"))
+        found.append(number)
+    return found, notes
+
+
+def _fold_all(part: str, anywhere: dict[str, str], after: dict[str, str]) -> str:
+    """Inside a number already known to be one, every look-alike is its digit."""
+    return "".join(anywhere.get(c) or after.get(c) or c for c in part)

@@ -1,0 +1,72 @@
+"""Look-alike characters folded before parsing (rules/char_folds.toml): the CJK Radicals Supplement,
+the glyph variants PDF fonts produce, punctuation; the variants a writer may choose stay as printed.
+
+Radicals and glyph variants are how PDF text layers print 民, 長, 斉, 戸 (issue 15's browser-printed
+list: `住⺠`, `戶籍住⺠課`, `一⻫`); the contract keeps 運營 and 經由 as printed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from pipeline.normalise.text import clean, match_key
+from pipeline.rules import char_folds
+
+
+def test_the_whole_radicals_supplement_block_is_folded() -> None:
+    """Every assigned character of U+2E80–U+2EFF folds to a unified ideograph (NFKC-stable)."""
+    folds = char_folds()
+    block = [chr(cp) for cp in range(0x2E80, 0x2F00) if unicodedata.name(chr(cp), "")]
+    assert len(block) == 115
+    for ch in block:
+        target = clean(ch)
+        assert target is not None and len(target) == 1, ch
+        assert unicodedata.name(target).startswith("CJK UNIFIED IDEOGRAPH"), (ch, target)
+    assert {ch for ch in block if ch not in folds} <= {"⺟", "⻳"}  # NFKC maps these two itself
+
+
+@pytest.mark.parametrize(
+    ("printed", "stored"),
+    [
+        # Radicals a PDF font maps common kanji to (issue 15's browser-printed list).
+        ("住⺠", "住民"),
+        ("戶籍住⺠課", "戸籍住民課"),
+        ("一⻫", "一斉"),
+        ("区⻑", "区長"),
+        ("⻄新宿", "西新宿"),
+        ("⻘少年", "青少年"),
+        ("給⻝", "給食"),
+        # Kangxi radicals: NFKC repairs them, and the glyph variants NFKC makes of ⼾ ⾭ ⿈ ⿊ fold on.
+        ("⼾籍住⺠課", "戸籍住民課"),
+        ("⾭少年", "青少年"),
+        ("⿈⾊", "黄色"),
+        ("⿊板", "黒板"),
+        ("⼈事課", "人事課"),
+        # Punctuation.
+        ("文化‧国際課", "文化・国際課"),
+        ("文化･国際課", "文化・国際課"),
+        ("文化·国際課", "文化・国際課"),
+        ("R5.4.1−R6.3.31", "R5.4.1-R6.3.31"),
+        ("令和6年度〜令和9年度", "令和6年度~令和9年度"),
+        ("令和6年度∼令和9年度", "令和6年度~令和9年度"),
+        # Variants JIS has and a writer may choose stay as printed (the contract's 運營, 經由).
+        ("運營", "運營"),
+        ("經由", "經由"),
+        ("齊藤", "齊藤"),
+        ("國", "國"),
+    ],
+)
+def test_lookalikes_fold_before_parsing(printed: str, stored: str) -> None:
+    assert clean(printed) == stored
+
+
+def test_variants_kept_in_the_store_fold_for_matching() -> None:
+    assert match_key("運營") == match_key("運営")
+    assert match_key("經由") == match_key("経由")
+
+
+def test_fold_tables_map_to_characters_that_no_table_maps_again() -> None:
+    folds = char_folds()
+    assert all(v not in folds for v in folds.values())
