@@ -188,14 +188,17 @@ def cell_text(chars: list[Char], paragraphs: bool = False) -> str:
     return paragraph_text(list(zip(texts, (max(c.x1 for c in ln) for ln in lines), strict=True)), height)
 
 
-# What opens an item of a list inside a cell: a number (`2 委託先`, `(1)`, `①`) or a bullet.
-_ITEM = re.compile(r"^\s*(?:\d{1,2}(?![\d年月日時分人件円%,，])|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[・○●■□◆◇※])")
+# What opens an item of a list inside a cell: a bullet, a number in brackets or a circle, a katakana
+# counter (`イ 特別障害給付金…`) or, after a sentence's end, a bare number (`2 委託先`, `3対象者数`;
+# not `10月`, `3,000人`, which go on a sentence).
+_MARK = re.compile(r"^\s*(?:[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[・○●■□◆◇※]|[アイウエオカキクケコ](?![ァ-ヺー]))")
+_NUMBERED = re.compile(r"^\s*\d{1,2}(?![\d年月日時分人件円%,，])")
 
 
 def paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
     """The lines of a sheet's value cell (text, right edge) → its text, each paragraph marked `<p>…</p>`
     as a converter marks it. A line that ends well short of the cell's widest line ended its
-    paragraph, and so did one ending in `。` when an item (`2 委託先`, `(1)`, `・`) opens the next: the
+    paragraph, and so did one before an item (`(1)`, `・`, `イ`, or after a `。` `2 委託先`): the
     sheet parser reads 事業内容's paragraphs (`1 概要`, `3 対象者数 約1,200人`) from the marks. A
     sentence that merely ends at the cell's edge goes on into the next line."""
     lines = [(t, x1) for t, x1 in lines if t]
@@ -205,8 +208,9 @@ def paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
     paras: list[list[str]] = [[]]
     for k, (t, x1) in enumerate(lines):
         paras[-1].append(t)
-        item_next = k + 1 < len(lines) and bool(_ITEM.match(lines[k + 1][0]))
-        if x1 < right - 2 * height or (t.endswith("。") and item_next):
+        after = lines[k + 1][0] if k + 1 < len(lines) else ""
+        item_next = bool(_MARK.match(after) or (t.endswith("。") and _NUMBERED.match(after)))
+        if x1 < right - 2 * height or item_next:
             paras.append([])
     paras = [p for p in paras if p]
     if len(paras) < 2:

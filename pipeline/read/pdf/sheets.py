@@ -9,7 +9,7 @@ import statistics
 
 from pipeline.model import LayoutHints
 from pipeline.normalise.text import join_lines
-from pipeline.read.pdf.layout import BLANK_GAP, Item, Page, TextLine, paragraph_text
+from pipeline.read.pdf.layout import BLANK_GAP, Item, Page, TextLine, line_text, paragraph_text
 
 
 def _bare_text(text: str) -> str:
@@ -45,11 +45,11 @@ def unruled_sheet(page: Page, hints: LayoutHints) -> None:
     def columns(ln: TextLine) -> tuple[str, str, float] | None:
         """(label column text, value column text, the value's right edge), or None for a line across
         both columns."""
-        if any(s.x0 < value_x < s.x1 for s in ln.segs):
-            return None
-        left = " ".join(s.text for s in ln.segs if s.x1 <= value_x)
-        value = [s for s in ln.segs if s.x0 >= value_x]
-        return left, " ".join(s.text for s in value), max((s.x1 for s in value), default=value_x)
+        left = [c for c in ln.chars if (c.x0 + c.x1) / 2 < value_x]
+        value = ln.chars[len(left) :]
+        if left and value and (value[0].x0 - left[-1].x1 < 0.25 * ln.height or left[-1].x1 > value_x + 1):
+            return None  # a run of text from one column into the other
+        return line_text(left), line_text(value), max((c.x1 for c in value), default=value_x)
 
     def tight(upper: TextLine, lower: TextLine) -> bool:
         return lower.top - upper.bottom < 0.5 * max(upper.height, lower.height)
