@@ -63,7 +63,6 @@ KNOWN_FAILING: dict[str, str] = {
     "hair-rotate90-gothic-ttf-colsB-27.pdf": "list 1.000, sheet 0.000, 0/12 cases missing",
     "hair-portrait-mincho-ttf-colsA-28.pdf": "list 1.000, sheet 0.286, 0/12 cases missing",
     "shaded-rotate90-mincho-ttf-colsC-30.pdf": "list 0.917, sheet 0.286, 1/12 cases missing",
-    "plain-landscape-mincho-ttf-colsC-32.pdf": "list 0.667, sheet 1.000, 4/12 cases missing",
     "chrome-ruled-portrait-gothic-ttf-colsA-33.pdf": "list 1.000, sheet 0.000, 0/12 cases missing",
     "chrome-ruled-landscape-mincho-ttf-colsA-34.pdf": "list 1.000, sheet 0.286, 0/12 cases missing",
     "chrome-hair-portrait-mincho-ttf-colsA-35.pdf": "list 0.000, sheet 0.000, 11/12 cases missing",

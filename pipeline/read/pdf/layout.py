@@ -197,11 +197,10 @@ _MARK = re.compile(
 
 def paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
     """The lines of a sheet's value cell (text, right edge) → its text, each paragraph marked `<p>…</p>`
-    as a converter marks it. A line that ends well short of the cell's widest line, or in `。`, ended
-    its paragraph, and so did one before an item (`(1)`, `・`, `イ`): the sheet parser reads 事業内容's
-    paragraphs (`1 概要`, `3 対象者数 約1,200人`) from the marks. (A sentence ending at the cell's edge
-    in the middle of a paragraph is taken for its end too: in the generated and held-out layouts that
-    is rarer than a paragraph ending there.)"""
+    as a converter marks it. A line that ends well short of the cell's widest line ended its
+    paragraph; so did one ending in `。` short of it by any part of a glyph (a sentence that ends at
+    the very edge goes on more often than not), and one before an item (`(1)`, `・`, `イ`, `2 `): the
+    sheet parser reads 事業内容's paragraphs (`1 概要`, `3 対象者数 約1,200人`) from the marks."""
     lines = [(t, x1) for t, x1 in lines if t]
     if len(lines) < 2:
         return join_lines([t for t, _ in lines])
@@ -210,7 +209,8 @@ def paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
     for k, (t, x1) in enumerate(lines):
         paras[-1].append(t)
         after = lines[k + 1][0] if k + 1 < len(lines) else ""
-        if x1 < right - 2 * height or t.endswith("。") or _MARK.match(after):
+        short = x1 < right - 2 * height or (t.endswith("。") and x1 < right - 0.4 * height)
+        if short or _MARK.match(after):
             paras.append([])
     paras = [p for p in paras if p]
     if len(paras) < 2:
