@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "fonts: not root or no apt-get here; the second font state is not tested" >&2
   exit 0
 fi
-tests=(tests/unit/test_read_pdf.py tests/unit/test_extract.py)
+tests=(tests/unit/test_read_pdf.py tests/unit/test_pdf_tables.py tests/unit/test_extract.py)
 [ -f tests/integration/test_layouts.py ] && tests+=(tests/integration/test_layouts.py)
 if dpkg -s "$PKG" >/dev/null 2>&1; then
   had=1
