@@ -21,7 +21,7 @@ from pipeline.normalise.dates import (
     parse_fiscal_year,
     parse_period,
 )
-from pipeline.normalise.text import clean, remove_ocr_spaces
+from pipeline.normalise.text import clean, remove_ocr_spaces, squeeze
 from pipeline.rules import vocabulary
 
 _REPORT_NO = re.compile(r"^\s*報告\s*第\s*(\d+)\s*号\s*$")
@@ -106,7 +106,7 @@ def _title(lines: list[Line], doc_type: str) -> str | None:
 
 
 def _is_date_line(text: str) -> bool:
-    t = re.sub(r"\s+", "", text)
+    t = squeeze(text)
     return bool(re.fullmatch(r"(令和|平成|昭和|\d{4}年)[\d元〇一二三四五六七八九十]+年\d+月\d+日", t))
 
 

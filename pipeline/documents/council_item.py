@@ -18,7 +18,7 @@ import re
 from functools import cache
 from typing import Any
 
-from pipeline.documents.tables import row_cells, squeeze
+from pipeline.documents.tables import cell_key, row_cells
 from pipeline.model import Line
 from pipeline.normalise.departments import departments_of
 from pipeline.normalise.text import clean, clean_multiline, counts_in, fold, remove_ocr_spaces
@@ -41,24 +41,24 @@ def _label(text: str) -> tuple[str, str] | None:
     labels: dict[str, list[str]] = _rules()["labels"]
     cells = row_cells(text)
     if cells is not None:
-        head, value = squeeze(cells[0]), "\t".join(cells[1:])
+        head, value = cell_key(cells[0]), "\t".join(cells[1:])
     else:
         parts = fold(text).strip().split(None, 1)
-        if len(parts) < 2 or squeeze(parts[0]) not in [squeeze(w) for w in labels["title"]]:
+        if len(parts) < 2 or cell_key(parts[0]) not in [cell_key(w) for w in labels["title"]]:
             # Only 件名 is printed as `件名 value` without a tab; a spaced label such as `件 名` is too.
             joined = re.match(r"^\s*(件\s*名)\s+(.+)$", fold(text))
-            if not joined or squeeze(joined.group(1)) not in [squeeze(w) for w in labels["title"]]:
+            if not joined or cell_key(joined.group(1)) not in [cell_key(w) for w in labels["title"]]:
                 return None
             parts = [joined.group(1), joined.group(2)]
-        head, value = squeeze(parts[0]), parts[1]
+        head, value = cell_key(parts[0]), parts[1]
     for fname, words in labels.items():
-        if head in (squeeze(w) for w in words):
+        if head in (cell_key(w) for w in words):
             return fname, value
     return None
 
 
 def _is_basis(text: str) -> bool:
-    return squeeze(text) in (squeeze(w) for w in _rules()["labels"]["basis"])
+    return cell_key(text) in (cell_key(w) for w in _rules()["labels"]["basis"])
 
 
 def _items(lines: list[Line]) -> list[list[Line]]:

@@ -23,7 +23,7 @@ from typing import Any
 from pipeline.model import Line
 from pipeline.normalise.dates import DateError, kanji_to_int, parse_date, patterns, prepare, resolve_month_day
 from pipeline.normalise.departments import departments_of
-from pipeline.normalise.text import clean, clean_multiline, fold, parse_count, remove_ocr_spaces
+from pipeline.normalise.text import clean, clean_multiline, fold, parse_count, remove_ocr_spaces, squeeze
 from pipeline.rules import _toml, vocabulary
 from pipeline.segment import Segment
 from schemas.records import Incident, IncidentEvent
@@ -50,7 +50,7 @@ def _issuers(seg: Segment) -> list[str]:
     out: list[str] = []
     lines = seg.lines
     for i, ln in enumerate(lines):
-        if _DATE_LINE.match(re.sub(r"\s+", "", remove_ocr_spaces(ln.text))):
+        if _DATE_LINE.match(squeeze(remove_ocr_spaces(ln.text))):
             for nxt in lines[i + 1 :]:
                 t = nxt.text.strip()
                 if not t or _HEADING.match(t) or _SUBHEADING.match(t):
@@ -78,7 +78,7 @@ def _sections(lines: list[Line]) -> list[tuple[str, list[Line]]]:
         # `(6) 7月27日(木) 報告した。` is a short event, not a heading.
         dated = m is not None and _LEADING_DATE.match(remove_ocr_spaces(m.group(m.lastindex or 1)))
         if m and not dated and not t.startswith(("-", "・")):
-            out.append((re.sub(r"\s+", "", m.group(m.lastindex or 1)), []))
+            out.append((squeeze(m.group(m.lastindex or 1)), []))
         elif out:
             out[-1][1].append(ln)
     return out

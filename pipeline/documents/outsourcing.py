@@ -23,12 +23,12 @@ from pipeline.documents.tables import (
     CountTable,
     CountTableReader,
     cell,
+    cell_key,
     check_count_table,
     count_records,
     field_columns,
     is_total,
     row_cells,
-    squeeze,
     unparsed_counts,
 )
 from pipeline.normalise.dates import DateError, parse_year
@@ -49,14 +49,14 @@ _REG_NO = re.compile(r"(\d{4,8})\s*[-‐ー－]\s*(\d{2,4})")
 
 def section_of(caption: str, reason_header: str | None = None) -> str | None:
     """`new` | `discontinued` | `changed` from what a caption (else the reason column) says."""
-    cap = squeeze(caption)
+    cap = cell_key(caption)
     for sec in _rules()["section"]:
-        if any(squeeze(w) in cap for w in sec["caption"]):
+        if any(cell_key(w) in cap for w in sec["caption"]):
             return str(sec["name"])
     if reason_header:
-        head = squeeze(reason_header)
+        head = cell_key(reason_header)
         for sec in _rules()["section"]:
-            if any(squeeze(w) in head for w in sec["reason_header"]):
+            if any(cell_key(w) in head for w in sec["reason_header"]):
                 return str(sec["name"])
     return None
 
@@ -176,7 +176,7 @@ def _check_list_totals(table: CountTable, entries: list[OutsourcingEntry]) -> li
     if not totals:
         return out
     for section, ws in _rules()["list_total_metric"].items():
-        metric = next((m for m in table.metrics if any(squeeze(w) in m for w in ws)), None)
+        metric = next((m for m in table.metrics if any(cell_key(w) in m for w in ws)), None)
         if metric is None:
             continue
         expected = table.value(totals[0], metric)

@@ -33,12 +33,12 @@ from pipeline.documents.tables import (
     CountTableReader,
     best_field,
     cell,
+    cell_key,
     check_count_table,
     count_records,
     field_columns,
     is_total,
     row_cells,
-    squeeze,
     unparsed_counts,
 )
 from pipeline.normalise.departments import department_and_bureau
@@ -54,9 +54,9 @@ def _rules() -> dict[str, Any]:
 
 
 def category_of(header: list[str]) -> str | None:
-    keys = [squeeze(c) for c in header]
+    keys = [cell_key(c) for c in header]
     for cat in _rules()["category"]:
-        if any(squeeze(w) in k for w in cat["header"] for k in keys):
+        if any(cell_key(w) in k for w in cat["header"] for k in keys):
             return str(cat["name"])
     return None
 
@@ -87,9 +87,9 @@ def _item(
     bureau, department = department_and_bureau(cell(cells, cols, "department"), seg.municipality)
     own = set(cols.values())
     extra = {
-        squeeze(h): clean(cells[i]) if i < len(cells) else None
+        cell_key(h): clean(cells[i]) if i < len(cells) else None
         for i, h in enumerate(header)
-        if i not in own and squeeze(h)
+        if i not in own and cell_key(h)
     }
     return SensitiveItem(
         document_id=document_id,
@@ -145,12 +145,12 @@ def parse_review_status(
 
 def _table_category(table: CountTable) -> str | None:
     """The review kind a count table counts: the kind whose name or header word its caption holds."""
-    name = squeeze(table.name)
+    name = cell_key(table.name)
     for cat in _rules()["category"]:
-        if squeeze(cat["name"]) in name:
+        if cell_key(cat["name"]) in name:
             return str(cat["name"])
     for cat in _rules()["category"]:
-        if any(squeeze(w) in name for w in cat["header"]):
+        if any(cell_key(w) in name for w in cat["header"]):
             return str(cat["name"])
     return None
 

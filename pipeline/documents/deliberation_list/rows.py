@@ -23,10 +23,10 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from pipeline.documents.tables import RULE_ROW, row_cells
+from pipeline.documents.tables import RULE_ROW, is_page_number, row_cells
 from pipeline.model import Line
 from pipeline.normalise.departments import canonical, looks_like_department, split_departments
-from pipeline.normalise.text import clean, remove_ocr_spaces, strip_html
+from pipeline.normalise.text import clean, remove_ocr_spaces, squeeze, strip_html
 from pipeline.rules import vocabulary
 
 
@@ -58,7 +58,6 @@ def _longest_column_word() -> int:
     return max(len(w) for words in _column_words().values() for w in words)
 
 
-_SPACES = re.compile(r"\s+")
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -66,7 +65,7 @@ def _header_field(cell: str) -> str | None:
     # Called for every cell of every table: most cells are far longer than any column name.
     if len(cell) > 3 * _longest_column_word() + 20:
         return None
-    c = _TAGS.sub("", _SPACES.sub("", cell))
+    c = _TAGS.sub("", squeeze(cell))
     if len(c) > _longest_column_word() + 2:
         return None
     for fname, words in _column_words().items():
@@ -91,7 +90,7 @@ def header_map(cells: list[str]) -> dict[str, int] | None:
 def _header_run(text: str) -> dict[str, int] | None:
     """A header whose spaces OCR moved (`№ 事 業名 担 当課 区 分 付 議 日`): read the column names in
     order from the text with every space removed, each at the position where it starts."""
-    c = _SPACES.sub("", text)
+    c = squeeze(text)
     if not c or len(c) > 12 * _longest_column_word():
         return None
     words = sorted(((w, f) for f, ws in _column_words().items() for w in ws), key=lambda wf: -len(wf[0]))
@@ -135,13 +134,13 @@ _SEQ_NO = re.compile(_SEQ_FORM)
 
 
 def _seq_no(cell: str) -> int | None:
-    m = _SEQ_NO.fullmatch(_SPACES.sub(" ", cell.strip()))
+    m = _SEQ_NO.fullmatch(" ".join(cell.split()))
     return int(m.group(1)) if m else None
 
 
 def _fragments(lines: list[str]) -> list[str]:
     """The text of a cell between its soft breaks (line breaks, `<br>`, spaces), each piece cleaned."""
-    return [f for f in (clean(x) for x in _SPACES.split(strip_html("\n".join(lines)))) if f]
+    return [f for f in (clean(x) for x in strip_html("\n".join(lines)).split()) if f]
 
 
 def _department_text(lines: list[str], municipality: str | None) -> str | None:
@@ -291,8 +290,6 @@ def _parse_tab_rows(lines: list[Line], municipality: str | None) -> list[ListRow
 
 # A line opening a row: its case number in any printed form, alone or followed by the row's first cells.
 _ROW_START = re.compile(rf"^\s*{_SEQ_FORM}(?:\s+(.*\S))?\s*$")
-# A page number between two pages of the list (`- 3 -`, `3/5`); a bare number cannot be told from a row's.
-_PAGE_NO = re.compile(r"^\s*[-‐―ー]\s*\d{1,3}\s*[-‐―ー]\s*$|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")
 
 
 def _is_text_header(text: str) -> bool:
@@ -331,12 +328,13 @@ def _blocks(lines: list[Line]) -> list[tuple[int, list[Line]]]:
     if found is None:
         return []
     first, start = found
-    header_lines = {_SPACES.sub("", ln.text) for ln in lines[first : start + 1]} - {""}
+    header_lines = {squeeze(ln.text) for ln in lines[first : start + 1]} - {""}
     blocks: list[tuple[int, list[Line]]] = []
     expected: int | None = None
     current: list[Line] | None = None
     for ln in lines[start + 1 :]:
-        if _PAGE_NO.match(ln.text) or _SPACES.sub("", ln.text) in header_lines:
+        # A page number between two pages of the list: a bare number cannot be told from a row's.
+        if is_page_number(ln.text, bare=False) or squeeze(ln.text) in header_lines:
             continue
         m = _ROW_START.match(ln.text)
         if current is None:
