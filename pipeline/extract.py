@@ -6,27 +6,23 @@ distributed executor call it the same way, and `council extract` prints its resu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from pipeline.documents.council_item import parse_council_item
-from pipeline.documents.deliberation_list.rows import ListRow, parse_list
+from pipeline.documents.deliberation_list.rows import ListRow, parse_list, split_categories
 from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
 from pipeline.documents.incident import parse_incident
 from pipeline.documents.outsourcing import parse_outsourcing
 from pipeline.documents.review_status import parse_review_status
 from pipeline.model import Source
-from pipeline.normalise.dates import DateError, parse_date
 from pipeline.normalise.departments import split_departments
-from pipeline.normalise.text import clean, clean_multiline
+from pipeline.normalise.text import clean_multiline
 from pipeline.read import read_bytes
 from pipeline.segment import Segment, segment
-from schemas import CaseMention, Document, FileExtraction
+from schemas import LIST_FIELDS, SHEET_FIELDS, CaseMention, Document, FileExtraction
 
 # Bump when parsing changes what a file yields: every file is re-parsed on the next ingest.
 PARSER_VERSION = "0.1.0"
-
-_CATEGORY_SPLIT = re.compile(r"[、,・\n]+")
 
 
 def document_id(sha256: str, position: int) -> str:
@@ -34,49 +30,23 @@ def document_id(sha256: str, position: int) -> str:
     return f"{sha256[:16]}-{position:02d}"
 
 
-def split_categories(raw: str | None) -> list[str]:
-    if not raw:
-        return []
-    return [c for c in (clean(p) for p in _CATEGORY_SPLIT.split(raw)) if c]
-
-
-def _mention_from_row(row: ListRow, seg: Segment, doc_id: str) -> CaseMention:
-    warnings = list(row.warnings)
-    depts = split_departments(row.departments_raw, seg.municipality)
-    deliberated_on = None
-    if row.date_raw:
-        try:
-            deliberated_on = parse_date(row.date_raw, seg.context)
-        except DateError as exc:
-            warnings.append(f"deliberated_on: {row.date_raw}: {exc}")
+def _mention_from_row(row: ListRow, doc_id: str) -> CaseMention:
     return CaseMention(
         mention_id=f"{doc_id}:{row.seq_no}",
         document_id=doc_id,
-        seq_no=row.seq_no,
-        title=row.title,
-        departments=depts.names,
-        departments_raw=row.departments_raw,
-        unnamed_department_count=depts.unnamed_count,
-        categories=split_categories(row.categories_raw),
-        deliberated_on=deliberated_on,
-        result=row.result,
+        **{name: getattr(row, name) for name in LIST_FIELDS},
         line_start=row.line_start,
         line_end=row.line_end,
         page_start=row.page_start,
         page_end=row.page_end,
-        warnings=warnings,
+        warnings=list(row.warnings),
     )
 
 
 def _apply_sheet(m: CaseMention, sheet: Sheet, seg: Segment) -> None:
     """One row carries list and sheet: the list's 担当課 win, the sheet's text stays in its raw column."""
-    m.program_name = sheet.program_name
-    m.detail_departments_raw = sheet.detail_departments_raw
-    m.purpose = sheet.purpose
-    m.target = sheet.target
-    m.summary = sheet.summary
-    m.target_count = sheet.target_count
-    m.target_count_unit = sheet.target_count_unit
+    for name in SHEET_FIELDS:
+        setattr(m, name, getattr(sheet, name))
     if not m.departments and sheet.detail_departments_raw:
         depts = split_departments(sheet.detail_departments_raw, seg.municipality)
         m.departments, m.unnamed_department_count = depts.names, depts.unnamed_count
@@ -113,8 +83,8 @@ def _sheet_only_mention(sheet: Sheet, seg: Segment, doc_id: str, k: int) -> Case
 
 
 def parse_deliberation_list(seg: Segment, doc_id: str) -> tuple[list[CaseMention], list[str]]:
-    rows = parse_list(seg.lines, seg.municipality)
-    mentions = [_mention_from_row(r, seg, doc_id) for r in rows]
+    rows = parse_list(seg.lines, seg.municipality, seg.context)
+    mentions = [_mention_from_row(r, doc_id) for r in rows]
     by_seq: dict[int, CaseMention] = {}
     for m in mentions:
         if m.seq_no is not None:

@@ -1,4 +1,7 @@
 from schemas.records import (
+    CASE_FIELDS,
+    LIST_FIELDS,
+    SHEET_FIELDS,
     Case,
     CaseLink,
     CaseMention,
@@ -10,11 +13,16 @@ from schemas.records import (
     IngestError,
     IngestRun,
     InstitutionCount,
+    ListFields,
     OutsourcingEntry,
     SensitiveItem,
+    SheetFields,
 )
 
 __all__ = [
+    "CASE_FIELDS",
+    "LIST_FIELDS",
+    "SHEET_FIELDS",
     "Case",
     "CaseLink",
     "CaseMention",
@@ -26,6 +34,8 @@ __all__ = [
     "IngestError",
     "IngestRun",
     "InstitutionCount",
+    "ListFields",
     "OutsourcingEntry",
     "SensitiveItem",
+    "SheetFields",
 ]

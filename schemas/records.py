@@ -1,7 +1,11 @@
 """Pydantic models, one per table of ../shared/CONTRACT.md §2.
 
-The field names, order and types are the contract; `pipeline/load.py` derives the DuckDB DDL
+The field names, order and types are the contract; `pipeline/store` derives the DuckDB DDL
 from these models, so a column can only be added here.
+
+The case fields (what a case list row and a detail sheet say about a case) are defined once, in
+`ListFields` and `SheetFields`; `CaseMention`, `Case` and the parsers' rows inherit them, and
+`LIST_FIELDS`, `SHEET_FIELDS` and `CASE_FIELDS` name them for code that copies them across.
 """
 
 from __future__ import annotations
@@ -45,10 +49,9 @@ class Document(Record):
     ingested_at: dt.datetime | None = None
 
 
-class CaseMention(Record):
-    mention_id: str
-    document_id: str
-    case_id: str | None = None
+class ListFields(Record):
+    """What a case list's row says about a case: the list columns of case_mentions and cases."""
+
     seq_no: int | None = None
     title: str | None = None
     departments: list[str] = Field(default_factory=list)
@@ -57,6 +60,11 @@ class CaseMention(Record):
     categories: list[str] = Field(default_factory=list)
     deliberated_on: dt.date | None = None
     result: str | None = None
+
+
+class SheetFields(Record):
+    """What a case's detail sheet (別紙) says: NULL where a document has no sheet for the case."""
+
     program_name: str | None = None
     detail_departments_raw: str | None = None
     purpose: str | None = None
@@ -64,6 +72,28 @@ class CaseMention(Record):
     summary: str | None = None
     target_count: int | None = None
     target_count_unit: str | None = None
+
+
+# pydantic orders fields base first along the reversed MRO: a class listing its bases as
+# (later columns, earlier columns) gets the earlier ones first, then its own.
+class CaseFields(SheetFields, ListFields):
+    """Every case field: the list's, then the sheet's."""
+
+
+LIST_FIELDS: tuple[str, ...] = tuple(ListFields.model_fields)
+SHEET_FIELDS: tuple[str, ...] = tuple(SheetFields.model_fields)
+CASE_FIELDS: tuple[str, ...] = tuple(CaseFields.model_fields)
+
+
+class _MentionKey(Record):
+    mention_id: str
+    document_id: str
+    case_id: str | None = None
+
+
+class CaseMention(CaseFields, _MentionKey):
+    """Columns: the key, the case fields, then where in the file the mention was printed."""
+
     page_start: int | None = None
     page_end: int | None = None
     line_start: int | None = None
@@ -71,26 +101,16 @@ class CaseMention(Record):
     warnings: list[str] = Field(default_factory=list)
 
 
-class Case(Record):
+class _CaseKey(Record):
     case_id: str
     series_id: str
     municipality: str | None = None
     fiscal_year: int | None = None
-    seq_no: int | None = None
-    title: str | None = None
-    departments: list[str] = Field(default_factory=list)
-    departments_raw: str | None = None
-    unnamed_department_count: int = 0
-    categories: list[str] = Field(default_factory=list)
-    deliberated_on: dt.date | None = None
-    result: str | None = None
-    program_name: str | None = None
-    detail_departments_raw: str | None = None
-    purpose: str | None = None
-    target: str | None = None
-    summary: str | None = None
-    target_count: int | None = None
-    target_count_unit: str | None = None
+
+
+class Case(CaseFields, _CaseKey):
+    """Columns: the key, the case fields (best supported across the mentions), then the mentions."""
+
     mention_count: int
     document_ids: list[str]
 

@@ -20,32 +20,39 @@ names in a 担当課 cell becomes `、` in `departments_raw`, one inside a name 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
+
+from pydantic import Field
 
 from pipeline.documents.tables import RULE_ROW, is_page_number, row_cells
 from pipeline.model import Line
+from pipeline.normalise.dates import DateContext, DateError, parse_date
 from pipeline.normalise.departments import canonical, looks_like_department, split_departments
 from pipeline.normalise.text import clean, remove_ocr_spaces, squeeze, strip_html
 from pipeline.rules import vocabulary
+from schemas import ListFields
 
 
-@dataclass
-class ListRow:
-    seq_no: int
-    title: str | None
-    departments_raw: str | None
-    categories_raw: str | None
-    date_raw: str | None
-    result: str | None
+class ListRow(ListFields):
+    """One row of the case list: the list's case fields, and the printed text of those read from it."""
+
+    categories_raw: str | None = None
+    date_raw: str | None = None
     line_start: int
     line_end: int
-    page_start: int | None
-    page_end: int | None
-    warnings: list[str] = field(default_factory=list)
+    page_start: int | None = None
+    page_end: int | None = None
+    warnings: list[str] = Field(default_factory=list)
 
 
-FIELDS = ("seq_no", "title", "departments", "categories", "deliberated_on", "result")
+_CATEGORY_SPLIT = re.compile(r"[、,・\n]+")
+
+
+def split_categories(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    return [c for c in (clean(p) for p in _CATEGORY_SPLIT.split(raw)) if c]
 
 
 @cache
@@ -508,9 +515,25 @@ def _parse_block(seq: int, block: list[Line], municipality: str | None) -> ListR
     )
 
 
-def parse_list(lines: list[Line], municipality: str | None = None) -> list[ListRow]:
-    """Every row of the document's case list, in printed order."""
-    rows = _parse_tab_rows(lines, municipality)
-    if rows:
-        return rows
-    return [_parse_block(seq, block, municipality) for seq, block in _blocks(lines)]
+def parse_list(
+    lines: list[Line], municipality: str | None = None, ctx: DateContext | None = None
+) -> list[ListRow]:
+    """Every row of the document's case list, in printed order.
+
+    A row's 担当課 and 区分 are read into names; its 付議日 is read when `ctx` (the document's fiscal
+    year and period) is given, a date that cannot be read becoming a warning. Without `ctx` the
+    date is left as printed, in `date_raw`.
+    """
+    rows = _parse_tab_rows(lines, municipality) or [
+        _parse_block(seq, block, municipality) for seq, block in _blocks(lines)
+    ]
+    for row in rows:
+        depts = split_departments(row.departments_raw, municipality)
+        row.departments, row.unnamed_department_count = depts.names, depts.unnamed_count
+        row.categories = split_categories(row.categories_raw)
+        if ctx is not None and row.date_raw:
+            try:
+                row.deliberated_on = parse_date(row.date_raw, ctx)
+            except DateError as exc:
+                row.warnings = [*row.warnings, f"deliberated_on: {row.date_raw}: {exc}"]
+    return rows

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
+from pydantic import Field
+
 from pipeline.documents.tables import is_page_number
 from pipeline.model import Line
 from pipeline.normalise.dates import DateContext
@@ -35,25 +37,20 @@ from pipeline.normalise.text import (
     strip_html,
 )
 from pipeline.rules import vocabulary
+from schemas import SheetFields
 
 
-@dataclass
-class Sheet:
+class Sheet(SheetFields):
+    """One detail sheet: the sheet's case fields, and what ties it to its list row."""
+
     seq_no: int | None  # the case number of the sheet's marker (No.N); None when it has none
     heading: str | None  # the sheet's title line without its marker, cleaned
-    program_name: str | None = None
-    detail_departments_raw: str | None = None
     categories_raw: str | None = None
-    purpose: str | None = None
-    target: str | None = None
-    summary: str | None = None
-    target_count: int | None = None
-    target_count_unit: str | None = None
     line_start: int = 0
     line_end: int = 0
     page_start: int | None = None
     page_end: int | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
 
 # `(No.1)`, `(No.1 1)`, `(No. 1 5)`, `(No1)` (NFKC of `(№１)`), `(No.)`: at the end of a line.
