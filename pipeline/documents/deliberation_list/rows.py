@@ -25,6 +25,7 @@ from functools import cache, lru_cache
 
 from pydantic import Field
 
+from pipeline.documents.deliberation_list.header import header_map, is_text_header
 from pipeline.documents.tables import RULE_ROW, is_page_number, row_cells
 from pipeline.model import Line
 from pipeline.normalise.dates import DateContext, DateError, parse_date
@@ -53,63 +54,6 @@ def split_categories(raw: str | None) -> list[str]:
     if not raw:
         return []
     return [c for c in (clean(p) for p in _CATEGORY_SPLIT.split(raw)) if c]
-
-
-@cache
-def _column_words() -> dict[str, list[str]]:
-    return {k: sorted(v, key=len, reverse=True) for k, v in vocabulary()["list_columns"].items()}
-
-
-@cache
-def _longest_column_word() -> int:
-    return max(len(w) for words in _column_words().values() for w in words)
-
-
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def _header_field(cell: str) -> str | None:
-    # Called for every cell of every table: most cells are far longer than any column name.
-    if len(cell) > 3 * _longest_column_word() + 20:
-        return None
-    c = _TAGS.sub("", squeeze(cell))
-    if len(c) > _longest_column_word() + 2:
-        return None
-    for fname, words in _column_words().items():
-        for w in words:
-            if c == w or (len(w) > 1 and c.startswith(w) and len(c) <= len(w) + 2):
-                return fname
-    return None
-
-
-def header_map(cells: list[str]) -> dict[str, int] | None:
-    """Column index of each field when `cells` reads as a case-list header, else None."""
-    mapping: dict[str, int] = {}
-    for i, cell in enumerate(cells):
-        f = _header_field(cell)
-        if f and f not in mapping:
-            mapping[f] = i
-    if {"title", "departments"} <= mapping.keys() and len(mapping) >= 4:
-        return mapping
-    return None
-
-
-def _header_run(text: str) -> dict[str, int] | None:
-    """A header whose spaces OCR moved (`№ 事 業名 担 当課 区 分 付 議 日`): read the column names in
-    order from the text with every space removed, each at the position where it starts."""
-    c = squeeze(text)
-    if not c or len(c) > 12 * _longest_column_word():
-        return None
-    words = sorted(((w, f) for f, ws in _column_words().items() for w in ws), key=lambda wf: -len(wf[0]))
-    cells: list[str] = []
-    i = 0
-    while i < len(c):
-        hit = next((w for w, _ in words if c.startswith(w, i)), None)
-        if hit is None:
-            return None
-        cells.append(hit)
-        i += len(hit)
-    return header_map(cells)
 
 
 @cache
@@ -299,11 +243,6 @@ def _parse_tab_rows(lines: list[Line], municipality: str | None) -> list[ListRow
 _ROW_START = re.compile(rf"^\s*{_SEQ_FORM}(?:\s+(.*\S))?\s*$")
 
 
-def _is_text_header(text: str) -> bool:
-    cells = re.split(r"\s+", text.strip())
-    return header_map(cells) is not None or _header_run(text) is not None
-
-
 def _header_end(lines: list[Line]) -> tuple[int, int] | None:
     """First and last index of the list's header: one line, or column names wrapped over up to six."""
     for i in range(len(lines)):
@@ -311,7 +250,7 @@ def _header_end(lines: list[Line]) -> tuple[int, int] | None:
         for j in range(i, min(i + 6, len(lines))):
             if lines[j].text.strip():
                 window.append(lines[j].text)
-                if _is_text_header(" ".join(window)):
+                if is_text_header(" ".join(window)):
                     return i, j
     return None
 
