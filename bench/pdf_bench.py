@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pipeline.read.pdf as read_pdf_module  # noqa: E402
+from pipeline.documents import segments  # noqa: E402
 from pipeline.documents.deliberation_list.rows import parse_list  # noqa: E402
 from pipeline.read.pdf import read_pdf  # noqa: E402
-from pipeline.segment import segment  # noqa: E402
 
 
 def plumber_text(data: bytes) -> None:
@@ -56,7 +56,7 @@ def pdfium_text(data: bytes) -> None:
 
 def whole_path(data: bytes) -> None:
     source = read_pdf(data, "bench.pdf")
-    for seg in segment(source.lines):
+    for seg in segments(source.lines):
         parse_list(seg.lines, seg.municipality)
 
 

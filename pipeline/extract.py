@@ -1,25 +1,22 @@
 """The seam of the pipeline: one file's bytes (and its name) → every record it contributes.
 
 `extract_bytes` is a pure function with no access to the store: the local process pool and any
-distributed executor call it the same way, and `council extract` prints its result.
+distributed executor call it the same way, and `council extract` prints its result. It loops over
+the registered document types (pipeline/documents): each document goes to its type's `parse`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 
-from pipeline.documents.council_item import parse_council_item
-from pipeline.documents.deliberation_list.rows import ListRow, parse_list, split_categories
-from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
-from pipeline.documents.incident import parse_incident
-from pipeline.documents.outsourcing import parse_outsourcing
-from pipeline.documents.review_status import parse_review_status
+from pipeline import documents
+from pipeline.documents.registry import DocumentType, check
 from pipeline.model import Source
 from pipeline.normalise.departments import split_departments
 from pipeline.normalise.text import clean_multiline
 from pipeline.read import read_bytes
 from pipeline.segment import Segment, segment
-from schemas import LIST_FIELDS, SHEET_FIELDS, CaseMention, Document, FileExtraction
+from schemas import CaseMention, Document, FileExtraction, Record
 
 # Bump when parsing changes what a file yields: every file is re-parsed on the next ingest.
 PARSER_VERSION = "0.1.0"
@@ -30,132 +27,28 @@ def document_id(sha256: str, position: int) -> str:
     return f"{sha256[:16]}-{position:02d}"
 
 
-def _mention_from_row(row: ListRow, doc_id: str) -> CaseMention:
-    return CaseMention(
-        mention_id=f"{doc_id}:{row.seq_no}",
-        document_id=doc_id,
-        **{name: getattr(row, name) for name in LIST_FIELDS},
-        line_start=row.line_start,
-        line_end=row.line_end,
-        page_start=row.page_start,
-        page_end=row.page_end,
-        warnings=list(row.warnings),
-    )
-
-
-def _apply_sheet(m: CaseMention, sheet: Sheet, seg: Segment) -> None:
-    """One row carries list and sheet: the list's 担当課 win, the sheet's text stays in its raw column."""
-    for name in SHEET_FIELDS:
-        setattr(m, name, getattr(sheet, name))
-    if not m.departments and sheet.detail_departments_raw:
-        depts = split_departments(sheet.detail_departments_raw, seg.municipality)
-        m.departments, m.unnamed_department_count = depts.names, depts.unnamed_count
-    if not m.categories:
-        m.categories = split_categories(sheet.categories_raw)
-    if m.title is None:
-        m.title = sheet.heading
-    for attr in ("line_start", "page_start"):
-        a, b = getattr(m, attr), getattr(sheet, attr)
-        if b is not None and b != 0:
-            setattr(m, attr, b if a is None else min(a, b))
-    for attr in ("line_end", "page_end"):
-        a, b = getattr(m, attr), getattr(sheet, attr)
-        if b is not None and b != 0:
-            setattr(m, attr, b if a is None else max(a, b))
-    m.warnings = m.warnings + [f"sheet: {w}" for w in sheet.warnings]
-
-
-def _sheet_only_mention(sheet: Sheet, seg: Segment, doc_id: str, k: int) -> CaseMention:
-    depts = split_departments(sheet.detail_departments_raw, seg.municipality)
-    m = CaseMention(
-        mention_id=f"{doc_id}:s{sheet.seq_no if sheet.seq_no is not None else k}",
-        document_id=doc_id,
-        seq_no=sheet.seq_no,
-        title=sheet.heading,
-        departments=depts.names,
-        departments_raw=None,
-        unnamed_department_count=depts.unnamed_count,
-        categories=split_categories(sheet.categories_raw),
-        warnings=[f"sheet: no list row has case number {sheet.seq_no}; kept from its detail sheet alone"],
-    )
-    _apply_sheet(m, sheet, seg)
-    return m
-
-
-def parse_deliberation_list(seg: Segment, doc_id: str) -> tuple[list[CaseMention], list[str]]:
-    rows = parse_list(seg.lines, seg.municipality, seg.context)
-    mentions = [_mention_from_row(r, doc_id) for r in rows]
-    by_seq: dict[int, CaseMention] = {}
-    for m in mentions:
-        if m.seq_no is not None:
-            by_seq.setdefault(m.seq_no, m)
-    notices: list[str] = []
-    for k, sheet in enumerate(parse_sheets(seg.lines, seg.context), start=1):
-        target = by_seq.get(sheet.seq_no) if sheet.seq_no is not None else None
-        if target is not None and target.program_name is None:
-            _apply_sheet(target, sheet, seg)
-        else:
-            mentions.append(_sheet_only_mention(sheet, seg, doc_id, k))
-            notices.append(f"detail sheet No.{sheet.seq_no} matches no row of the case list")
-    if not rows:
-        notices.append("a 審議案件一覧 document with no case-list rows found")
-    return mentions, notices
-
-
-def _notice_unknown_departments(mentions: list[CaseMention], municipality: str | None) -> list[str]:
+def _notice_unknown_departments(mentions: Sequence[Record], municipality: str | None) -> list[str]:
     unknown: set[str] = set()
     for m in mentions:
+        assert isinstance(m, CaseMention)  # `check` has seen to it
         unknown.update(split_departments(m.departments_raw, municipality).unknown)
     return [f"課名 not in the registry: {name}" for name in sorted(unknown)]
 
 
-DocParser = Callable[[Segment, str, FileExtraction], list[str]]
-
-
-def _deliberation(seg: Segment, doc_id: str, out: FileExtraction) -> list[str]:
-    mentions, notices = parse_deliberation_list(seg, doc_id)
-    out.case_mentions.extend(mentions)
-    return notices + _notice_unknown_departments(mentions, seg.municipality)
-
-
-def _outsourcing(seg: Segment, doc_id: str, out: FileExtraction) -> list[str]:
-    entries, counts, notices = parse_outsourcing(seg, doc_id)
-    out.outsourcing_entries.extend(entries)
-    out.institution_counts.extend(counts)
+def _parse(kind: DocumentType, seg: Segment, doc_id: str, out: FileExtraction) -> list[str]:
+    parsed = kind.parse(seg, doc_id)
+    check(kind, parsed)
+    for table, records in parsed.records.items():
+        getattr(out, table).extend(records)
+    notices = list(parsed.notices)
+    if "case_mentions" in parsed.records:
+        notices += _notice_unknown_departments(parsed.records["case_mentions"], seg.municipality)
     return notices
-
-
-def _review(seg: Segment, doc_id: str, out: FileExtraction) -> list[str]:
-    items, counts, notices = parse_review_status(seg, doc_id)
-    out.sensitive_items.extend(items)
-    out.institution_counts.extend(counts)
-    return notices
-
-
-def _incident(seg: Segment, doc_id: str, out: FileExtraction) -> list[str]:
-    incidents, notices = parse_incident(seg, doc_id)
-    out.incidents.extend(incidents)
-    return notices
-
-
-def _council_item(seg: Segment, doc_id: str, out: FileExtraction) -> list[str]:
-    mentions, notices = parse_council_item(seg, doc_id)
-    out.case_mentions.extend(mentions)
-    return notices + _notice_unknown_departments(mentions, seg.municipality)
-
-
-PARSERS: dict[str, DocParser] = {
-    "deliberation_list": _deliberation,
-    "outsourcing_report": _outsourcing,
-    "review_status_report": _review,
-    "incident_report": _incident,
-    "council_item": _council_item,
-}
 
 
 def extract_source(src: Source) -> FileExtraction:
     out = FileExtraction(source_path=src.source_path, file_sha256=src.sha256)
-    for position, seg in enumerate(segment(src.lines)):
+    for position, seg in enumerate(segment(src.lines, documents.recognitions())):
         doc_id = document_id(src.sha256, position)
         out.documents.append(
             Document(
@@ -179,11 +72,11 @@ def extract_source(src: Source) -> FileExtraction:
         )
         label = f"{src.source_path} document {position + 1} ({seg.doc_type})"
         notices = [f"{label}: {w}" for w in seg.warnings]
-        parser = PARSERS.get(seg.doc_type)
-        if parser is None:
+        kind = documents.get(seg.doc_type)
+        if kind is None:
             notices.append(f"{label}: type not recognised; kept as an unknown document with its text")
         else:
-            notices += [f"{label}: {n}" for n in parser(seg, doc_id, out)]
+            notices += [f"{label}: {n}" for n in _parse(kind, seg, doc_id, out)]
         out.notices.extend(notices)
     return out
 

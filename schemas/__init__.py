@@ -1,7 +1,9 @@
 from schemas.records import (
     CASE_FIELDS,
+    FILE_TABLES,
     LIST_FIELDS,
     SHEET_FIELDS,
+    TABLES,
     Case,
     CaseLink,
     CaseMention,
@@ -15,14 +17,17 @@ from schemas.records import (
     InstitutionCount,
     ListFields,
     OutsourcingEntry,
+    Record,
     SensitiveItem,
     SheetFields,
 )
 
 __all__ = [
     "CASE_FIELDS",
+    "FILE_TABLES",
     "LIST_FIELDS",
     "SHEET_FIELDS",
+    "TABLES",
     "Case",
     "CaseLink",
     "CaseMention",
@@ -36,6 +41,7 @@ __all__ = [
     "InstitutionCount",
     "ListFields",
     "OutsourcingEntry",
+    "Record",
     "SensitiveItem",
     "SheetFields",
 ]

@@ -1,7 +1,7 @@
 """Pydantic models, one per table of ../shared/CONTRACT.md §2.
 
-The field names, order and types are the contract; `pipeline/store` derives the DuckDB DDL
-from these models, so a column can only be added here.
+The field names, order and types are the contract; `pipeline/store` derives the DuckDB DDL and the
+list of tables from these models, so a column or a table can only be added here.
 
 The case fields (what a case list row and a detail sheet say about a case) are defined once, in
 `ListFields` and `SheetFields`; `CaseMention`, `Case` and the parsers' rows inherit them, and
@@ -11,32 +11,42 @@ The case fields (what a case list row and a detail sheet say about a case) are d
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DocType = Literal[
-    "deliberation_list",
-    "outsourcing_report",
-    "review_status_report",
-    "incident_report",
-    "council_item",
-    "unknown",
-]
+# Every table of the store, in the order its models are defined here: filled by `Record`.
+TABLES: dict[str, type[Record]] = {}
 
 
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
+    # The store table a model's rows go to; None for the parts of a row (IncidentEvent, the case
+    # field sets) and for what is not stored (FileExtraction, the parsers' rows).
+    store_table: ClassVar[str | None] = None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        # Only a model that names its table itself: a subclass of a table's model is not that table.
+        table = cls.__dict__.get("store_table")
+        if table is not None:
+            if table in TABLES:
+                raise TypeError(f"two models for the table {table}: {TABLES[table].__name__}, {cls.__name__}")
+            TABLES[table] = cls
+
 
 class Document(Record):
+    store_table = "documents"
+
     document_id: str
     file_sha256: str
     source_path: str
     source_format: Literal["pdf", "text"]
     encoding: str | None = None
     municipality: str | None = None
-    doc_type: DocType = "unknown"
+    doc_type: str = "unknown"  # a registered type's name (pipeline/documents), else unknown
     report_no: int | None = None
     title: str | None = None
     issued_on: dt.date | None = None
@@ -94,6 +104,8 @@ class _MentionKey(Record):
 class CaseMention(CaseFields, _MentionKey):
     """Columns: the key, the case fields, then where in the file the mention was printed."""
 
+    store_table = "case_mentions"
+
     page_start: int | None = None
     page_end: int | None = None
     line_start: int | None = None
@@ -111,11 +123,15 @@ class _CaseKey(Record):
 class Case(CaseFields, _CaseKey):
     """Columns: the key, the case fields (best supported across the mentions), then the mentions."""
 
+    store_table = "cases"
+
     mention_count: int
     document_ids: list[str]
 
 
 class CaseLink(Record):
+    store_table = "case_links"
+
     left_mention_id: str
     right_mention_id: str
     decision: Literal["same_case", "same_series", "distinct"]
@@ -125,6 +141,8 @@ class CaseLink(Record):
 
 
 class OutsourcingEntry(Record):
+    store_table = "outsourcing_entries"
+
     document_id: str
     section: Literal["new", "discontinued", "changed"]
     seq_no: int | None = None
@@ -141,6 +159,8 @@ class OutsourcingEntry(Record):
 
 
 class InstitutionCount(Record):
+    store_table = "institution_counts"
+
     document_id: str
     table_name: str
     institution: str
@@ -149,6 +169,8 @@ class InstitutionCount(Record):
 
 
 class SensitiveItem(Record):
+    store_table = "sensitive_items"
+
     document_id: str
     seq_no: int | None = None
     review_category: str | None = None
@@ -168,6 +190,8 @@ class IncidentEvent(Record):
 
 
 class Incident(Record):
+    store_table = "incidents"
+
     document_id: str
     report_no: int | None = None
     title: str | None = None
@@ -182,6 +206,8 @@ class Incident(Record):
 
 
 class Department(Record):
+    store_table = "departments"
+
     municipality: str
     name: str
     bureau: str | None = None
@@ -189,6 +215,8 @@ class Department(Record):
 
 
 class IngestRun(Record):
+    store_table = "ingest_runs"
+
     run_id: str
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
@@ -201,6 +229,8 @@ class IngestRun(Record):
 
 
 class IngestError(Record):
+    store_table = "ingest_errors"
+
     run_id: str
     source_path: str
     file_sha256: str | None = None
@@ -221,3 +251,9 @@ class FileExtraction(Record):
     incidents: list[Incident] = Field(default_factory=list)
     # Problems worth a line in the ingest summary (unknown 課名, self-inconsistent counts, ...).
     notices: list[str] = Field(default_factory=list)
+
+
+# The tables a file's documents fill besides `documents`: FileExtraction's record lists, in order.
+FILE_TABLES: tuple[str, ...] = tuple(
+    name for name in FileExtraction.model_fields if name in TABLES and name != "documents"
+)

@@ -2,7 +2,7 @@
 
 An item starts at a 件名 row that is followed, before the next 件名, by its 条例の根拠; 件名 rows
 without one (the item's sub-items: one table per outsourced business) stay inside the item. The
-labels are matched by meaning from `rules/doc_council_item.toml`:
+labels are matched by meaning from `rules/documents/council_item.toml`:
 - categories: the bracketed kind after each article of the basis (`第14条第1項（業務委託）`);
 - departments: the `（担当部課：…）` marker beside the basis, else the sheet's 担当課;
   names the registry knows are mapped to their canonical 課名, others kept as printed;
@@ -18,11 +18,12 @@ import re
 from functools import cache
 from typing import Any
 
+from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.documents.tables import cell_key, row_cells
 from pipeline.model import Line
 from pipeline.normalise.departments import departments_of
 from pipeline.normalise.text import clean, clean_multiline, counts_in, fold, remove_ocr_spaces
-from pipeline.rules import _toml
+from pipeline.rules import document_rules
 from pipeline.segment import Segment
 from schemas.records import CaseMention
 
@@ -33,7 +34,7 @@ _PARA_NO = re.compile(r"^\s*(?:\d{1,2}|[(（]\d{1,2}[)）])\s*")
 
 @cache
 def _rules() -> dict[str, Any]:
-    return _toml("doc_council_item.toml")
+    return document_rules("council_item")
 
 
 def _label(text: str) -> tuple[str, str] | None:
@@ -138,3 +139,11 @@ def parse_council_item(seg: Segment, document_id: str) -> tuple[list[CaseMention
     mentions = [_mention(lines, seg, f"{document_id}:{i}", document_id) for i, lines in enumerate(items, 1)]
     notices = [f"{m.mention_id}: no 件名 found" for m in mentions if m.title is None]
     return mentions, notices
+
+
+def parse(seg: Segment, document_id: str) -> Parsed:
+    mentions, notices = parse_council_item(seg, document_id)
+    return Parsed({"case_mentions": mentions}, notices)
+
+
+DOCUMENT_TYPE = DocumentType("council_item", parse, ("case_mentions",))

@@ -1,6 +1,6 @@
 """Stage 3: an incident_report (漏えい, 滅失, 誤廃棄 … of personal information) → one `Incident`.
 
-What the report says is found by its headings' meaning (`rules/doc_incident.toml`):
+What the report says is found by its headings' meaning (`rules/documents/incident_report.toml`):
 - departments: the lines under the date of issue, up to the first blank line or heading;
 - incident_kind: the first of `vocabulary.toml`'s `incident_kinds` in the title, else in the text;
 - records / affected count: the text under a sub-heading such as `(1) 名称` / `(3) 誤廃棄した件数`;
@@ -20,11 +20,12 @@ import re
 from functools import cache
 from typing import Any
 
+from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.model import Line
 from pipeline.normalise.dates import DateError, kanji_to_int, parse_date, patterns, prepare, resolve_month_day
 from pipeline.normalise.departments import departments_of
 from pipeline.normalise.text import clean, clean_multiline, fold, parse_count, remove_ocr_spaces, squeeze
-from pipeline.rules import _toml, vocabulary
+from pipeline.rules import document_rules, vocabulary
 from pipeline.segment import Segment
 from schemas.records import Incident, IncidentEvent
 
@@ -38,7 +39,7 @@ _DATE_LINE = re.compile(r"^(令和|平成|昭和)?\s*[\d元]+\s*年\s*\d+\s*月\
 
 @cache
 def _rules() -> dict[str, Any]:
-    return _toml("doc_incident.toml")
+    return document_rules("incident_report")
 
 
 def _nonblank(lines: list[Line]) -> list[Line]:
@@ -164,3 +165,11 @@ def parse_incident(seg: Segment, document_id: str) -> tuple[list[Incident], list
         events=events,
     )
     return [incident], notices
+
+
+def parse(seg: Segment, document_id: str) -> Parsed:
+    incidents, notices = parse_incident(seg, document_id)
+    return Parsed({"incidents": incidents}, notices)
+
+
+DOCUMENT_TYPE = DocumentType("incident_report", parse, ("incidents",))

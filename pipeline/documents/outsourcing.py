@@ -2,7 +2,7 @@
 
 The document is a count table by 実施機関 followed by lists of new / discontinued / changed
 businesses. Both are tables whose rows are tab-separated (or `|`-separated) cells; a list's header
-is repeated on every page and is recognised by meaning (`rules/doc_outsourcing.toml`), so a new
+is repeated on every page and is recognised by meaning (`rules/documents/outsourcing_report.toml`), so a new
 ward's 保有課 / 所管課 or 終了年度 / 廃止年度 needs no code. The list a table belongs to comes
 from its caption's meaning (新たに… / …行わなかった / …変更…), else from the header of its
 reason column, never from the `(2)`/`(3)` numbering.
@@ -17,6 +17,7 @@ import re
 from functools import cache
 from typing import Any
 
+from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.documents.tables import (
     CAPTION_NO,
     RULE_ROW,
@@ -34,14 +35,14 @@ from pipeline.documents.tables import (
 from pipeline.normalise.dates import DateError, parse_year
 from pipeline.normalise.departments import split_departments
 from pipeline.normalise.text import clean, fold, parse_int
-from pipeline.rules import _toml
+from pipeline.rules import document_rules
 from pipeline.segment import Segment
 from schemas.records import InstitutionCount, OutsourcingEntry
 
 
 @cache
 def _rules() -> dict[str, Any]:
-    return _toml("doc_outsourcing.toml")
+    return document_rules("outsourcing_report")
 
 
 _REG_NO = re.compile(r"(\d{4,8})\s*[-‐ー－]\s*(\d{2,4})")
@@ -184,3 +185,11 @@ def _check_list_totals(table: CountTable, entries: list[OutsourcingEntry]) -> li
         if expected is not None and expected != n:
             out.append(f"{table.name}: {metric} totals {expected} but the {section} list has {n} rows")
     return out
+
+
+def parse(seg: Segment, document_id: str) -> Parsed:
+    entries, counts, notices = parse_outsourcing(seg, document_id)
+    return Parsed({"outsourcing_entries": entries, "institution_counts": counts}, notices)
+
+
+DOCUMENT_TYPE = DocumentType("outsourcing_report", parse, ("outsourcing_entries", "institution_counts"))

@@ -4,7 +4,7 @@ The document holds one count table per review kind (審査件数 and the うち�
 and then lists of the items that handle 要配慮個人情報. The lists may all share one caption and
 restart their numbering per kind; what kind a list is comes from its own column headers
 (委託の内容 → 外部委託, 提供先… → 外部提供, オンライン結合・システム導入の別 → オンライン結合),
-as set in `rules/doc_review.toml`. Columns without a field of their own (提供先, 該当条項,
+as set in `rules/documents/review_status_report.toml`. Columns without a field of their own (提供先, 該当条項,
 システム導入の別, …) are kept in `extra` as JSON keyed by their header.
 
 担当部課 is split into bureau and department. A name the department registry
@@ -28,6 +28,7 @@ from collections import Counter
 from functools import cache
 from typing import Any
 
+from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.documents.tables import (
     CountTable,
     CountTableReader,
@@ -43,14 +44,14 @@ from pipeline.documents.tables import (
 )
 from pipeline.normalise.departments import department_and_bureau
 from pipeline.normalise.text import clean, parse_int
-from pipeline.rules import _toml
+from pipeline.rules import document_rules
 from pipeline.segment import Segment
 from schemas.records import InstitutionCount, SensitiveItem
 
 
 @cache
 def _rules() -> dict[str, Any]:
-    return _toml("doc_review.toml")
+    return document_rules("review_status_report")
 
 
 def category_of(header: list[str]) -> str | None:
@@ -190,3 +191,11 @@ def check_flags(tables: list[CountTable], items: list[SensitiveItem]) -> list[st
                 f"but the list flags {seen.get(key, 0)}"
             )
     return notices
+
+
+def parse(seg: Segment, document_id: str) -> Parsed:
+    items, counts, notices = parse_review_status(seg, document_id)
+    return Parsed({"sensitive_items": items, "institution_counts": counts}, notices)
+
+
+DOCUMENT_TYPE = DocumentType("review_status_report", parse, ("sensitive_items", "institution_counts"))

@@ -17,12 +17,12 @@ import pypdfium2 as pdfium
 import pytest
 
 import pipeline.read.pdf as read_pdf_module
+from pipeline.documents import segments
 from pipeline.documents.deliberation_list.rows import ListRow, parse_list
 from pipeline.extract import extract_bytes
 from pipeline.model import ExtractionError, Source
 from pipeline.read import read_bytes
 from pipeline.read.pdf import read_pdf
-from pipeline.segment import segment
 
 PDFS = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
 LIST_FIELDS = ("seq_no", "title", "departments_raw", "categories_raw", "date_raw", "result")
@@ -33,7 +33,7 @@ def fixture(name: str) -> Source:
 
 
 def list_rows(source: Source) -> list[ListRow]:
-    return [row for seg in segment(source.lines) for row in parse_list(seg.lines, seg.municipality)]
+    return [row for seg in segments(source.lines) for row in parse_list(seg.lines, seg.municipality)]
 
 
 def values(row: ListRow) -> tuple[object, ...]:
