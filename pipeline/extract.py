@@ -8,6 +8,7 @@ the registered document types (pipeline/documents): each document goes to its ty
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import resources
 
 from pipeline import documents
 from pipeline.documents.registry import DocumentType, check
@@ -86,81 +87,12 @@ def extract_bytes(data: bytes, source_path: str) -> FileExtraction:
     return extract_source(read_bytes(data, source_path))
 
 
-# One small packet holding every document type: parsing it once fills every cache (rules files,
-# compiled patterns, the 課名 registry) in the parent, so forked workers start warm.
-_WARM_UP = """報告第1号
-令和5年度新宿区個人情報保護管理運営会議における審議案件一覧
-新宿区個人情報保護管理運営会議で令和5年4月から6月に審議した案件について報告する。
-No.\t事業名\t担当課\t区分\t付議日\t審議結果
-1\t電子申請に係る外部結合について\t行政管理課、情報システム課外1課\t外部結合\t4月3日\t承認
-電子申請に係る外部結合について（No.1）
-事業名\t電子申請
-担当課\t行政管理課
-区分\t外部結合
-目的\t利便性の向上
-対象者\t申請者
-事業内容\t3 対象者数 約100件
-報告第6号
-令和5年度新宿区個人情報保護管理運営会議における審議案件一覧
-№ 事業名 担当課 区分 付議日
-審議
-結果
-1
-東京共同電子申請・届出サービスの利用に係
-る外部結合等について（手続の追加）
-
-行政管理課、情
-報システム課
-
-外部結合、
-業務委託
-
-７月２８日 承認
- 東京共同電子申請・届出サービスの利用に係る外部結合等について（手続の追加）（№１）
-事業名 行政手続のオンライン化等の推進
-担当課 行政管理課、情報システム課外４課
-区 分 外部結合、業務委託
-目 的
-申請者の利便性の向上を図るため。
-３ 対象者
-  約３，１２０件
-個人情報の
-流れ及び情
-報保護対策
-別紙のとおり
-報告第2号
-7 個人情報業務委託の状況
-(1) 実施機関別個人情報業務委託件数
-件数 実施機関\t委託数\t新たな業務委託数
-区長\t1\t1
-(2)新たに個人情報業務委託を行った業務の内訳
-No.\t保有課\t業務登録番号\t委託する個人情報業務の名称\t特定個人情報の有無\t委託する業務の内容\t開始(新規)年度\t終了年度\t追加理由
-1\t総務課\t230101-043\t給付事業\t○\t発送業務\tR3\t\t新規委託のため
-報告第3号
-個人情報を取り扱う業務の審査の状況について
-実施機関\t審査件数\tうち、要配慮個人情報 を取り扱うもの
-区長\t1\t1
-No\t委託の内容\t担当部課\t実施機関\t要配慮個人情報 (有/無)\t条例要配慮個人情報 (有/無)
-1\t避難行動要支援者の支援\t総務部区政情報課\t区長\t有\t無
-報告第4号
-個人情報を含む文書の誤廃棄について
-令和5年8月18日
-1 事案の概要
-(3) 誤廃棄した件数
-約40件
-2 事案の経過
-- (1) 6月26日(月) 文書を廃棄した。
-報告第5号
-情報公開・個人情報保護審議会 諮問・報告事項
-件 名\t電子申請の委託について
-事業名\t電子申請
-担当課\t戸籍住民課
-"""
-
-
 def warm_up() -> None:
-    """Fill the parsers' caches in this process (see `_WARM_UP`); never fails."""
+    """Fill the parsers' caches (rules files, compiled patterns, the 課名 registry) in this process by
+    parsing one small packet that holds every built-in document type (pipeline/documents/warm_up.txt),
+    so that forked workers start warm; never fails."""
     try:
-        extract_bytes(_WARM_UP.encode("utf-8"), "warm-up.txt")
+        sample = resources.files("pipeline.documents").joinpath("warm_up.txt").read_bytes()
+        extract_bytes(sample, "warm-up.txt")
     except Exception:  # warming is an optimisation only: a failure here is found again per file
         return

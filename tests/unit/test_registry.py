@@ -5,6 +5,7 @@ unregistered, it leaves the registry as it found it."""
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 import pytest
 
@@ -231,3 +232,9 @@ def test_a_malformed_rule_is_named_when_documents_are_segmented(
         documents.recognitions()
     assert str(err.value).startswith("the rule registered for lost_property_report: ")
     assert re.search(message, str(err.value))
+
+
+def test_the_warm_up_packet_holds_every_built_in_type() -> None:
+    sample = resources.files("pipeline.documents").joinpath("warm_up.txt").read_bytes()
+    ex = extract_bytes(sample, "warm-up.txt")
+    assert sorted({d.doc_type for d in ex.documents}) == sorted(BUILT_IN)
