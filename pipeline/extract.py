@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from importlib import resources
 
 from pipeline import documents
+from pipeline.documents import layout_hints
 from pipeline.documents.registry import DocumentType, check
 from pipeline.model import Source
 from pipeline.normalise.departments import split_departments
@@ -84,7 +85,7 @@ def extract_source(src: Source) -> FileExtraction:
 
 def extract_bytes(data: bytes, source_path: str) -> FileExtraction:
     """Parse one file. Raises `pipeline.read.ExtractionError` for a file that is not a usable packet."""
-    return extract_source(read_bytes(data, source_path))
+    return extract_source(read_bytes(data, source_path, layout_hints()))
 
 
 def warm_up() -> None:

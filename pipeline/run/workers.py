@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-# Imported here, not lazily by the reader, so that every forked worker starts with PDF support loaded.
-import pipeline.read.pdf  # noqa: F401
 from pipeline.extract import extract_bytes, warm_up
 from pipeline.model import PDF_SUFFIXES, ExtractionError
 from pipeline.store import access
