@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   exit 0
 fi
 tests=(tests/unit/test_read_pdf.py tests/unit/test_extract.py)
-[ -f tests/unit/test_layouts.py ] && tests+=(tests/unit/test_layouts.py)
+[ -f tests/integration/test_layouts.py ] && tests+=(tests/integration/test_layouts.py)
 if dpkg -s "$PKG" >/dev/null 2>&1; then
   had=1
   apt-get remove -y -qq "$PKG" >/dev/null

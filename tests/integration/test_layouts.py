@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.extract import extract_bytes
 
-LAYOUTS = Path(__file__).parent / "fixtures" / "layouts"
+LAYOUTS = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
 MANIFEST: list[dict[str, Any]] = json.loads((LAYOUTS / "manifest.json").read_text(encoding="utf-8"))
 TRUTH: list[dict[str, Any]] = [json.loads(line) for line in (LAYOUTS / "truth.jsonl").open(encoding="utf-8")]
 
