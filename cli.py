@@ -12,6 +12,7 @@ import io
 import json
 import shutil
 import sys
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from pipeline.store import access
+from schemas import FILE_TABLES
 
 # The stages are imported inside the commands that need them: `council sql` is called often and
 # should not pay for the PDF stack and the parsers at start-up.
@@ -53,6 +55,15 @@ class SqlFormat(StrEnum):
 class ExportFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
+
+
+def _by_type(counts: Mapping[str, int]) -> str:
+    """`deliberation_list 2, incident_report 1`: the registered types in their order, then any other."""
+    from pipeline.documents import registered
+
+    order = [kind.doc_type for kind in registered()]
+    names = [*(t for t in order if counts.get(t)), *sorted(t for t in counts if t not in order and counts[t])]
+    return ", ".join(f"{t} {counts[t]}" for t in names) or "none new"
 
 
 @app.command()
@@ -123,8 +134,7 @@ def ingest(
             ).fetchall()
         for path, kind, message in rows:
             typer.echo(f"failed: {path} [{kind}] {message}", err=True)
-    types = ", ".join(f"{k} {v}" for k, v in sorted(summary.doc_types.items())) or "none new"
-    typer.echo(f"documents by type (this run): {types}", err=True)
+    typer.echo(f"documents by type (this run): {_by_type(summary.doc_types)}", err=True)
     typer.echo(summary.line())
     raise typer.Exit(1 if summary.files_failed else 0)
 
@@ -151,14 +161,7 @@ def extract(
     """Parse one file and print its records, without touching the store."""
 
     result = _records(file)
-    tables = [
-        "documents",
-        "case_mentions",
-        "outsourcing_entries",
-        "institution_counts",
-        "sensitive_items",
-        "incidents",
-    ]
+    tables = ["documents", *FILE_TABLES]
     if as_json:
         for table in tables:
             for rec in result[table]:
@@ -189,8 +192,8 @@ def extract(
                 escape(m["program_name"] or ""),
             )
         console.print(t)
-    for table in tables[2:]:
-        if result[table]:
+    for table in tables:
+        if table not in ("documents", "case_mentions") and result[table]:
             console.print(f"{table}: {len(result[table])} rows")
     for notice in result["notices"]:
         typer.echo(f"notice: {notice}", err=True)

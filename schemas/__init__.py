@@ -1,4 +1,9 @@
 from schemas.records import (
+    CASE_FIELDS,
+    FILE_TABLES,
+    LIST_FIELDS,
+    SHEET_FIELDS,
+    TABLES,
     Case,
     CaseLink,
     CaseMention,
@@ -10,11 +15,19 @@ from schemas.records import (
     IngestError,
     IngestRun,
     InstitutionCount,
+    ListFields,
     OutsourcingEntry,
+    Record,
     SensitiveItem,
+    SheetFields,
 )
 
 __all__ = [
+    "CASE_FIELDS",
+    "FILE_TABLES",
+    "LIST_FIELDS",
+    "SHEET_FIELDS",
+    "TABLES",
     "Case",
     "CaseLink",
     "CaseMention",
@@ -26,6 +39,9 @@ __all__ = [
     "IngestError",
     "IngestRun",
     "InstitutionCount",
+    "ListFields",
     "OutsourcingEntry",
+    "Record",
     "SensitiveItem",
+    "SheetFields",
 ]

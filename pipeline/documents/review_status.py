@@ -4,7 +4,7 @@ The document holds one count table per review kind (審査件数 and the うち�
 and then lists of the items that handle 要配慮個人情報. The lists may all share one caption and
 restart their numbering per kind; what kind a list is comes from its own column headers
 (委託の内容 → 外部委託, 提供先… → 外部提供, オンライン結合・システム導入の別 → オンライン結合),
-as set in `rules/doc_review.toml`. Columns without a field of their own (提供先, 該当条項,
+as set in `rules/documents/review_status_report.toml`. Columns without a field of their own (提供先, 該当条項,
 システム導入の別, …) are kept in `extra` as JSON keyed by their header.
 
 担当部課 is split into bureau and department. A name the department registry
@@ -28,36 +28,37 @@ from collections import Counter
 from functools import cache
 from typing import Any
 
+from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.documents.tables import (
     CountTable,
     CountTableReader,
     best_field,
     cell,
+    cell_key,
     check_count_table,
     count_records,
     field_columns,
     is_total,
     row_cells,
-    squeeze,
     unparsed_counts,
 )
 from pipeline.normalise.departments import department_and_bureau
 from pipeline.normalise.ocr import Note, read_word, thresholds
 from pipeline.normalise.text import clean, parse_int
-from pipeline.rules import _toml, vocabulary
+from pipeline.rules import document_rules, vocabulary
 from pipeline.segment import Segment
 from schemas.records import InstitutionCount, SensitiveItem
 
 
 @cache
 def _rules() -> dict[str, Any]:
-    return _toml("doc_review.toml")
+    return document_rules("review_status_report")
 
 
 def category_of(header: list[str]) -> str | None:
-    keys = [squeeze(c) for c in header]
+    keys = [cell_key(c) for c in header]
     for cat in _rules()["category"]:
-        if any(squeeze(w) in k for w in cat["header"] for k in keys):
+        if any(cell_key(w) in k for w in cat["header"] for k in keys):
             return str(cat["name"])
     return None
 
@@ -100,9 +101,9 @@ def _item(
     w += [n.warning("department") for n in notes]
     own = set(cols.values())
     extra = {
-        squeeze(h): clean(cells[i]) if i < len(cells) else None
+        cell_key(h): clean(cells[i]) if i < len(cells) else None
         for i, h in enumerate(header)
-        if i not in own and squeeze(h)
+        if i not in own and cell_key(h)
     }
     return SensitiveItem(
         document_id=document_id,
@@ -158,12 +159,12 @@ def parse_review_status(
 
 def _table_category(table: CountTable) -> str | None:
     """The review kind a count table counts: the kind whose name or header word its caption holds."""
-    name = squeeze(table.name)
+    name = cell_key(table.name)
     for cat in _rules()["category"]:
-        if squeeze(cat["name"]) in name:
+        if cell_key(cat["name"]) in name:
             return str(cat["name"])
     for cat in _rules()["category"]:
-        if any(squeeze(w) in name for w in cat["header"]):
+        if any(cell_key(w) in name for w in cat["header"]):
             return str(cat["name"])
     return None
 
@@ -203,3 +204,11 @@ def check_flags(tables: list[CountTable], items: list[SensitiveItem]) -> list[st
                 f"but the list flags {seen.get(key, 0)}"
             )
     return notices
+
+
+def parse(seg: Segment, document_id: str) -> Parsed:
+    items, counts, notices = parse_review_status(seg, document_id)
+    return Parsed({"sensitive_items": items, "institution_counts": counts}, notices)
+
+
+DOCUMENT_TYPE = DocumentType("review_status_report", parse, ("sensitive_items", "institution_counts"))

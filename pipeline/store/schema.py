@@ -16,39 +16,16 @@ import duckdb
 import pyarrow as pa
 from pydantic import BaseModel
 
+import schemas
 from pipeline.store import access
-from schemas import (
-    Case,
-    CaseLink,
-    CaseMention,
-    Department,
-    Document,
-    Incident,
-    IngestError,
-    IngestRun,
-    InstitutionCount,
-    OutsourcingEntry,
-    SensitiveItem,
-)
 
-TABLES: dict[str, type[BaseModel]] = {
-    "documents": Document,
-    "case_mentions": CaseMention,
-    "cases": Case,
-    "case_links": CaseLink,
-    "outsourcing_entries": OutsourcingEntry,
-    "institution_counts": InstitutionCount,
-    "sensitive_items": SensitiveItem,
-    "incidents": Incident,
-    "departments": Department,
-    "ingest_runs": IngestRun,
-    "ingest_errors": IngestError,
-}
+# Every table of the contract, from the models that declare one (schemas/records.py).
+TABLES: dict[str, type[BaseModel]] = dict(schemas.TABLES)
 PRIMARY_KEYS = {"documents": "document_id", "case_mentions": "mention_id", "cases": "case_id"}
 # Counts that can outgrow 2^31 in a national archive; other integers are INTEGER.
 BIGINT_COLUMNS = {"target_count", "value", "affected_count"}
 # Tables whose rows come from one file, deleted through their document_id when the file changes.
-FILE_TABLES = ("case_mentions", "outsourcing_entries", "institution_counts", "sensitive_items", "incidents")
+FILE_TABLES = schemas.FILE_TABLES
 
 
 # --------------------------------------------------------------------------- types

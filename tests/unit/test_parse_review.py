@@ -13,11 +13,11 @@ from collections import Counter
 
 import pytest
 
+from pipeline.documents import segments
 from pipeline.documents.review_status import check_flags
 from pipeline.documents.tables import CountTable
 from pipeline.normalise.departments import department_and_bureau, split_bureau
 from pipeline.read.text import read_text
-from pipeline.segment import segment
 from schemas.records import SensitiveItem
 
 # (review_category, No., description, bureau, department, institution, 要配慮, 条例要配慮, extra)
@@ -490,7 +490,7 @@ def parsed(corpus_text):
     from pipeline.documents.review_status import parse_review_status
 
     name, data = corpus_text("003")
-    seg = segment(read_text(data, name).lines)[0]
+    seg = segments(read_text(data, name).lines)[0]
     assert (seg.doc_type, seg.report_no) == ("review_status_report", 359)
     return parse_review_status(seg, "doc003")
 

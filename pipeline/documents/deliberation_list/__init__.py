@@ -1,0 +1,105 @@
+"""The deliberation_list document type (審議案件一覧): its case list and detail sheets → case mentions.
+
+One mention per case: the list row (rows.py) and the detail sheet with the same case number
+(sheets.py) merged into one row; a sheet that no list row matches is kept as a mention of its own.
+"""
+
+from __future__ import annotations
+
+from pipeline.documents.deliberation_list.header import header_map
+from pipeline.documents.deliberation_list.rows import ListRow, parse_list, split_categories
+from pipeline.documents.deliberation_list.sheets import Sheet, label_words, parse_sheets
+from pipeline.documents.registry import DocumentType, Parsed
+from pipeline.model import LayoutHints
+from pipeline.normalise.departments import split_departments
+from pipeline.normalise.ocr import Note
+from pipeline.segment import Segment
+from schemas import LIST_FIELDS, SHEET_FIELDS, CaseMention
+
+
+def _mention_from_row(row: ListRow, doc_id: str) -> CaseMention:
+    return CaseMention(
+        mention_id=f"{doc_id}:{row.seq_no}",
+        document_id=doc_id,
+        **{name: getattr(row, name) for name in LIST_FIELDS},
+        line_start=row.line_start,
+        line_end=row.line_end,
+        page_start=row.page_start,
+        page_end=row.page_end,
+        warnings=list(row.warnings),
+    )
+
+
+def _apply_sheet(m: CaseMention, sheet: Sheet, seg: Segment) -> None:
+    """One row carries list and sheet: the list's 担当課 win, the sheet's text stays in its raw column."""
+    for name in SHEET_FIELDS:
+        setattr(m, name, getattr(sheet, name))
+    warnings = [f"sheet: {w}" for w in sheet.warnings]
+    if not m.departments and sheet.detail_departments_raw:
+        depts = split_departments(sheet.detail_departments_raw, seg.municipality)
+        m.departments, m.unnamed_department_count = depts.names, depts.unnamed_count
+        warnings += [f"sheet: {n.warning('departments')}" for n in depts.notes]
+    if not m.categories:
+        notes: list[Note] = []
+        m.categories = split_categories(sheet.categories_raw, notes)
+        warnings += [f"sheet: {n.warning('categories')}" for n in notes]
+    if m.title is None:
+        m.title = sheet.heading
+    for attr in ("line_start", "page_start"):
+        a, b = getattr(m, attr), getattr(sheet, attr)
+        if b is not None and b != 0:
+            setattr(m, attr, b if a is None else min(a, b))
+    for attr in ("line_end", "page_end"):
+        a, b = getattr(m, attr), getattr(sheet, attr)
+        if b is not None and b != 0:
+            setattr(m, attr, b if a is None else max(a, b))
+    m.warnings = m.warnings + warnings
+
+
+def _sheet_only_mention(sheet: Sheet, seg: Segment, doc_id: str, k: int) -> CaseMention:
+    # 担当課 and 区分 come from the sheet alone: `_apply_sheet` fills them, with their warnings.
+    m = CaseMention(
+        mention_id=f"{doc_id}:s{sheet.seq_no if sheet.seq_no is not None else k}",
+        document_id=doc_id,
+        seq_no=sheet.seq_no,
+        title=sheet.heading,
+        departments=[],
+        departments_raw=None,
+        unnamed_department_count=0,
+        categories=[],
+        warnings=[f"sheet: no list row has case number {sheet.seq_no}; kept from its detail sheet alone"],
+    )
+    _apply_sheet(m, sheet, seg)
+    return m
+
+
+def parse_deliberation_list(seg: Segment, doc_id: str) -> tuple[list[CaseMention], list[str]]:
+    rows = parse_list(seg.lines, seg.municipality, seg.context)
+    mentions = [_mention_from_row(r, doc_id) for r in rows]
+    by_seq: dict[int, CaseMention] = {}
+    for m in mentions:
+        if m.seq_no is not None:
+            by_seq.setdefault(m.seq_no, m)
+    notices: list[str] = []
+    for k, sheet in enumerate(parse_sheets(seg.lines, seg.context), start=1):
+        target = by_seq.get(sheet.seq_no) if sheet.seq_no is not None else None
+        if target is not None and target.program_name is None:
+            _apply_sheet(target, sheet, seg)
+        else:
+            mentions.append(_sheet_only_mention(sheet, seg, doc_id, k))
+            notices.append(f"detail sheet No.{sheet.seq_no} matches no row of the case list")
+    if not rows:
+        notices.append("a 審議案件一覧 document with no case-list rows found")
+    return mentions, notices
+
+
+def parse(seg: Segment, document_id: str) -> Parsed:
+    mentions, notices = parse_deliberation_list(seg, document_id)
+    return Parsed({"case_mentions": mentions}, notices)
+
+
+def layout_hints() -> LayoutHints:
+    return LayoutHints(header_map=header_map, sheet_labels=label_words())
+
+
+DOCUMENT_TYPE = DocumentType("deliberation_list", parse, ("case_mentions",), layout_hints=layout_hints)

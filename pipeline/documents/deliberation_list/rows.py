@@ -20,115 +20,58 @@ names in a 担当課 cell becomes `、` in `departments_raw`, one inside a name 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from pipeline.documents.tables import RULE_ROW, row_cells
+from pydantic import Field
+
+from pipeline.documents.deliberation_list.header import header_map, is_text_header
+from pipeline.documents.tables import RULE_ROW, is_page_number, row_cells
 from pipeline.model import Line
+from pipeline.normalise.dates import DateContext, DateError, read_date
 from pipeline.normalise.departments import canonical, looks_like_department, split_departments
-from pipeline.normalise.ocr import match_header
-from pipeline.normalise.text import clean, remove_ocr_spaces, strip_html
+from pipeline.normalise.ocr import Note, read_word, thresholds
+from pipeline.normalise.text import clean, remove_ocr_spaces, squeeze, strip_html
 from pipeline.rules import vocabulary
+from schemas import ListFields
 
 
-@dataclass
-class ListRow:
-    seq_no: int
-    title: str | None
-    departments_raw: str | None
-    categories_raw: str | None
-    date_raw: str | None
-    result: str | None
+class ListRow(ListFields):
+    """One row of the case list: the list's case fields, and the printed text of those read from it."""
+
+    categories_raw: str | None = None
+    date_raw: str | None = None
     line_start: int
     line_end: int
-    page_start: int | None
-    page_end: int | None
-    warnings: list[str] = field(default_factory=list)
+    page_start: int | None = None
+    page_end: int | None = None
+    warnings: list[str] = Field(default_factory=list)
 
 
-FIELDS = ("seq_no", "title", "departments", "categories", "deliberated_on", "result")
+_CATEGORY_SPLIT = re.compile(r"[、,・\n]+")
 
 
-@cache
-def _column_words() -> dict[str, list[str]]:
-    return {k: sorted(v, key=len, reverse=True) for k, v in vocabulary()["list_columns"].items()}
+def split_categories(raw: str | None, notes: list[Note] | None = None) -> list[str]:
+    """区分 as the vocabulary spells them; a damaged one read as its word (外部桔合 → 外部結合) adds
+    to `notes`, and one that is no known word is kept as printed."""
+    if not raw:
+        return []
+    out: list[str] = []
+    for c in (clean(p) for p in _CATEGORY_SPLIT.split(raw)):
+        if not c:
+            continue
+        word, note = read_word(c, vocabulary()["categories"], thresholds()["category"])
+        if note is not None and notes is not None:
+            notes.append(note)
+        out.append(word or c)
+    return out
 
 
-@cache
-def _longest_column_word() -> int:
-    return max(len(w) for words in _column_words().values() for w in words)
-
-
-_SPACES = re.compile(r"\s+")
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def _header_field(cell: str) -> str | None:
-    # Called for every cell of every table: most cells are far longer than any column name.
-    if len(cell) > 3 * _longest_column_word() + 20:
-        return None
-    c = _TAGS.sub("", _SPACES.sub("", cell))
-    if len(c) > _longest_column_word() + 2:
-        return None
-    for fname, words in _column_words().items():
-        for w in words:
-            if c == w or (len(w) > 1 and c.startswith(w) and len(c) <= len(w) + 2):
-                return fname
-    return None
-
-
-def _damaged_header_field(cell: str) -> str | None:
-    """The field of a column name OCR damaged (`事業` for 事業名), when only one field reads so."""
-    c = _TAGS.sub("", _SPACES.sub("", cell))
-    if not c or len(c) > _longest_column_word() + 2:
-        return None
-    words = {f: ws for f, ws in _column_words().items() if f != "seq_no"}
-    found = match_header(c, words)
-    return found[0] if found else None
-
-
-def header_map(cells: list[str]) -> dict[str, int] | None:
-    """Column index of each field when `cells` reads as a case-list header, else None.
-
-    When the names read as printed are not enough, a header with at least two of them is read
-    again with its other cells' names through OCR damage (`事業` for 事業名).
-    """
-    mapping: dict[str, int] = {}
-    unread: list[int] = []
-    for i, cell in enumerate(cells):
-        f = _header_field(cell)
-        if f is None:
-            unread.append(i)
-        elif f not in mapping:
-            mapping[f] = i
-    if not _is_header(mapping) and len(mapping) >= 2:
-        for i in unread:
-            f = _damaged_header_field(cells[i])
-            if f and f not in mapping:
-                mapping[f] = i
-    return mapping if _is_header(mapping) else None
-
-
-def _is_header(mapping: dict[str, int]) -> bool:
-    return {"title", "departments"} <= mapping.keys() and len(mapping) >= 4
-
-
-def _header_run(text: str) -> dict[str, int] | None:
-    """A header whose spaces OCR moved (`№ 事 業名 担 当課 区 分 付 議 日`): read the column names in
-    order from the text with every space removed, each at the position where it starts."""
-    c = _SPACES.sub("", text)
-    if not c or len(c) > 12 * _longest_column_word():
-        return None
-    words = sorted(((w, f) for f, ws in _column_words().items() for w in ws), key=lambda wf: -len(wf[0]))
-    cells: list[str] = []
-    i = 0
-    while i < len(c):
-        hit = next((w for w, _ in words if c.startswith(w, i)), None)
-        if hit is None:
-            return None
-        cells.append(hit)
-        i += len(hit)
-    return header_map(cells)
+def _read_result(printed: str | None, warnings: list[str]) -> str | None:
+    word, note = read_word(printed, vocabulary()["results"], thresholds()["result"])
+    if note is not None:
+        warnings.append(note.warning("result"))
+    return word or printed
 
 
 @cache
@@ -160,13 +103,13 @@ _SEQ_NO = re.compile(_SEQ_FORM)
 
 
 def _seq_no(cell: str) -> int | None:
-    m = _SEQ_NO.fullmatch(_SPACES.sub(" ", cell.strip()))
+    m = _SEQ_NO.fullmatch(" ".join(cell.split()))
     return int(m.group(1)) if m else None
 
 
 def _fragments(lines: list[str]) -> list[str]:
     """The text of a cell between its soft breaks (line breaks, `<br>`, spaces), each piece cleaned."""
-    return [f for f in (clean(x) for x in _SPACES.split(strip_html("\n".join(lines)))) if f]
+    return [f for f in (clean(x) for x in strip_html("\n".join(lines)).split()) if f]
 
 
 def _department_text(lines: list[str], municipality: str | None) -> str | None:
@@ -316,13 +259,6 @@ def _parse_tab_rows(lines: list[Line], municipality: str | None) -> list[ListRow
 
 # A line opening a row: its case number in any printed form, alone or followed by the row's first cells.
 _ROW_START = re.compile(rf"^\s*{_SEQ_FORM}(?:\s+(.*\S))?\s*$")
-# A page number between two pages of the list (`- 3 -`, `3/5`); a bare number cannot be told from a row's.
-_PAGE_NO = re.compile(r"^\s*[-‐―ー]\s*\d{1,3}\s*[-‐―ー]\s*$|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")
-
-
-def _is_text_header(text: str) -> bool:
-    cells = re.split(r"\s+", text.strip())
-    return header_map(cells) is not None or _header_run(text) is not None
 
 
 def _header_end(lines: list[Line]) -> tuple[int, int] | None:
@@ -332,7 +268,7 @@ def _header_end(lines: list[Line]) -> tuple[int, int] | None:
         for j in range(i, min(i + 6, len(lines))):
             if lines[j].text.strip():
                 window.append(lines[j].text)
-                if _is_text_header(" ".join(window)):
+                if is_text_header(" ".join(window)):
                     return i, j
     return None
 
@@ -356,12 +292,13 @@ def _blocks(lines: list[Line]) -> list[tuple[int, list[Line]]]:
     if found is None:
         return []
     first, start = found
-    header_lines = {_SPACES.sub("", ln.text) for ln in lines[first : start + 1]} - {""}
+    header_lines = {squeeze(ln.text) for ln in lines[first : start + 1]} - {""}
     blocks: list[tuple[int, list[Line]]] = []
     expected: int | None = None
     current: list[Line] | None = None
     for ln in lines[start + 1 :]:
-        if _PAGE_NO.match(ln.text) or _SPACES.sub("", ln.text) in header_lines:
+        # A page number between two pages of the list: a bare number cannot be told from a row's.
+        if is_page_number(ln.text, bare=False) or squeeze(ln.text) in header_lines:
             continue
         m = _ROW_START.match(ln.text)
         if current is None:
@@ -535,9 +472,33 @@ def _parse_block(seq: int, block: list[Line], municipality: str | None) -> ListR
     )
 
 
-def parse_list(lines: list[Line], municipality: str | None = None) -> list[ListRow]:
-    """Every row of the document's case list, in printed order."""
-    rows = _parse_tab_rows(lines, municipality)
-    if rows:
-        return rows
-    return [_parse_block(seq, block, municipality) for seq, block in _blocks(lines)]
+def parse_list(
+    lines: list[Line], municipality: str | None = None, ctx: DateContext | None = None
+) -> list[ListRow]:
+    """Every row of the document's case list, in printed order.
+
+    A row's 担当課 and 区分 are read into names; its 付議日 is read when `ctx` (the document's fiscal
+    year and period) is given, a date that cannot be read becoming a warning. Without `ctx` the
+    date is left as printed, in `date_raw`.
+    """
+    rows = _parse_tab_rows(lines, municipality) or [
+        _parse_block(seq, block, municipality) for seq, block in _blocks(lines)
+    ]
+    for row in rows:
+        warnings = list(row.warnings)
+        depts = split_departments(row.departments_raw, municipality)
+        row.departments, row.unnamed_department_count = depts.names, depts.unnamed_count
+        warnings += [n.warning("departments") for n in depts.notes]
+        if ctx is not None and row.date_raw:
+            try:
+                row.deliberated_on, note = read_date(row.date_raw, ctx)
+                if note is not None:
+                    warnings.append(note.warning("deliberated_on"))
+            except DateError as exc:
+                warnings.append(f"deliberated_on: {row.date_raw}: {exc}")
+        notes: list[Note] = []
+        row.categories = split_categories(row.categories_raw, notes)
+        warnings += [n.warning("categories") for n in notes]
+        row.result = _read_result(row.result, warnings)
+        row.warnings = warnings
+    return rows

@@ -22,35 +22,39 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
+from pydantic import Field
+
+from pipeline.documents.tables import is_page_number
 from pipeline.model import Line
 from pipeline.normalise.dates import DateContext
-from pipeline.normalise.text import clean, clean_multiline, counts_in, figure_pattern, join_lines, strip_html
+from pipeline.normalise.text import (
+    clean,
+    clean_multiline,
+    counts_in,
+    figure_pattern,
+    join_lines,
+    squeeze,
+    strip_html,
+)
 from pipeline.rules import vocabulary
+from schemas import SheetFields
 
 
-@dataclass
-class Sheet:
+class Sheet(SheetFields):
+    """One detail sheet: the sheet's case fields, and what ties it to its list row."""
+
     seq_no: int | None  # the case number of the sheet's marker (No.N); None when it has none
     heading: str | None  # the sheet's title line without its marker, cleaned
-    program_name: str | None = None
-    detail_departments_raw: str | None = None
     categories_raw: str | None = None
-    purpose: str | None = None
-    target: str | None = None
-    summary: str | None = None
-    target_count: int | None = None
-    target_count_unit: str | None = None
     line_start: int = 0
     line_end: int = 0
     page_start: int | None = None
     page_end: int | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
 
 # `(No.1)`, `(No.1 1)`, `(No. 1 5)`, `(No1)` (NFKC of `(№１)`), `(No.)`: at the end of a line.
 _MARKER = re.compile(r"[(（]\s*N\s*[oO]\s*[.．]?\s*(\d(?:\s*\d)*)?\s*[)）]\s*$")
-# Page furniture on a line of its own: `12`, `- 3 -`, `3 / 10`.
-_PAGE_NO = re.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")
 # A page number glued after the end of a sentence (`…を行う。12`): a sentence never ends in digits.
 _GLUED_PAGE_NO = re.compile(r"(?<=[。」])\s*\d{1,3}\s*$")
 # The same glued after any Japanese character, trusted only on the last line before the next sheet.
@@ -58,7 +62,6 @@ _GLUED_PAGE_NO_AT_END = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])\d{1,3}\s*
 # What starts an item of 事業内容: `1 概要`, `(1)`, `①`, `※`, `・`, `○`.
 _ITEM_START = re.compile(r"^\s*(?:\d{1,2}(?:\s|[.、．])|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[※・○●■□◆◇])")
 _TOP_HEADING = re.compile(r"^\s*(?P<no>\d{1,2})(?:\s+|[.、．]\s*)?(?=\D)(?P<rest>.*)$")
-_SPACE = re.compile(r"\s+")
 _LABEL_COLUMN_WIDTH = 8  # a label wrapped in its narrow column: every piece is at most this long
 
 _FIELD_KEYS = {
@@ -90,7 +93,7 @@ def _labels() -> tuple[_Label, ...]:
             continue
         target = _FIELD_KEYS.get(key) or (_END if key in _END_KEYS else _OTHER)
         for w in words:
-            compact = _SPACE.sub("", w)
+            compact = squeeze(w)
             body = r"\s*".join(map(re.escape, compact))
             out.append(_Label(compact, target, re.compile(rf"^\s*{body}(?=\s|$|[:：])[:：]?\s*")))
     # Longest first, so 事業の目的 wins over 目的 and 個人情報の流れ及び… over 個人情報の流れ.
@@ -105,15 +108,16 @@ def label_words() -> frozenset[str]:
 
 @cache
 def _annex_values() -> tuple[str, ...]:
-    return tuple(_SPACE.sub("", v) for v in vocabulary()["sheet_labels"]["annex_values"])
+    return tuple(squeeze(v) for v in vocabulary()["sheet_labels"]["annex_values"])
 
 
 def _compact(text: str) -> str:
-    return _SPACE.sub("", strip_html(text))
+    return squeeze(strip_html(text))
 
 
 def _is_furniture(text: str) -> bool:
-    return bool(_PAGE_NO.match(text))
+    """A page number on a line of its own (`12`, `- 3 -`, `3 / 10`): no sheet row starts with a number."""
+    return is_page_number(text, bare=True)
 
 
 # --------------------------------------------------------------------------- finding sheets
@@ -161,7 +165,7 @@ def _find_starts(lines: list[Line]) -> list[_Start]:
             if len(prev) >= 10 and len(prefix) < 0.6 * len(prev):
                 first = j
                 prefix = prev + "\n" + prefix
-        digits = re.sub(r"\s+", "", m.group(1) or "")
+        digits = squeeze(m.group(1) or "")
         starts.append(_Start(i, first, int(digits) if digits else None, m.group(0).strip(), clean(prefix)))
     return starts
 
