@@ -41,6 +41,8 @@ import duckdb
 import pyarrow as pa
 from pydantic import BaseModel
 
+from pipeline.readonly import DEFAULT_DB as DEFAULT_DB  # the one definition, light for `council sql`
+from pipeline.readonly import StoreError
 from schemas import (
     Case,
     CaseLink,
@@ -54,8 +56,6 @@ from schemas import (
     OutsourcingEntry,
     SensitiveItem,
 )
-
-DEFAULT_DB = Path("data/out/council.duckdb")
 
 TABLES: dict[str, type[BaseModel]] = {
     "documents": Document,
@@ -90,10 +90,6 @@ ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS file_size BIGINT;
 ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS file_mtime_ns BIGINT;
 CREATE TABLE IF NOT EXISTS store_state (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
-
-
-class StoreError(Exception):
-    pass
 
 
 # --------------------------------------------------------------------------- types
