@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -68,7 +69,10 @@ def test_a_bad_file_is_recorded_and_the_run_goes_on(raw: Path, tmp_path: Path) -
     assert result.exit_code == 1
     status, seen, new, skipped, failed, *_ = _summary(result.stdout)
     assert (status, seen, new, skipped, failed) == ("partial", "7", "5", "0", "2")
-    assert "failed: empty.txt [not_a_packet] empty.txt: is empty." in result.stderr
+    assert (
+        "failed: empty.txt [not_a_packet] empty.txt: is empty; export the packet again or remove the file."
+        in result.stderr
+    )
     assert "failed: broken.pdf [unreadable] broken.pdf:" in result.stderr
     out = runner.invoke(
         app,
@@ -91,7 +95,9 @@ def test_a_bad_file_is_recorded_and_the_run_goes_on(raw: Path, tmp_path: Path) -
 def test_missing_raw_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "x.duckdb")])
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"Error: the raw folder {tmp_path / 'nope'} does not exist"
+    assert result.stderr == (
+        f"Error: the raw folder {tmp_path / 'nope'} does not exist; give the folder of packets as RAW_DIR.\n"
+    )
 
 
 TABLE_MODELS = {
@@ -136,7 +142,9 @@ def test_extract_prints_a_readable_table(corpus_text, corpus: Path) -> None:
 def test_extract_of_a_missing_file_is_one_sentence(tmp_path: Path) -> None:
     result = runner.invoke(app, ["extract", str(tmp_path / "missing.txt")])
     assert result.exit_code == 2
-    assert result.stderr == f"Error: cannot read {tmp_path / 'missing.txt'}: No such file or directory.\n"
+    assert result.stderr == (
+        f"Error: cannot read {tmp_path / 'missing.txt'}: No such file or directory; check the path.\n"
+    )
 
 
 def test_extract_of_an_unusable_file_names_it(tmp_path: Path) -> None:
@@ -175,6 +183,57 @@ def test_reextract_replaces_what_a_file_contributed(raw: Path, tmp_path: Path) -
         ],
     )
     assert "no list row has case number 30" in flagged.stdout
+
+
+def _stored_paths(db: Path) -> list[str]:
+    out = runner.invoke(
+        app, ["sql", "select source_path from documents order by 1", "--db", str(db), "--format", "csv"]
+    )
+    return out.stdout.splitlines()[1:]
+
+
+def test_reextract_defaults_to_the_raw_folder_ingest_read(raw: Path, tmp_path: Path) -> None:
+    """Without --raw, the stored path stays relative to the folder the ingest read (recorded in the
+    store), not to data/raw: `text/001_….txt`, not `001_….txt` (which the next ingest took for a new file)."""
+    db = tmp_path / "council.duckdb"
+    assert runner.invoke(app, ["ingest", str(raw), "--db", str(db)]).exit_code == 0
+    recorded = runner.invoke(
+        app,
+        ["sql", "select value from store_state where key = 'raw_root'", "--db", str(db), "--format", "csv"],
+    )
+    assert recorded.stdout.splitlines() == ["value", str(raw.resolve())]
+    before = _stored_paths(db)
+    target = next((raw / "text").glob("001_*.txt"))
+    result = runner.invoke(app, ["reextract", str(target), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"reextracted text/{target.name}: 1 documents\n"
+    assert _stored_paths(db) == before
+    again = runner.invoke(app, ["ingest", str(raw), "--db", str(db)])
+    assert _summary(again.stdout)[:5] == ("ok", "5", "0", "5", "0")
+
+
+def test_reextract_refuses_a_file_outside_the_raw_folder(raw: Path, tmp_path: Path) -> None:
+    db = tmp_path / "council.duckdb"
+    assert runner.invoke(app, ["ingest", str(raw), "--db", str(db)]).exit_code == 0
+    outside = tmp_path / "elsewhere" / "001.txt"
+    outside.parent.mkdir()
+    shutil.copy(next((raw / "text").glob("001_*.txt")), outside)
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    for args, root in (([], raw.resolve()), (["--raw", str(raw / "text")], raw / "text")):
+        result = runner.invoke(app, ["reextract", str(outside), "--db", str(db), *args])
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"Error: {outside} is not under the raw folder {root}; move it there, or pass the folder it "
+            "was ingested from with --raw.\n"
+        )
+        assert result.stdout == ""
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "council.duckdb",
+        "council.duckdb.ingest.lock",
+        "elsewhere",
+        "raw",
+    ]
 
 
 def test_every_command_has_help() -> None:
