@@ -18,4 +18,6 @@ def read_bytes(data: bytes, source_path: str) -> Source:
         return read_pdf(data, source_path)
     if lower.endswith(TEXT_SUFFIXES):
         return read_text(data, source_path)
-    raise ExtractionError("not_a_packet", f"{source_path}: is not a .pdf, .txt or .md file.")
+    raise ExtractionError(
+        "not_a_packet", f"{source_path}: is not a .pdf, .txt or .md file; export the packet as PDF or text."
+    )

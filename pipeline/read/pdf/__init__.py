@@ -1048,7 +1048,9 @@ def read_pdf(data: bytes, source_path: str) -> Source:
     try:
         page_count = len(doc)
         if page_count == 0:
-            raise ExtractionError("unreadable", f"{source_path}: is a PDF without any pages.")
+            raise ExtractionError(
+                "unreadable", f"{source_path}: is a PDF without any pages; export or download it again."
+            )
         pages: list[_Page] = []
         n_chars = 0
         for i in range(page_count):
