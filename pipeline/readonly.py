@@ -2,6 +2,8 @@
 
 Kept to DuckDB and the standard library: `council sql` is the command analysts run all day, and
 importing the store's pydantic models and Arrow (pipeline.store) would double its start-up time.
+DuckDB itself is imported by the functions that connect: the CLI imports this module for
+DEFAULT_DB, and `council --help` should not wait for DuckDB.
 
 Two locks, DuckDB's own first:
 * the store is attached READ_ONLY to a private in-memory DuckDB (not the process-wide instance a
@@ -24,8 +26,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 DEFAULT_DB = Path("data/out/council.duckdb")
 # store_state key: the raw folder the last ingest read (absolute), which `council reextract` takes
@@ -85,6 +89,8 @@ def check(con: duckdb.DuckDBPyConnection, query: str) -> None:
 
 def explain(exc: duckdb.Error) -> str | None:
     """The sentence for an error that one of the locks raised while a read ran, else None."""
+    import duckdb
+
     first = str(exc).splitlines()[0]
     detail = first.split(": ", 1)[-1].rstrip(".")
     if isinstance(exc, duckdb.PermissionException):
@@ -97,6 +103,8 @@ def explain(exc: duckdb.Error) -> str | None:
 
 
 def _attach(con: duckdb.DuckDBPyConnection, path: Path, wait_seconds: float) -> None:
+    import duckdb
+
     deadline = time.monotonic() + wait_seconds
     delay = 0.02
     literal = "'" + str(path).replace("'", "''") + "'"
@@ -120,6 +128,8 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path, wait_seconds: float) -> 
 @contextlib.contextmanager
 def sandbox(path: Path, wait_seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection that can read the store at `path` and nothing else (see the module's docstring)."""
+    import duckdb
+
     if not path.exists():
         raise StoreError(f"there is no store at {path}; run `council ingest` first")
     spill = Path(tempfile.gettempdir()) / f"council-sql-{os.getpid()}"
@@ -143,6 +153,8 @@ def sandbox(path: Path, wait_seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyC
 
 def recorded(path: Path, key: str) -> str | None:
     """A value of the store's store_state table, None when the store or the key has none."""
+    import duckdb
+
     with sandbox(path) as con:
         try:
             rows = con.execute("SELECT value FROM store_state WHERE key = ?", [key]).fetchall()

@@ -243,6 +243,44 @@ def test_every_command_has_help() -> None:
         assert len(result.stdout.strip()) > 50
 
 
+def test_help_screens_show_values_and_defaults_without_placeholders() -> None:
+    screens = {
+        c: runner.invoke(app, [c, "--help"], prog_name="council").stdout
+        for c in ("ingest", "extract", "reextract", "sql")
+    }
+    screens["council"] = runner.invoke(app, ["--help"], prog_name="council").stdout
+    for name, text in screens.items():
+        assert not re.search(r"<\w+>|\{\w+\}|╭", text), (name, text)
+    assert "Usage: council ingest [OPTIONS] [RAW_DIR]" in screens["ingest"]
+    assert "Usage: council sql [OPTIONS] QUERY\n" in screens["sql"]
+    assert "Usage: council extract [OPTIONS] FILE\n" in screens["extract"]
+    ingest = " ".join(screens["ingest"].split())
+    for line in (
+        "--db PATH The DuckDB store. [default: data/out/council.duckdb]",
+        "--jobs N Parser processes; 0 = all cores. [default: 0]",
+        "--reparse Re-parse every file, changed or not. --quiet",
+        "--timeout S Seconds one file may take to parse (rules/limits.toml timeout_seconds). [default: 120]",
+        "--lock-wait S Seconds to wait for another ingest to finish. [default: 60]",
+        "--executor local|ray",
+    ):
+        assert line in ingest
+    assert "--format table|csv|json A table, CSV or JSON lines. [default: table]" in " ".join(
+        screens["sql"].split()
+    )
+    assert "--json JSON lines: one record per line." in " ".join(screens["extract"].split())
+
+
+def test_a_bad_value_is_one_usage_error() -> None:
+    result = runner.invoke(app, ["sql", "select 1", "--format", "xml"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--format': 'xml' is not one of 'table', 'csv', 'json'.\n"
+    )
+    result = runner.invoke(app, ["ingest", "--jobs", "many"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: Invalid value for '--jobs': 'many' is not an integer.\n")
+
+
 def test_ingest_on_ray_without_the_extra_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

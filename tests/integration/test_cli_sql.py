@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -369,3 +371,43 @@ def test_duckdb_itself_refuses_without_the_statement_check(
             con.execute(statement.format(tmp=tmp_path))
     assert list(tmp_path.iterdir()) == []
     assert _digest(corpus_store) == before
+
+
+HEAVY = (
+    "pydantic",
+    "pyarrow",
+    "rich",
+    "pdfplumber",
+    "pypdfium2",
+    "pdfminer",
+    "rapidfuzz",
+    "schemas",
+    "pipeline.store",
+)
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    """The modules a fresh interpreter holds after running `council *argv` (what it imported)."""
+    cli = Path(__file__).resolve().parents[2] / "cli.py"
+    probe = "\n".join(
+        [
+            "import runpy, sys",
+            f"sys.argv = ['council', *{argv!r}]",
+            "try:",
+            f"    runpy.run_path({str(cli)!r}, run_name='__main__')",
+            "except SystemExit:",
+            "    pass",
+            "print(' '.join(sorted(sys.modules)))",
+        ]
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(out.stdout.splitlines()[-1].split())
+
+
+def test_everyday_commands_start_without_the_heavy_modules(corpus_store: Path) -> None:
+    """Start-up time itself is measured by bench/startup_bench.py; here, what it is made of."""
+    help_modules = _modules_after(["--help"])
+    assert not {m for m in help_modules if m.startswith((*HEAVY, "duckdb"))}
+    sql_modules = _modules_after(["sql", "select count(*) from cases", "--db", str(corpus_store)])
+    assert "duckdb" in sql_modules
+    assert not {m for m in sql_modules if m.startswith(HEAVY)}
