@@ -32,15 +32,16 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def cell(value: Any) -> str:
-    """One cell of the table or CSV: NULL is empty, lists and structs are JSON, booleans as SQL prints them."""
+def cell(value: Any, compact: bool = False) -> str:
+    """One cell of the table or CSV: NULL is empty, lists and structs are JSON, booleans as SQL prints them.
+    `compact` JSON (no spaces) is what `council export` writes in CSV: the same cell either way."""
     value = plain(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":") if compact else None)
     return str(value)
 
 
@@ -143,6 +144,6 @@ def format_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, width
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(columns)
-        w.writerows([cell(v) for v in r] for r in rows)
+        w.writerows([cell(v, compact=True) for v in r] for r in rows)
         return buf.getvalue().rstrip("\n")
     return table(columns, rows, width)

@@ -80,8 +80,9 @@ def test_table_folds_to_a_terminal_width() -> None:
     [
         (
             "csv",
-            'seq_no,deliberated_on,categories,departments\n1,2023-04-03,"[""外部結合"", ""業務委託""]",'
-            '"[""行政管理課"", ""情報システム課""]"\n',
+            # Lists as compact JSON, the cell `council export --format csv` writes.
+            'seq_no,deliberated_on,categories,departments\n1,2023-04-03,"[""外部結合"",""業務委託""]",'
+            '"[""行政管理課"",""情報システム課""]"\n',
         ),
         (
             "json",
