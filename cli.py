@@ -7,146 +7,22 @@ or a domain error, 2 a usage error or a store that cannot be opened.
 from __future__ import annotations
 
 import sys
-import typing
-from enum import Enum, StrEnum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-import typer.core
 
+from pipeline.cli_support import Command, Group
 from pipeline.readonly import DEFAULT_DB, StoreError
-
-try:
-    from typer._coercion import RuntimeParam
-except ImportError:  # a typer that converts values its own way: nothing to speed up
-    RuntimeParam = None  # type: ignore[assignment,misc]
 
 # Only typer and the light modules above are imported at start-up: `council --help` and `council sql`
 # are run all day, and the parsers, the PDF stack, pydantic and Arrow (about three times DuckDB's own
 # start-up) are imported by the commands that use them (bench/startup_bench.py measures this).
 
 
-def _plain_type(annotation: Any) -> Any:
-    """`int` of `int`, `Path | None` → Path; None for any annotation that is not one plain type."""
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    base = args[0] if len(args) == 1 and typing.get_origin(annotation) is not None else annotation
-    if base in (str, int, float, bool, Path) or (isinstance(base, type) and issubclass(base, Enum)):
-        return base
-    return None
-
-
-def _convert(base: Any, value: Any) -> Any:
-    """A command-line string as the plain type `base`, as typer would convert it; ValueError if it is not one."""
-    if isinstance(value, base):
-        return value
-    if base is Path:
-        return Path(value)
-    if isinstance(base, type) and issubclass(base, Enum):
-        for member in base:
-            if member.value == value:
-                return member
-        choices = ", ".join(f"'{m.value}'" for m in base)
-        raise ValueError(f"'{value}' is not one of {choices}.")
-    try:
-        return base(value)
-    except (TypeError, ValueError):
-        kind = {int: "an integer", float: "a number"}.get(base, base.__name__)
-        raise ValueError(f"'{value}' is not {kind}.") from None
-
-
-if RuntimeParam is not None:
-
-    class _PlainValue(RuntimeParam):
-        """Conversion of a plain-typed parameter without pydantic.
-
-        Typer 0.29 converts every value through a pydantic TypeAdapter built at the first call, which
-        imports pydantic and costs more than the rest of `council sql`'s start-up. Every parameter of
-        this CLI is one plain type (str, int, float, bool, Path, an Enum, or one of these or None),
-        which _convert handles as typer would. A typer that stops reading `_runtime_param` falls
-        back to its own conversion: slower, the same values.
-        """
-
-        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            try:
-                return _convert(_plain_type(self.annotation), value)
-            except ValueError as exc:
-                raise typer.BadParameter(str(exc), ctx=ctx, param=param) from None
-
-
-class _PlainValues:
-    """Installs _PlainValue on every parameter (the --help flag included) before typer converts them."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if RuntimeParam is not None:
-            for param in self.get_params(ctx):  # type: ignore[attr-defined]
-                descriptor = getattr(param, "type_descriptor", None)
-                if descriptor is not None and _plain_type(descriptor.annotation) is not None:
-                    param._runtime_param = _PlainValue(descriptor.parameter_info, descriptor.annotation)
-        return super().parse_args(ctx, args)  # type: ignore[misc]
-
-
-class _Group(_PlainValues, typer.core.TyperGroup):
-    pass
-
-
-class _Command(_PlainValues, typer.core.TyperCommand):
-    """Help written the way the README writes commands: `--db PATH`, a required argument bare
-    (`QUERY`), an optional one in brackets, a flag without a value, every default shown. Typer's
-    own help shows type placeholders (`--json <bool>`, `{file}`) and leaves a None default out."""
-
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        pieces = [self.options_metavar] if self.options_metavar else []
-        for param in self.get_params(ctx):
-            if param.param_type_name == "argument":
-                name = param.metavar or (param.name or "").upper()
-                pieces.append(name if param.required else f"[{name}]")
-        return pieces
-
-    def format_options(self, ctx: Any, formatter: Any) -> None:
-        sections: dict[str, list[tuple[str, str]]] = {"Arguments": [], "Options": []}
-        for param in self.get_params(ctx):
-            if getattr(param, "hidden", False):
-                continue
-            if param.param_type_name == "argument":
-                name = param.metavar or (param.name or "").upper()
-                section = "Arguments"
-            else:
-                name = ", ".join(param.opts)
-                if not getattr(param, "is_flag", False):
-                    name += f" {param.metavar or 'VALUE'}"
-                section = "Options"
-            notes = []
-            if param.required:
-                notes.append("required")
-            elif not getattr(param, "is_flag", False) and param.default is not None:
-                notes.append(f"default: {_shown(param.default)}")
-            elif param.name in _LIMIT_DEFAULTS:
-                from pipeline.rules import limits
-
-                notes.append(f"default: {_shown(limits()[_LIMIT_DEFAULTS[param.name]])}")
-            text = getattr(param, "help", None) or ""
-            sections[section].append((name, f"{text}  [{'; '.join(notes)}]" if notes else text))
-        for title, rows in sections.items():
-            if rows:
-                with formatter.section(title):
-                    formatter.write_dl(rows)
-
-
-# Options whose default is a value of rules/limits.toml: read when help is shown, not at every start.
-_LIMIT_DEFAULTS = {"timeout": "timeout_seconds"}
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 app = typer.Typer(
-    cls=_Group,
+    cls=Group,
     help="Turn council packets on personal-information protection into a DuckDB store.",
     no_args_is_help=True,
     add_completion=False,
@@ -183,7 +59,7 @@ class ExportFormat(StrEnum):
     csv = "csv"
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def ingest(
     raw_dir: Annotated[Path, typer.Argument(metavar="RAW_DIR", help="Folder of packets (any depth).")] = Path(
         "data/raw"
@@ -298,7 +174,7 @@ def _records(path: Path) -> dict[str, Any]:
         _err(exc.message, 1)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def extract(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="One packet (.pdf, .txt, .md).")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines: one record per line.")] = False,
@@ -352,7 +228,7 @@ def extract(
         typer.echo(f"notice: {notice}", err=True)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def reextract(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A file under the raw folder.")],
     db: DbOption = DEFAULT_DB,
@@ -406,7 +282,7 @@ def _format_rows(
     return format_rows(columns, rows, fmt.value, width)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def sql(
     query: Annotated[str, typer.Argument(metavar="QUERY", help="SQL to run (reads only).")],
     db: DbOption = DEFAULT_DB,
@@ -458,7 +334,7 @@ def sql(
         _err(f"cannot write {output}: {exc.strerror}; choose a file in a folder you can write to.", 1)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def export(
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder to write to.")],
     db: DbOption = DEFAULT_DB,
@@ -487,7 +363,7 @@ def export(
         typer.echo(f"{table}: {n} rows")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def report(
     out: Annotated[Path, typer.Option("--out", metavar="FILE.html", help="The HTML file to write.")],
     db: DbOption = DEFAULT_DB,
