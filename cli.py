@@ -103,9 +103,9 @@ def ingest(
     All of a file's rows or none; unchanged files are skipped; a bad file is recorded in
     ingest_errors and the run goes on.
     """
-    from pipeline import store
     from pipeline.run import ingest as ingest_mod
     from pipeline.run.ray import RayUnavailable, require_ray
+    from pipeline.store import access
 
     if executor is Executor.ray:
         try:
@@ -142,7 +142,7 @@ def ingest(
     for notice in summary.notices:
         typer.echo(f"notice: {notice}", err=True)
     if summary.errors:
-        with store.reader(db) as con:
+        with access.reader(db) as con:
             rows = con.execute(
                 "SELECT source_path, error_kind, message FROM ingest_errors WHERE run_id = ? ORDER BY source_path",
                 [summary.run_id],

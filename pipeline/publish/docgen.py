@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import store
+from pipeline.store import migrate, schema
 from pipeline.store.catalog import VIEWS, catalog
 
 SCHEMA_MD = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
@@ -45,7 +45,7 @@ def _described(names: list[str]) -> dict[str, list[tuple[str, str, bool]]]:
     built like the real one (views and the internal tables have no pydantic model)."""
     con = duckdb.connect()
     try:
-        store.ensure_schema(con)
+        migrate.ensure_schema(con)
         return {
             name: [(str(r[0]), str(r[1]), r[2] == "YES") for r in con.execute(f"DESCRIBE {name}").fetchall()]
             for name in names
@@ -87,7 +87,7 @@ def render() -> str:
         "## Tables",
         "",
     ]
-    for name, model in store.TABLES.items():
+    for name, model in schema.TABLES.items():
         entry = tables.get(name)
         term, _, meaning = split_comment(entry.comment) if entry else ("", "", "")
         out += [f"### {name} ({term})" if term else f"### {name}", "", _cell(meaning), ""]
@@ -96,13 +96,13 @@ def render() -> str:
             term, meaning = "", ""
             if entry and col in entry.columns:
                 term, _, meaning = split_comment(entry.columns[col])
-            dtype = store.duck_type(col, field.annotation)
-            if store.PRIMARY_KEYS.get(name) == col:
+            dtype = schema.duck_type(col, field.annotation)
+            if schema.PRIMARY_KEYS.get(name) == col:
                 dtype += " PK"
             null = "yes" if _nullable(field.annotation) else "no"
             out.append(f"| `{col}` | {_cell(term)} | {_cell(dtype)} | {null} | {_cell(meaning)} |")
         out.append("")
-    internal = [name for name in tables if name not in store.TABLES]
+    internal = [name for name in tables if name not in schema.TABLES]
     described = _described([*internal, *VIEWS])
     out += [
         "## Internal tables",

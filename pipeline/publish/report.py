@@ -19,8 +19,8 @@ from typing import Any
 
 import duckdb
 
-from pipeline import store
 from pipeline.publish import charts
+from pipeline.store import access
 from pipeline.store.catalog import VIEWS
 
 TOP_DEPARTMENTS = 20
@@ -376,11 +376,11 @@ STYLE = (
 
 
 def render(db: Path) -> str:
-    with store.reader(db) as con:
+    with access.reader(db) as con:
         missing = set(VIEWS) - {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
         if missing:
-            # The store is opened read-only, and views are added by ingest (store.ensure_schema).
-            raise store.StoreError(
+            # The store is opened read-only, and views are added by ingest (migrate.ensure_schema).
+            raise access.StoreError(
                 f"the store {db} has no view {sorted(missing)[0]} yet; run `council ingest` once to add the views"
             )
         row = con.execute(

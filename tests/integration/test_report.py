@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from pipeline import store
 from pipeline.publish.charts import CHART_WIDTH
+from pipeline.store import access, schema
 
 runner = CliRunner()
 CHROMIUM = Path("/usr/bin/chromium")
@@ -63,7 +63,7 @@ def report(corpus_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
 
 @pytest.fixture(scope="module")
 def con(corpus_store: Path):
-    with store.reader(corpus_store) as con:
+    with access.reader(corpus_store) as con:
         yield con
 
 
@@ -254,7 +254,7 @@ def test_suspect_documents_appear_once_the_checks_exist(corpus_store: Path, tmp_
     assert "suspect-documents" not in html.read_text(encoding="utf-8")
     db = tmp_path / "council.duckdb"
     shutil.copy(corpus_store, db)
-    with store.writer(db) as w:
+    with access.writer(db) as w:
         w.execute(
             "CREATE VIEW v_suspect_documents AS SELECT document_id, 'numbering_contiguous' AS check_name "
             "FROM documents WHERE doc_type = 'incident_report'"
@@ -281,8 +281,8 @@ def test_a_store_without_views_says_what_to_do(tmp_path: Path) -> None:
     """A store from before the views existed: the report cannot add them (read-only), ingest can."""
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
-    for table in store.TABLES:
-        con.execute(store.ddl(table))
+    for table in schema.TABLES:
+        con.execute(schema.ddl(table))
     con.close()
     result = runner.invoke(app, ["report", "--db", str(db), "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 2
