@@ -38,6 +38,7 @@ import duckdb
 from pipeline import extract
 from pipeline.dedupe import apply as dedupe_store
 from pipeline.model import PDF_SUFFIXES, TEXT_SUFFIXES, ExtractionError
+from pipeline.readonly import RAW_ROOT
 from pipeline.rules import department_registry, limits
 from pipeline.run.workers import Job, Outcome, run_jobs
 from pipeline.store import access, files, migrate, schema
@@ -227,7 +228,9 @@ class _Seen:
 
 def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
     if not opts.raw_dir.is_dir():
-        raise access.StoreError(f"the raw folder {opts.raw_dir} does not exist")
+        raise access.StoreError(
+            f"the raw folder {opts.raw_dir} does not exist; give the folder of packets as RAW_DIR"
+        )
     version = parser_version()
     run_row = IngestRun(
         run_id=uuid.uuid4().hex[:12], started_at=_now(), status="running", parser_version=version
@@ -247,6 +250,7 @@ def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
             con.execute("BEGIN")
             migrate.ensure_schema(con)
             load_departments(con)
+            access.set_state(con, RAW_ROOT, str(opts.raw_dir.resolve()))  # reextract's default root
             # A run that was killed never closed its row; the working copy it left is resumed now.
             con.execute("UPDATE ingest_runs SET status = 'failed' WHERE status = 'running'")
             schema.insert(con, "ingest_runs", [run_row])
@@ -367,7 +371,7 @@ def _plan(run: _Run) -> list[Job]:
 def _refusal(opts: Options, f: _Seen) -> tuple[str, str] | None:
     """Files refused before parsing: (error_kind, message), or None."""
     if f.size == 0:
-        return "not_a_packet", f"{f.rel}: is empty."
+        return "not_a_packet", f"{f.rel}: is empty; export the packet again or remove the file."
     if f.size > opts.max_file_mb * 1e6:
         return (
             "too_large",

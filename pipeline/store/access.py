@@ -35,7 +35,9 @@ from pathlib import Path
 
 import duckdb
 
-DEFAULT_DB = Path("data/out/council.duckdb")
+# Defined in the light module `council --help` and `council sql` import (they must not wait for DuckDB).
+from pipeline.readonly import DEFAULT_DB as DEFAULT_DB
+from pipeline.readonly import StoreError
 
 # Internal bookkeeping (not part of the contract): which file version produced which documents, or
 # failed with which error under which limits, or is a copy of another file (status `ok` | `failed` |
@@ -51,10 +53,6 @@ ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS file_size BIGINT;
 ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS file_mtime_ns BIGINT;
 CREATE TABLE IF NOT EXISTS store_state (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
-
-
-class StoreError(Exception):
-    pass
 
 
 # --------------------------------------------------------------------------- connections

@@ -137,7 +137,8 @@ def test_a_second_ingest_waits_or_gives_up_with_a_clear_message(packets: Packets
         )
         assert impatient.returncode == 2
         assert (
-            impatient.stderr == f"Error: another ingest is writing to {db}; try again when it has finished\n"
+            # Every error of the CLI is a sentence ending with a full stop.
+            impatient.stderr == f"Error: another ingest is writing to {db}; try again when it has finished.\n"
         )
         assert not db.exists() and not access.work_path(db).exists()  # it gave up before touching anything
         patient = [_start(packets.raw, db, "--lock-wait", "120") for _ in range(2)]
