@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 DocType = Literal[
     "deliberation_list",
@@ -43,6 +43,8 @@ class Document(Record):
     text: str = ""
     parser_version: str
     ingested_at: dt.datetime | None = None
+    warnings: list[str] = Field(default_factory=list)
+    suspect: bool = False
 
 
 class CaseMention(Record):
@@ -69,6 +71,18 @@ class CaseMention(Record):
     line_start: int | None = None
     line_end: int | None = None
     warnings: list[str] = Field(default_factory=list)
+    # Not stored; what the checks (pipeline/checks/) compare: whether a list row printed the
+    # mention, whether a detail sheet was merged into it, and that sheet's heading.
+    _listed: bool = PrivateAttr(default=False)
+    _has_sheet: bool = PrivateAttr(default=False)
+    _sheet_heading: str | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Mentions are equal when the values they store are: the checks' notes above are not
+        # compared (they do not survive a round trip through JSON to the ingest process).
+        if not isinstance(other, CaseMention):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
 
 
 class Case(Record):
@@ -188,6 +202,17 @@ class IngestError(Record):
     message: str
 
 
+class ExtractionCheck(Record):
+    """One thing the pipeline verified about a document it stored (pipeline/checks/)."""
+
+    document_id: str
+    check_name: str
+    passed: bool
+    expected: str
+    found: str
+    detail: str
+
+
 class FileExtraction(Record):
     """Everything one file contributes to the store: the unit of atomic loading."""
 
@@ -199,5 +224,11 @@ class FileExtraction(Record):
     institution_counts: list[InstitutionCount] = Field(default_factory=list)
     sensitive_items: list[SensitiveItem] = Field(default_factory=list)
     incidents: list[Incident] = Field(default_factory=list)
+    checks: list[ExtractionCheck] = Field(default_factory=list)
     # Problems worth a line in the ingest summary (unknown 課名, self-inconsistent counts, ...).
     notices: list[str] = Field(default_factory=list)
+
+    @property
+    def extraction_checks(self) -> list[ExtractionCheck]:
+        """`checks` under its table's name, so the loader takes every per-file table alike."""
+        return self.checks

@@ -47,6 +47,7 @@ from schemas import (
     CaseMention,
     Department,
     Document,
+    ExtractionCheck,
     Incident,
     IngestError,
     IngestRun,
@@ -69,12 +70,20 @@ TABLES: dict[str, type[BaseModel]] = {
     "departments": Department,
     "ingest_runs": IngestRun,
     "ingest_errors": IngestError,
+    "extraction_checks": ExtractionCheck,
 }
 PRIMARY_KEYS = {"documents": "document_id", "case_mentions": "mention_id", "cases": "case_id"}
 # Counts that can outgrow 2^31 in a national archive; other integers are INTEGER.
 BIGINT_COLUMNS = {"target_count", "value", "affected_count"}
 # Tables whose rows come from one file, deleted through their document_id when the file changes.
-FILE_TABLES = ("case_mentions", "outsourcing_entries", "institution_counts", "sensitive_items", "incidents")
+FILE_TABLES = (
+    "case_mentions",
+    "outsourcing_entries",
+    "institution_counts",
+    "sensitive_items",
+    "incidents",
+    "extraction_checks",
+)
 
 # Internal bookkeeping (not part of the contract): which file version produced which documents, or
 # failed with which error under which limits, or is a copy of another file (status `ok` | `failed` |
@@ -388,8 +397,24 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
     for table in TABLES:
         con.execute(ddl(table))
+        _add_missing_columns(con, table)
     con.execute(INTERNAL_DDL)
     apply_catalog(con)
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """A store made by an older version gains the columns added to its models since (documents.warnings,
+    documents.suspect): CREATE TABLE IF NOT EXISTS leaves an existing table as it was."""
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database()",
+            [table],
+        ).fetchall()
+    }
+    for name, f in TABLES[table].model_fields.items():
+        if name not in have:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {duck_type(name, f.annotation)}")
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[BaseModel]) -> int:
