@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from pipeline.checks import run_checks
 from pipeline.documents.council_item import parse_council_item
 from pipeline.documents.deliberation_list.rows import ListRow, parse_list
 from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
@@ -24,7 +25,7 @@ from pipeline.segment import Segment, segment
 from schemas import CaseMention, Document, FileExtraction
 
 # Bump when parsing changes what a file yields: every file is re-parsed on the next ingest.
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 
 _CATEGORY_SPLIT = re.compile(r"[、,・\n]+")
 
@@ -77,6 +78,7 @@ def _apply_sheet(m: CaseMention, sheet: Sheet, seg: Segment) -> None:
     m.summary = sheet.summary
     m.target_count = sheet.target_count
     m.target_count_unit = sheet.target_count_unit
+    m._has_sheet, m._sheet_heading = True, sheet.heading
     if not m.departments and sheet.detail_departments_raw:
         depts = split_departments(sheet.detail_departments_raw, seg.municipality)
         m.departments, m.unnamed_department_count = depts.names, depts.unnamed_count
@@ -115,6 +117,8 @@ def _sheet_only_mention(sheet: Sheet, seg: Segment, doc_id: str, k: int) -> Case
 def parse_deliberation_list(seg: Segment, doc_id: str) -> tuple[list[CaseMention], list[str]]:
     rows = parse_list(seg.lines, seg.municipality)
     mentions = [_mention_from_row(r, seg, doc_id) for r in rows]
+    for m in mentions:
+        m._listed = True
     by_seq: dict[int, CaseMention] = {}
     for m in mentions:
         if m.seq_no is not None:
@@ -205,6 +209,7 @@ def extract_source(src: Source) -> FileExtraction:
                 page_count=src.page_count,
                 text=clean_multiline(seg.text) or "",
                 parser_version=PARSER_VERSION,
+                warnings=list(seg.warnings),
             )
         )
         label = f"{src.source_path} document {position + 1} ({seg.doc_type})"
@@ -215,7 +220,19 @@ def extract_source(src: Source) -> FileExtraction:
         else:
             notices += [f"{label}: {n}" for n in parser(seg, doc_id, out)]
         out.notices.extend(notices)
+    _unique_mention_ids(out.case_mentions)
+    run_checks(out)
     return out
+
+
+def _unique_mention_ids(mentions: list[CaseMention]) -> None:
+    """A number printed twice (OCR reads 15 as 5) must not cost the file its load: the store keys
+    mentions by id, so a repeated id takes `~2`, `~3` … in printed order."""
+    seen: dict[str, int] = {}
+    for m in mentions:
+        n = seen[m.mention_id] = seen.get(m.mention_id, 0) + 1
+        if n > 1:
+            m.mention_id = f"{m.mention_id}~{n}"
 
 
 def extract_bytes(data: bytes, source_path: str) -> FileExtraction:

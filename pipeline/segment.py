@@ -22,7 +22,7 @@ from pipeline.normalise.dates import (
     parse_period,
 )
 from pipeline.normalise.text import clean, remove_ocr_spaces
-from pipeline.rules import vocabulary
+from pipeline.rules import eras, vocabulary
 
 _REPORT_NO = re.compile(r"^\s*報告\s*第\s*(\d+)\s*号\s*$")
 _HEADING_MARK = re.compile(r"^\s*#+\s*")
@@ -138,20 +138,49 @@ def _issued_on(lines: list[Line]) -> tuple[dt.date | None, list[str]]:
 _CAPTION = re.compile(r"^\s*(?:[(（]\s*\d+\s*[)）]|\d+\s)")
 
 
-def _period(lines: list[Line]) -> tuple[dt.date, dt.date] | None:
-    """The period the document covers, from a sentence that says so (`令和5年7月から令和6年1月に審議した`).
+@cache
+def _printed_dates() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A month range and a 年度 as printed, however damaged (`令和5年4月月から6月`, `令和S年度`): what a
+    period or fiscal year that did not parse is reported by."""
+    era = f"(?:{'|'.join(e.name for e in eras())}|[A-Za-z])"
+    month_range = re.compile(
+        rf"{era}?\s*[\d元]+\s*年[^。、]{{0,8}}?月[^。、]{{0,12}}?(?:から|より|~|-)[^。、]{{0,12}}?\d\s*月"
+    )
+    fiscal = re.compile(rf"{era}?[^\s年度]{{0,3}}年度")
+    return month_range, fiscal
+
+
+def _period(lines: list[Line]) -> tuple[tuple[dt.date, dt.date] | None, list[str]]:
+    """The period the document covers, from a sentence that says so (`令和5年7月から令和6年1月に審議した`),
+    and a warning for a sentence that prints a month range which cannot be read.
 
     Only sentences with a cue from `period_cues` count: a 委託期間 elsewhere in the text is not the
     document's period.
     """
     cues: list[str] = vocabulary()["period_cues"]
+    unread: list[str] = []
     for ln in lines:
         t = remove_ocr_spaces(ln.text)
         if any(c in t for c in cues):
-            found = parse_period(t)
+            printed = _printed_dates()[0].search(t)
+            try:
+                found = parse_period(t)
+            except DateError as exc:
+                return None, [f"period: {clean(printed.group(0) if printed else t)}: {exc}"]
             if found:
-                return found
-    return None
+                return found, []
+            if printed and not unread:
+                unread.append(f"period: {clean(printed.group(0))}: not a period")
+    return None, unread
+
+
+def _unread_fiscal_year(title: str | None) -> list[str]:
+    """A 年度 in the title that does not read as a fiscal year (`令和S年度`)."""
+    t = remove_ocr_spaces(title or "")
+    m = _printed_dates()[1].search(t)
+    if m is None or parse_fiscal_year(m.group(0)) is not None:
+        return []
+    return [f"fiscal_year: {m.group(0)}: not a fiscal year"]
 
 
 def _fiscal_year(seg: Segment) -> int | None:
@@ -192,11 +221,14 @@ def segment(lines: list[Line]) -> list[Segment]:
         seg.title = _title(part, doc_type)
         seg.municipality = _municipality(text)
         seg.issued_on, seg.warnings = _issued_on(part)
+        if seg.title is None:
+            seg.warnings.append("title: : no title line found")
+        period, unread = _period(part)
+        seg.warnings += unread
         try:
-            period = _period(part)
+            seg.warnings += _unread_fiscal_year(seg.title)
         except DateError as exc:
-            period = None
-            seg.warnings.append(f"period: {exc}")
+            seg.warnings.append(f"fiscal_year: {exc}")
         if period:
             seg.period_start, seg.period_end = period
         try:
