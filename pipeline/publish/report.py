@@ -229,6 +229,20 @@ def _health(con: duckdb.DuckDBPyConnection) -> str:
     )
 
 
+def _suspect(con: duckdb.DuckDBPyConnection) -> str:
+    """Documents stored with a failed check: what a person should read against the packet first."""
+    _, rows = _rows(
+        con,
+        "SELECT source_path, document_id, doc_type, failed_checks, details FROM v_suspect_documents "
+        "ORDER BY source_path, document_id",
+    )
+    return _table(
+        ["file", "document", "type", "failed checks", "details"],
+        [(p, d, t, ", ".join(f), " / ".join(x)) for p, d, t, f, x in rows],
+        empty="no suspect documents: every check passed",
+    )
+
+
 STYLE = (
     'body{font-family:"Hiragino Sans","Yu Gothic",Meiryo,"Noto Sans CJK JP",sans-serif;max-width:960px;margin:2em auto;color:#222}'
     "h2{border-bottom:1px solid #ccc;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}"
@@ -256,6 +270,7 @@ def render(db: Path) -> str:
             ("top-departments", f"Top {TOP_DEPARTMENTS} departments (cases)", _top_departments(con)),
             ("series", "Recurring series", _series(con)),
             ("ingest-health", "Ingest health", _health(con)),
+            ("suspect-documents", "Suspect documents (a check failed)", _suspect(con)),
         ]
     totals = (
         f"<p id='totals' data-documents='{row[0]}' data-case-mentions='{row[1]}' data-cases='{row[2]}' "
