@@ -65,7 +65,8 @@ def numbering_contiguous(r: DocRecords) -> ExtractionCheck | None:
     return result(r, "numbering_contiguous", not problems, f"1..{len(rows)}", runs(numbers), detail)
 
 
-# (field, label, whether a row has it): 付議日 printed but unreadable is already a warning of its own.
+# (field, label, whether a row has it). 付議日 printed but unreadable is already a warning of its
+# own; 担当課 and 区分 the row lacks but its sheet supplied are in the store, so they count.
 _FIELDS: tuple[tuple[str, str, Callable[[CaseMention], bool]], ...] = (
     ("deliberated_on", "付議日", lambda m: m.deliberated_on is not None or unreadable(m, "deliberated_on")),
     ("result", "審議結果", lambda m: bool(m.result)),
