@@ -19,7 +19,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from pipeline import store
+from pipeline.store import access
 
 # The stages are imported inside the commands that need them: `council sql` is called often and
 # should not pay for the PDF stack and the parsers at start-up.
@@ -58,7 +58,7 @@ class ExportFormat(StrEnum):
 @app.command()
 def ingest(
     raw_dir: Annotated[Path, typer.Argument(help="Folder of packets (any depth).")] = Path("data/raw"),
-    db: DbOption = store.DEFAULT_DB,
+    db: DbOption = access.DEFAULT_DB,
     jobs: Annotated[int, typer.Option(help="Parser processes; 0 = all cores.")] = 0,
     reparse: Annotated[bool, typer.Option(help="Re-parse every file, changed or not.")] = False,
     quiet: Annotated[
@@ -108,12 +108,15 @@ def ingest(
                 summary = ingest_mod.ingest(opts, progress)
         else:
             summary = ingest_mod.ingest(opts)
-    except (store.StoreError, RayUnavailable) as exc:  # Ray: cluster unreachable, or no node fits memory_mb
+    except (
+        access.StoreError,
+        RayUnavailable,
+    ) as exc:  # Ray: cluster unreachable, or no node fits memory_mb
         _err(str(exc), 2)
     for notice in summary.notices:
         typer.echo(f"notice: {notice}", err=True)
     if summary.errors:
-        with store.reader(db) as con:
+        with access.reader(db) as con:
             rows = con.execute(
                 "SELECT source_path, error_kind, message FROM ingest_errors WHERE run_id = ? ORDER BY source_path",
                 [summary.run_id],
@@ -208,7 +211,7 @@ def extract(
 @app.command()
 def reextract(
     file: Annotated[Path, typer.Argument(help="A file under the raw folder.")],
-    db: DbOption = store.DEFAULT_DB,
+    db: DbOption = access.DEFAULT_DB,
     raw_dir: Annotated[
         Path, typer.Option("--raw", help="The raw root the file's stored path is relative to.")
     ] = Path("data/raw"),
@@ -227,7 +230,7 @@ def reextract(
         n = ingest_mod.reextract(file, rel, db)
     except ExtractionError as exc:
         _err(exc.message, 1)
-    except store.StoreError as exc:
+    except access.StoreError as exc:
         _err(str(exc), 2)
     typer.echo(f"reextracted {rel}: {n} documents")
 
@@ -307,7 +310,7 @@ def _format_rows(
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
-    db: DbOption = store.DEFAULT_DB,
+    db: DbOption = access.DEFAULT_DB,
     fmt: Annotated[SqlFormat, typer.Option("--format", help="table, csv or json lines.")] = SqlFormat.table,
     output: Annotated[
         Path | None, typer.Option("--output", help="Write to this file instead of stdout.")
@@ -317,7 +320,7 @@ def sql(
     import duckdb
 
     try:
-        with store.reader(db) as con:
+        with access.reader(db) as con:
             try:
                 rel = con.execute(query)
                 columns = [c[0] for c in rel.description] if rel.description else []
@@ -327,7 +330,7 @@ def sql(
                 if "read-only" in first.lower() or "read only" in first.lower():
                     _err("`sql` opens the store read-only, so statements that change it are refused.", 1)
                 _err(f"the query failed: {first}", 1)
-    except store.StoreError as exc:
+    except access.StoreError as exc:
         _err(_sentence(str(exc)), 2)
     except duckdb.Error as exc:
         _err(_sentence(f"cannot open the store {db}: {str(exc).splitlines()[0]}"), 2)
@@ -348,7 +351,7 @@ def sql(
 @app.command()
 def export(
     out: Annotated[Path, typer.Option("--out", help="Folder to write to.")],
-    db: DbOption = store.DEFAULT_DB,
+    db: DbOption = access.DEFAULT_DB,
     fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet or csv.")] = ExportFormat.parquet,
 ) -> None:
     """Write every table to files: Parquet (partitioned by municipality, fiscal_year) or CSV (UTF-8 + BOM)."""
@@ -358,7 +361,7 @@ def export(
 
     try:
         written = export_mod.export(db, out, fmt.value)
-    except store.StoreError as exc:
+    except access.StoreError as exc:
         _err(_sentence(str(exc)), 2)
     except OSError as exc:
         _err(_sentence(f"cannot write to {out}: {exc.strerror or exc}"), 1)
@@ -371,14 +374,14 @@ def export(
 @app.command()
 def report(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
-    db: DbOption = store.DEFAULT_DB,
+    db: DbOption = access.DEFAULT_DB,
 ) -> None:
     """One self-contained HTML page of charts and tables for a first look at the store."""
     from pipeline.publish import report as report_mod
 
     try:
         report_mod.write_report(db, out)
-    except store.StoreError as exc:
+    except access.StoreError as exc:
         _err(_sentence(str(exc)), 2)
     except OSError as exc:
         _err(_sentence(f"cannot write {out}: {exc.strerror or exc}"), 1)

@@ -30,9 +30,11 @@ import pypdfium2 as pdfium
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import pipeline.read.pdf as read_pdf_module  # noqa: E402
+from pipeline.documents import layout_hints  # noqa: E402
 from pipeline.documents.deliberation_list.rows import parse_list  # noqa: E402
 from pipeline.read.pdf import read_pdf  # noqa: E402
+from pipeline.read.pdf.fallback import Fallback  # noqa: E402
+from pipeline.read.pdf.geometry import Char  # noqa: E402
 from pipeline.segment import segment  # noqa: E402
 
 
@@ -55,7 +57,7 @@ def pdfium_text(data: bytes) -> None:
 
 
 def whole_path(data: bytes) -> None:
-    source = read_pdf(data, "bench.pdf")
+    source = read_pdf(data, "bench.pdf", layout_hints())
     for seg in segment(source.lines):
         parse_list(seg.lines, seg.municipality)
 
@@ -63,17 +65,17 @@ def whole_path(data: bytes) -> None:
 def fallback_pages(data: bytes) -> int:
     """How many pages PDFium could not decode and pdfminer read instead (slow: non-embedded fonts)."""
     calls: list[int] = []
-    original = read_pdf_module._Fallback.chars
+    original = Fallback.chars
 
-    def counting(self: read_pdf_module._Fallback, index: int) -> list[read_pdf_module._Char]:
+    def counting(self: Fallback, index: int) -> list[Char]:
         calls.append(index)
         return original(self, index)
 
-    read_pdf_module._Fallback.chars = counting  # type: ignore[method-assign]
+    Fallback.chars = counting  # type: ignore[method-assign]
     try:
-        read_pdf(data, "bench.pdf")
+        read_pdf(data, "bench.pdf", layout_hints())
     finally:
-        read_pdf_module._Fallback.chars = original  # type: ignore[method-assign]
+        Fallback.chars = original  # type: ignore[method-assign]
     return len(calls)
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from pipeline.checks import run_checks
+from pipeline.documents import layout_hints
 from pipeline.documents.council_item import parse_council_item
 from pipeline.documents.deliberation_list.rows import ListRow, parse_list
 from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
@@ -237,7 +238,7 @@ def _unique_mention_ids(mentions: list[CaseMention]) -> None:
 
 def extract_bytes(data: bytes, source_path: str) -> FileExtraction:
     """Parse one file. Raises `pipeline.read.ExtractionError` for a file that is not a usable packet."""
-    return extract_source(read_bytes(data, source_path))
+    return extract_source(read_bytes(data, source_path, layout_hints()))
 
 
 # One small packet holding every document type: parsing it once fills every cache (rules files,

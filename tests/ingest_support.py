@@ -10,10 +10,10 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from pipeline import store
 from pipeline.run import ingest
+from pipeline.store import access, schema
 
-CONTRACT_TABLES = tuple(store.TABLES)
+CONTRACT_TABLES = tuple(schema.TABLES)
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -28,11 +28,11 @@ def snapshot(
 ) -> dict[str, list[tuple[Any, ...]]]:
     """Every contract table (but `skip`) as sorted rows, without the columns in `drop`."""
     out = {}
-    with store.reader(db) as con:
+    with access.reader(db) as con:
         for table in CONTRACT_TABLES:
             if table in skip:
                 continue
-            cols = [c for c in store.TABLES[table].model_fields if c not in drop]
+            cols = [c for c in schema.TABLES[table].model_fields if c not in drop]
             rows = con.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
             out[table] = sorted(rows, key=repr)
     return out
@@ -42,7 +42,7 @@ def orphans(db: Path) -> dict[str, int]:
     """Rows that point at something no longer in the store; all zero in a healthy store."""
     checks = {
         f"{t}.document_id": f"SELECT count(*) FROM {t} WHERE document_id NOT IN (SELECT document_id FROM documents)"
-        for t in store.FILE_TABLES
+        for t in schema.FILE_TABLES
     }
     checks["case_mentions.case_id"] = (
         "SELECT count(*) FROM case_mentions WHERE case_id IS NULL OR case_id NOT IN (SELECT case_id FROM cases)"
@@ -55,12 +55,12 @@ def orphans(db: Path) -> dict[str, int]:
         "SELECT count(*) FROM case_links WHERE left_mention_id NOT IN (SELECT mention_id FROM case_mentions) "
         "OR right_mention_id NOT IN (SELECT mention_id FROM case_mentions)"
     )
-    with store.reader(db) as con:
+    with access.reader(db) as con:
         return {name: con.execute(sql).fetchall()[0][0] for name, sql in checks.items()}
 
 
 def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    with store.reader(db) as con:
+    with access.reader(db) as con:
         return con.execute(sql, params or []).fetchall()
 
 

@@ -1,7 +1,7 @@
 """The dedupe stage's edge: which mentions a load touched, reading them back, writing their plan.
 
-`dedupe.plan` is a function of a set of mentions, and its decisions never cross a scope (a
-municipality and a fiscal year: see `dedupe.scopes`). So a load marks the scopes it touched, and
+`plan.plan` is a function of a set of mentions, and its decisions never cross a scope (a
+municipality and a fiscal year: see `scopes`). So a load marks the scopes it touched, and
 the next `run` re-plans only the mentions of those scopes, closed under mentions that join two
 scopes (a document of one fiscal year listing a 付議日 of another). The result is exactly what a
 re-plan of the whole store gives (tests/test_dedupe_store.py compares them), at the cost of the
@@ -24,9 +24,11 @@ from typing import Any
 
 import duckdb
 
-from pipeline import store
-from pipeline.dedupe import plan as dedupe
+from pipeline.dedupe import plan
+from pipeline.dedupe.keys import quality
+from pipeline.dedupe.series import Scope, SeriesEntry, scopes, series_links
 from pipeline.rules import dedupe_thresholds
+from pipeline.store import access, schema
 from schemas import Case, CaseLink, CaseMention
 
 PENDING = "dedupe_pending"
@@ -42,8 +44,8 @@ def _rules_fingerprint() -> str:
     return hashlib.sha1(json.dumps(dedupe_thresholds(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _read(con: duckdb.DuckDBPyConnection) -> tuple[set[dedupe.Scope], set[str]] | str:
-    raw = store.get_state(con, PENDING)
+def _read(con: duckdb.DuckDBPyConnection) -> tuple[set[Scope], set[str]] | str:
+    raw = access.get_state(con, PENDING)
     if raw in (None, "0", ""):
         return set(), set()
     if raw in ("1", ALL):
@@ -52,17 +54,17 @@ def _read(con: duckdb.DuckDBPyConnection) -> tuple[set[dedupe.Scope], set[str]] 
     return {(str(m), fy) for m, fy in data["scopes"]}, set(data["series"])
 
 
-def _write(con: duckdb.DuckDBPyConnection, scopes: set[dedupe.Scope], series: set[str]) -> None:
+def _write(con: duckdb.DuckDBPyConnection, scopes: set[Scope], series: set[str]) -> None:
     if not scopes and not series:
-        store.set_state(con, PENDING, "0")
+        access.set_state(con, PENDING, "0")
         return
     ordered = sorted(scopes, key=_order)
-    store.set_state(
+    access.set_state(
         con, PENDING, json.dumps({"scopes": ordered, "series": sorted(series)}, ensure_ascii=False)
     )
 
 
-def mark(con: duckdb.DuckDBPyConnection, scopes: Iterable[dedupe.Scope], series: Iterable[str] = ()) -> None:
+def mark(con: duckdb.DuckDBPyConnection, scopes: Iterable[Scope], series: Iterable[str] = ()) -> None:
     """Remember, in the caller's transaction, that these scopes and series need a re-plan."""
     current = _read(con)
     if current == ALL:
@@ -75,17 +77,15 @@ def mark(con: duckdb.DuckDBPyConnection, scopes: Iterable[dedupe.Scope], series:
 
 
 def is_pending(con: duckdb.DuckDBPyConnection) -> bool:
-    return _read(con) != (set(), set()) or store.get_state(con, RULES) != _rules_fingerprint()
+    return _read(con) != (set(), set()) or access.get_state(con, RULES) != _rules_fingerprint()
 
 
-def scopes_of(
-    mentions: Iterable[CaseMention], docs: dict[str, tuple[str | None, int | None]]
-) -> set[dedupe.Scope]:
+def scopes_of(mentions: Iterable[CaseMention], docs: dict[str, tuple[str | None, int | None]]) -> set[Scope]:
     """Scopes of mentions not yet in the store; `docs` maps document_id → (municipality, fiscal_year)."""
-    out: set[dedupe.Scope] = set()
+    out: set[Scope] = set()
     for m in mentions:
         muni, fy = docs[m.document_id]
-        out.update(dedupe.scopes(muni, fy, m.deliberated_on))
+        out.update(scopes(muni, fy, m.deliberated_on))
     return out
 
 
@@ -94,9 +94,9 @@ _DATE_FY = "year(m.deliberated_on) - CASE WHEN month(m.deliberated_on) < 4 THEN 
 
 def _scope_pairs(
     con: duckdb.DuckDBPyConnection, where: str = "", params: list[Any] | None = None
-) -> set[tuple[dedupe.Scope, dedupe.Scope | None]]:
+) -> set[tuple[Scope, Scope | None]]:
     """(its document's scope, its 付議日's scope when that is another) of every stored mention
-    matching `where`: the store's side of `dedupe.scopes`."""
+    matching `where`: the store's side of `scopes`."""
     rows = con.execute(
         f"""SELECT DISTINCT coalesce(d.municipality, ''), d.fiscal_year, {_DATE_FY}
             FROM case_mentions m JOIN documents d USING (document_id) {where}""",
@@ -132,11 +132,11 @@ def forget(con: duckdb.DuckDBPyConnection, document_ids_sql: str, params: list[A
 # --------------------------------------------------------------------------- the run
 
 
-def _components(con: duckdb.DuckDBPyConnection) -> dict[dedupe.Scope, int]:
+def _components(con: duckdb.DuckDBPyConnection) -> dict[Scope, int]:
     """Every scope of the store → its component: scopes joined by a mention that holds both."""
-    parent: dict[dedupe.Scope, dedupe.Scope] = {}
+    parent: dict[Scope, Scope] = {}
 
-    def find(x: dedupe.Scope) -> dedupe.Scope:
+    def find(x: Scope) -> Scope:
         parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
@@ -154,7 +154,7 @@ def _components(con: duckdb.DuckDBPyConnection) -> dict[dedupe.Scope, int]:
     return {s: number[find(s)] for s in parent}
 
 
-def _order(s: dedupe.Scope) -> tuple[str, int]:
+def _order(s: Scope) -> tuple[str, int]:
     return (s[0], -1 if s[1] is None else s[1])
 
 
@@ -189,7 +189,7 @@ def _groups(con: duckdb.DuckDBPyConnection, table: str, order: str) -> Iterator[
             yield current
 
 
-def _mentions(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[CaseMention, dedupe.DocInfo]]]:
+def _mentions(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[CaseMention, plan.DocInfo]]]:
     """The mentions of the scopes in `_replan_scope`, one component at a time."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _replan_rows AS
@@ -203,9 +203,7 @@ def _mentions(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[CaseMention
         group = []
         for rec in rows:
             del rec["_group"]
-            info = dedupe.DocInfo(
-                rec.pop("_municipality"), rec.pop("_fiscal_year"), rec.pop("_source_format")
-            )
+            info = plan.DocInfo(rec.pop("_municipality"), rec.pop("_fiscal_year"), rec.pop("_source_format"))
             group.append((CaseMention(**rec), info))
         yield group
     con.execute("DROP TABLE _replan_rows")
@@ -235,8 +233,8 @@ def _write_plans(
     con.execute(
         "UPDATE case_mentions SET case_id = c.case_id FROM _case_of c WHERE case_mentions.mention_id = c.mention_id"
     )
-    store.insert(con, "cases", cases)
-    store.insert(con, "case_links", links)
+    schema.insert(con, "cases", cases)
+    schema.insert(con, "case_links", links)
 
 
 def _relink_series(con: duckdb.DuckDBPyConnection, series: set[str] | None) -> None:
@@ -260,7 +258,7 @@ def _relink_series(con: duckdb.DuckDBPyConnection, series: set[str] | None) -> N
     )
     links: list[CaseLink] = []
     for rows in _groups(con, "_relink_rows", "_group, case_id, mention_id"):
-        best: dict[str, tuple[tuple[int, int, str], dedupe.SeriesEntry]] = {}
+        best: dict[str, tuple[tuple[int, int, str], SeriesEntry]] = {}
         for rec in rows:
             del rec["_group"]
             series_id, case_date, fmt = (
@@ -269,24 +267,24 @@ def _relink_series(con: duckdb.DuckDBPyConnection, series: set[str] | None) -> N
                 rec.pop("_source_format"),
             )
             m = CaseMention(**rec)
-            q = dedupe.quality(m, fmt)
+            q = quality(m, fmt)
             case_id = m.case_id or ""
             if case_id not in best or q < best[case_id][0]:
-                best[case_id] = (q, dedupe.SeriesEntry(series_id, case_id, case_date, m))
-        links.extend(dedupe.series_links(entry for _, entry in best.values()))
+                best[case_id] = (q, SeriesEntry(series_id, case_id, case_date, m))
+        links.extend(series_links(entry for _, entry in best.values()))
         if len(links) >= WRITE_CASES:
-            store.insert(con, "case_links", links)
+            schema.insert(con, "case_links", links)
             links = []
     con.execute("DROP TABLE _relink_rows")
-    store.insert(con, "case_links", links)
+    schema.insert(con, "case_links", links)
 
 
 def run(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> int:
     """Re-plan what is pending (everything when `full`, when marked so, or when the rules changed),
     in the caller's transaction; returns the number of cases in the store."""
     pending = _read(con)
-    if full or pending == ALL or store.get_state(con, RULES) != _rules_fingerprint():
-        scopes: set[dedupe.Scope] | None = None
+    if full or pending == ALL or access.get_state(con, RULES) != _rules_fingerprint():
+        scopes: set[Scope] | None = None
         series: set[str] | None = None
     else:
         assert not isinstance(pending, str)
@@ -333,7 +331,7 @@ def run(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> int:
     cases: list[Case] = []
     links: list[CaseLink] = []
     for group in _mentions(con):
-        p = dedupe.plan(group, series=False)
+        p = plan.plan(group, series=False)
         case_of.update(p.case_of)
         cases.extend(p.cases)
         links.extend(p.links)
@@ -344,7 +342,7 @@ def run(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> int:
             case_of, cases, links = {}, [], []
     _write_plans(con, case_of, cases, links)
     _relink_series(con, series)
-    store.set_state(con, PENDING, "0")
-    store.set_state(con, RULES, _rules_fingerprint())
+    access.set_state(con, PENDING, "0")
+    access.set_state(con, RULES, _rules_fingerprint())
     ((count,),) = con.execute("SELECT count(*) FROM cases").fetchall()
     return int(count)

@@ -35,21 +35,20 @@ the identity key most of its mentions share: municipality + 付議日 + number w
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import itertools
 import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
 
+from pipeline.dedupe.keys import Settings, fold_key, hashed, quality, series_key, settings, split_qualifier
+from pipeline.dedupe.series import SeriesEntry, series_links
+from pipeline.dedupe.values import CASE_FIELDS, best, majority
 from pipeline.normalise.text import match_key
-from pipeline.rules import RuleError, dedupe_thresholds, match_folds
 from schemas import Case, CaseLink, CaseMention
 
 
@@ -66,112 +65,6 @@ class Plan:
     cases: list[Case] = field(default_factory=list)
     links: list[CaseLink] = field(default_factory=list)
     stats: Counter[str] = field(default_factory=Counter)  # blocks, pairs compared, oversized blocks …
-
-
-@dataclass(frozen=True)
-class Settings:
-    title_date_number: float
-    title_number_missing: float
-    title_numbers_differ: float
-    title_date_missing: float
-    content_undated: float
-    departments_agree: float
-    qualifier_agree: float
-    ambiguity_margin: float
-    aligned_min_share: float
-    aligned_min_cases: int
-    link_title: float
-    max_block: int
-    window: int
-    qualifier_words: tuple[str, ...]
-    series_ignored_words: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        for name in (
-            "title_date_number",
-            "title_number_missing",
-            "title_numbers_differ",
-            "title_date_missing",
-            "content_undated",
-            "departments_agree",
-            "qualifier_agree",
-            "ambiguity_margin",
-            "link_title",
-        ):
-            if not 0 <= getattr(self, name) <= 100:
-                raise RuleError(f"dedupe.toml: {name} must be a score between 0 and 100")
-        if not 0 < self.aligned_min_share <= 1:
-            raise RuleError("dedupe.toml: aligned_documents.min_share must be in (0, 1]")
-        if self.max_block < 2 or self.window < 1:
-            raise RuleError("dedupe.toml: blocking.max_block must be >= 2 and blocking.window >= 1")
-        if not self.qualifier_words:
-            raise RuleError("dedupe.toml: series.qualifier_words is empty")
-
-
-@cache
-def settings() -> Settings:
-    raw = dedupe_thresholds()
-    try:
-        same, aligned, blocking = raw["same_case"], raw["aligned_documents"], raw["blocking"]
-        return Settings(
-            title_date_number=float(same["title_when_date_and_number_agree"]),
-            title_number_missing=float(same["title_when_number_missing"]),
-            title_numbers_differ=float(same["title_when_numbers_differ"]),
-            title_date_missing=float(same["title_when_date_missing"]),
-            content_undated=float(same["content_when_date_and_number_missing"]),
-            departments_agree=float(same["departments_agree"]),
-            qualifier_agree=float(same["qualifier_agree"]),
-            ambiguity_margin=float(same["ambiguity_margin"]),
-            aligned_min_share=float(aligned["min_share"]),
-            aligned_min_cases=int(aligned["min_cases"]),
-            link_title=float(raw["links"]["title"]),
-            max_block=int(blocking["max_block"]),
-            window=int(blocking["window"]),
-            qualifier_words=tuple(str(w) for w in raw["series"]["qualifier_words"]),
-            series_ignored_words=tuple(str(w) for w in raw["series"]["ignored_words"]),
-        )
-    except KeyError as exc:
-        raise RuleError(f"dedupe.toml: missing setting {exc}") from exc
-
-
-@cache
-def _qualifier_re() -> re.Pattern[str]:
-    words = "|".join(map(re.escape, settings().qualifier_words))
-    return re.compile(rf"[（(][^（）()]*(?:{words})[^（）()]*[）)]\s*$")
-
-
-def split_qualifier(title: str | None) -> tuple[str, str]:
-    """`…について（手続の追加）` → (`…について`, `（手続の追加）`); repeated qualifiers all go."""
-    t = (title or "").strip()
-    qualifier = ""
-    while m := _qualifier_re().search(t):
-        qualifier = m.group(0).strip() + qualifier
-        t = t[: m.start()].strip()
-    return t, qualifier
-
-
-def series_title(title: str | None) -> str:
-    """The title without its trailing qualifier: `…について（手続の追加）` → `…について`."""
-    return split_qualifier(title)[0]
-
-
-def series_key(title: str | None) -> str:
-    """What the cases of one series share: the folded series title without the words a re-issued
-    title adds or drops (`…の再整備等について` / `…の再整備について`)."""
-    key = _key(series_title(title))
-    for word in settings().series_ignored_words:
-        key = key.replace(_key(word), "")
-    return key
-
-
-@lru_cache(maxsize=1 << 18)
-def _key(text: str | None) -> str:
-    """match_key, remembered: titles and 課名 repeat across copies, and clean() is the costly part."""
-    return match_key(text)
-
-
-def _hash(prefix: str, key: str) -> str:
-    return f"{prefix}{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"
 
 
 # --------------------------------------------------------------------------- prepared mentions
@@ -205,17 +98,17 @@ def _prepare(mentions: Iterable[tuple[CaseMention, DocInfo]]) -> list[_M]:
     out = []
     for m, doc in mentions:
         core, qualifier = split_qualifier(m.title)
-        depts = " ".join(sorted({_key(d) for d in m.departments} - {""}))
+        depts = " ".join(sorted({fold_key(d) for d in m.departments} - {""}))
         out.append(
             _M(
                 m,
                 doc,
                 doc.municipality or "",
-                _key(m.title),
-                _key(core),
-                _key(qualifier),
+                fold_key(m.title),
+                fold_key(core),
+                fold_key(qualifier),
                 depts,
-                # Not the cached _key: summaries are long and rarely repeat.
+                # Not the cached fold_key: summaries are long and rarely repeat.
                 match_key(m.summary or m.purpose or m.program_name)
                 if m.deliberated_on is None and m.seq_no is None
                 else "",
@@ -433,94 +326,8 @@ def _resolve_ambiguity(items: list[_M], verdicts: dict[tuple[int, int], _Verdict
         v.decision, v.rule = "distinct", rule
 
 
-# --------------------------------------------------------------------------- case values
-
-
-_CJK_SPACE = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff]) +(?=[\u3040-\u30ff\u3400-\u9fff])")
-
-
-@cache
-def _variant_chars() -> frozenset[str]:
-    return frozenset(k for k in match_folds() if len(k) == 1)
-
-
-def _defects(value: Any) -> int:
-    """OCR damage a value still shows: variant characters (運營), spaces inside Japanese, U+FFFD, 〓."""
-    if isinstance(value, list):
-        return sum(_defects(v) for v in value)
-    if not isinstance(value, str):
-        return 0
-    variants = _variant_chars()
-    return (
-        sum(1 for ch in value if ch in variants)
-        + len(_CJK_SPACE.findall(value))
-        + value.count("\ufffd")
-        + value.count("〓")
-    )
-
-
 def _quality(it: _M) -> tuple[int, int, str]:
     return quality(it.m, it.doc.source_format)
-
-
-def _equivalence(value: Any) -> Any:
-    if isinstance(value, str):
-        return _key(value) or value
-    if isinstance(value, list):
-        return tuple(_equivalence(v) for v in value)
-    return value
-
-
-def _exact(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _best(values: list[tuple[Any, tuple[int, int, str]]]) -> Any:
-    """The best-supported value: the reading most mentions agree on after folding (運營 = 運営, 手続き =
-    手続); of that reading the form most mentions print, then the one with fewer OCR defects, then the
-    one from the cleanest mention."""
-    present = [(v, q) for v, q in values if v not in (None, [], "")]
-    if not present:
-        return None
-    if all(v == present[0][0] for v, _ in present):
-        return present[0][0]
-    groups: dict[Any, list[tuple[Any, tuple[int, int, str]]]] = defaultdict(list)
-    for v, q in present:
-        groups[_equivalence(v)].append((v, q))
-
-    def pick(members: list[tuple[Any, tuple[int, int, str]]]) -> tuple[int, int, tuple[int, int, str], Any]:
-        exact = Counter(_exact(v) for v, _ in members)
-        return min((-exact[_exact(v)], _defects(v), q, v) for v, q in members)
-
-    ranked = [(len(ms), pick(ms)) for ms in groups.values()]
-    return min(ranked, key=lambda r: (-r[0], r[1][1], r[1][2]))[1][3]
-
-
-def _majority(values: list[Any]) -> Any:
-    present = [v for v in values if v is not None]
-    if not present:
-        return None
-    counts = Counter(present)
-    return min(counts, key=lambda v: (-counts[v], str(v)))
-
-
-CASE_FIELDS = [
-    "seq_no",
-    "title",
-    "departments",
-    "departments_raw",
-    "unnamed_department_count",
-    "categories",
-    "deliberated_on",
-    "result",
-    "program_name",
-    "detail_departments_raw",
-    "purpose",
-    "target",
-    "summary",
-    "target_count",
-    "target_count_unit",
-]
 
 
 def _assign_ids(items: list[_M], clusters: list[list[int]]) -> list[str]:
@@ -538,87 +345,15 @@ def _assign_ids(items: list[_M], clusters: list[list[int]]) -> list[str]:
     ids: list[str | None] = [None] * len(clusters)
     for _rank, c, key in claims:
         if ids[c] is None and key not in taken:
-            ids[c] = _hash("case-", key)
+            ids[c] = hashed("case-", key)
             taken.add(key)
     out = []
     for c, members in enumerate(clusters):
         cid = ids[c]
         if cid is None:
             best = min(items[i].anchor for i in members)[1]
-            cid = _hash("case-", f"{best}|{items[members[0]].m.mention_id}")
+            cid = hashed("case-", f"{best}|{items[members[0]].m.mention_id}")
         out.append(cid)
-    return out
-
-
-# --------------------------------------------------------------------------- series
-
-
-@dataclass(frozen=True)
-class SeriesEntry:
-    series_id: str
-    case_id: str
-    deliberated_on: dt.date | None  # the case's
-    representative: CaseMention  # the case's cleanest mention (`quality`)
-
-
-def quality(m: CaseMention, source_format: str) -> tuple[int, int, str]:
-    """Fewer warnings first; text before PDF (the converter's text has fewer OCR defects); then the id."""
-    return (len(m.warnings), 0 if source_format == "text" else 1, m.mention_id)
-
-
-def series_links(entries: Iterable[SeriesEntry]) -> list[CaseLink]:
-    """A recurring family: consecutive cases of one series (by 付議日, then id) are linked so an analyst
-    can walk the chain. Each link joins the two cases' representative mentions."""
-    chains: dict[str, list[SeriesEntry]] = defaultdict(list)
-    for e in entries:
-        chains[e.series_id].append(e)
-    links = []
-    for series_id in sorted(chains):
-        chain = sorted(chains[series_id], key=lambda e: (str(e.deliberated_on or ""), e.case_id))
-        for x, y in itertools.pairwise(chain):
-            a, b = x.representative, y.representative
-            links.append(
-                CaseLink(
-                    left_mention_id=a.mention_id,
-                    right_mention_id=b.mention_id,
-                    decision="same_series",
-                    rule="series_title",
-                    score=float(fuzz.ratio(_key(a.title), _key(b.title))),
-                    details=json.dumps(
-                        {
-                            "series_title": series_title(a.title),
-                            "title": [a.title, b.title],
-                            "deliberated_on": [a.deliberated_on, b.deliberated_on],
-                            "departments": [a.departments, b.departments],
-                        },
-                        ensure_ascii=False,
-                        default=str,
-                    ),
-                )
-            )
-    return links
-
-
-# --------------------------------------------------------------------------- scopes
-
-Scope = tuple[str, int | None]  # (municipality, fiscal year)
-
-
-def fiscal_year_of(day: dt.date) -> int:
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def scopes(municipality: str | None, fiscal_year: int | None, deliberated_on: dt.date | None) -> list[Scope]:
-    """The scopes a mention's decisions live in: its document's municipality and fiscal year, and the
-    fiscal year of its 付議日. Every comparison, every claim on an anchor key and every document-wide
-    check involves mentions that share a scope: blocks are keyed by municipality + 付議日 (one fiscal
-    year) or municipality + the document's fiscal year + number or title; anchors carry the same fields; a
-    document has one municipality and fiscal year. So the plan of the mentions of a set of scopes
-    closed under "a mention holds both" is exactly the whole store's plan restricted to them."""
-    muni = municipality or ""
-    out: list[Scope] = [(muni, fiscal_year)]
-    if deliberated_on is not None and fiscal_year_of(deliberated_on) != fiscal_year:
-        out.append((muni, fiscal_year_of(deliberated_on)))
     return out
 
 
@@ -709,20 +444,20 @@ def plan(mentions: Iterable[tuple[CaseMention, DocInfo]], *, series: bool = True
         its = [items[i] for i in members]
         qualities = [_quality(it) for it in its]
         values = {
-            f: _best([(getattr(it.m, f), q) for it, q in zip(its, qualities, strict=True)])
+            f: best([(getattr(it.m, f), q) for it, q in zip(its, qualities, strict=True)])
             for f in CASE_FIELDS
         }
         values["departments"] = values["departments"] or []
         values["categories"] = values["categories"] or []
         values["unnamed_department_count"] = values["unnamed_department_count"] or 0
-        municipality = _majority([it.doc.municipality for it in its])
-        series_id = _hash("series-", f"{municipality or ''}|{series_key(values['title'])}")
+        municipality = majority([it.doc.municipality for it in its])
+        series_id = hashed("series-", f"{municipality or ''}|{series_key(values['title'])}")
         out.cases.append(
             Case(
                 case_id=case_id,
                 series_id=series_id,
                 municipality=municipality,
-                fiscal_year=_majority([it.doc.fiscal_year for it in its]),
+                fiscal_year=majority([it.doc.fiscal_year for it in its]),
                 mention_count=len(its),
                 document_ids=sorted({it.m.document_id for it in its}),
                 **values,

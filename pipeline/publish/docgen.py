@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import store
+from pipeline.store import migrate, schema
 from pipeline.store.catalog import VIEWS, catalog
 
 SCHEMA_MD = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
@@ -44,7 +44,7 @@ def _view_types() -> dict[str, list[tuple[str, str]]]:
     """Column names and types of each view, read from an empty in-memory store built like the real one."""
     con = duckdb.connect()
     try:
-        store.ensure_schema(con)
+        migrate.ensure_schema(con)
         return {
             name: [(str(r[0]), str(r[1])) for r in con.execute(f"DESCRIBE {name}").fetchall()]
             for name in VIEWS
@@ -67,7 +67,7 @@ def render() -> str:
         "## Tables",
         "",
     ]
-    for name, model in store.TABLES.items():
+    for name, model in schema.TABLES.items():
         entry = tables.get(name)
         term, _, meaning = split_comment(entry.comment) if entry else ("", "", "")
         out += [f"### {name} ({term})" if term else f"### {name}", "", _cell(meaning), ""]
@@ -76,8 +76,8 @@ def render() -> str:
             term, meaning = "", ""
             if entry and col in entry.columns:
                 term, _, meaning = split_comment(entry.columns[col])
-            dtype = store.duck_type(col, field.annotation)
-            if store.PRIMARY_KEYS.get(name) == col:
+            dtype = schema.duck_type(col, field.annotation)
+            if schema.PRIMARY_KEYS.get(name) == col:
                 dtype += " PK"
             null = "yes" if _nullable(field.annotation) else "no"
             out.append(f"| `{col}` | {_cell(term)} | {_cell(dtype)} | {null} | {_cell(meaning)} |")

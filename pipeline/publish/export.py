@@ -15,7 +15,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline import store
+from pipeline.store import access, schema
 
 PARTITIONS = ("municipality", "fiscal_year")
 BOM = b"\xef\xbb\xbf"
@@ -38,14 +38,14 @@ def export(db: Path, out: Path, fmt: str) -> dict[str, int]:
         raise ValueError(f"unknown export format {fmt!r}")
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
-    with store.reader(db) as con:
-        for table in store.TABLES:
+    with access.reader(db) as con:
+        for table in schema.TABLES:
             row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
             written[table] = int(row[0]) if row else 0
             if fmt == "parquet":
                 target = out / table
                 _remove(target)
-                if set(PARTITIONS) <= set(store.TABLES[table].model_fields) and written[table]:
+                if set(PARTITIONS) <= set(schema.TABLES[table].model_fields) and written[table]:
                     con.execute(
                         f"COPY {table} TO {_literal(target)} "
                         f"(FORMAT PARQUET, PARTITION_BY ({', '.join(PARTITIONS)}))"

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline import store
+from pipeline.store import access
 from pipeline.store.catalog import VIEWS
 
 PALETTE = ["#4a7ab5", "#e08a3c", "#5aa469", "#c8553d", "#8e6cb8", "#c4a000", "#3aa6a6", "#b05f8a", "#7f7f7f"]
@@ -253,11 +253,11 @@ STYLE = (
 
 
 def render(db: Path) -> str:
-    with store.reader(db) as con:
+    with access.reader(db) as con:
         missing = set(VIEWS) - {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
         if missing:
-            # The store is opened read-only, and views are added by ingest (store.ensure_schema).
-            raise store.StoreError(
+            # The store is opened read-only, and views are added by ingest (migrate.ensure_schema).
+            raise access.StoreError(
                 f"the store {db} has no view {sorted(missing)[0]} yet; run `council ingest` once to add the views"
             )
         row = con.execute(

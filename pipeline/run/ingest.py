@@ -32,15 +32,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
-from pipeline import extract, store
+from pipeline import extract
 from pipeline.dedupe import apply as dedupe_store
 from pipeline.model import PDF_SUFFIXES, TEXT_SUFFIXES, ExtractionError
 from pipeline.rules import department_registry, limits
 from pipeline.run.workers import Job, Outcome, run_jobs
+from pipeline.store import access, files, migrate, schema
 from schemas import Department, FileExtraction, IngestError, IngestRun
 
 SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES
@@ -127,17 +127,17 @@ def load_departments(con: duckdb.DuckDBPyConnection) -> None:
         for e in department_registry()
     ]
     con.execute("DELETE FROM departments")
-    store.insert(con, "departments", rows)
+    schema.insert(con, "departments", rows)
 
 
 def delete_file_rows(con: duckdb.DuckDBPyConnection, source_path: str) -> None:
     """Everything a file contributed: its documents and every row hanging off them."""
     ids = "SELECT document_id FROM documents WHERE source_path = ?"
     dedupe_store.forget(con, ids, [source_path])
-    for table in store.FILE_TABLES:
+    for table in schema.FILE_TABLES:
         con.execute(f"DELETE FROM {table} WHERE document_id IN ({ids})", [source_path])
     con.execute("DELETE FROM documents WHERE source_path = ?", [source_path])
-    con.execute("DELETE FROM ingested_files WHERE source_path = ?", [source_path])
+    files.forget(con, [source_path])
 
 
 def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
@@ -146,10 +146,6 @@ def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
 
 
 FileStat = tuple[int, int | None]  # (size, mtime_ns) of a file when it was hashed; see _plan
-_FILE_COLUMNS = (
-    "source_path, file_sha256, parser_version, status, document_count, ingested_at, error_kind, limits, "
-    "file_size, file_mtime_ns"
-)
 
 
 def load_extractions(
@@ -173,28 +169,31 @@ def load_extractions(
     ).fetchall()
     for (held,) in sorted(holders):
         delete_file_rows(con, held)
-    con.execute(f"DELETE FROM ingested_files WHERE source_path IN ({path_marks})", paths)
+    files.forget(con, paths)
     now = _now()
     for ex in batch:
         for d in ex.documents:
             d.ingested_at = now
-    for table in ("documents", *store.FILE_TABLES):
-        store.insert(con, table, [r for ex in batch for r in getattr(ex, table)])
+    for table in ("documents", *schema.FILE_TABLES):
+        schema.insert(con, table, [r for ex in batch for r in getattr(ex, table)])
     version = parser_version()
     stats = stats or {}
-    con.executemany(
-        f"INSERT INTO ingested_files ({_FILE_COLUMNS}) VALUES (?, ?, ?, 'ok', ?, ?, NULL, NULL, ?, ?)",
-        [
-            [
+    files.put(
+        con,
+        (
+            files.FileRecord(
                 ex.source_path,
                 ex.file_sha256,
                 version,
+                "ok",
                 len(ex.documents),
                 now,
+                None,
+                None,
                 *stats.get(ex.source_path, (None, None)),
-            ]
+            )
             for ex in batch
-        ],
+        ),
     )
     docs = {d.document_id: (d.municipality, d.fiscal_year) for ex in batch for d in ex.documents}
     dedupe_store.mark(con, dedupe_store.scopes_of((m for ex in batch for m in ex.case_mentions), docs))
@@ -230,14 +229,14 @@ class _Seen:
 
 def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
     if not opts.raw_dir.is_dir():
-        raise store.StoreError(f"the raw folder {opts.raw_dir} does not exist")
+        raise access.StoreError(f"the raw folder {opts.raw_dir} does not exist")
     version = parser_version()
     run_row = IngestRun(
         run_id=uuid.uuid4().hex[:12], started_at=_now(), status="running", parser_version=version
     )
     summary = Summary(run_row.run_id)
-    with store.ingest_lock(opts.db, opts.lock_wait):
-        con, summary.resumed = store.open_work(opts.db, opts.writer_memory_mb)
+    with access.ingest_lock(opts.db, opts.lock_wait):
+        con, summary.resumed = access.open_work(opts.db, opts.writer_memory_mb)
         if summary.resumed:
             summary.notices.append(
                 "resumed the working copy an interrupted ingest left; its loaded files stay"
@@ -248,11 +247,11 @@ def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
             )
             run = _Run(opts, con, summary, version, limits_key)
             con.execute("BEGIN")
-            store.ensure_schema(con)
+            migrate.ensure_schema(con)
             load_departments(con)
             # A run that was killed never closed its row; the working copy it left is resumed now.
             con.execute("UPDATE ingest_runs SET status = 'failed' WHERE status = 'running'")
-            store.insert(con, "ingest_runs", [run_row])
+            schema.insert(con, "ingest_runs", [run_row])
             con.execute("COMMIT")
             jobs = _plan(run)
             processes = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
@@ -284,32 +283,26 @@ def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
         except BaseException:
             con.close()  # the working copy stays for the next run to resume
             raise
-        store.publish(con, opts.db)
+        access.publish(con, opts.db)
     return summary
 
 
 def _plan(run: _Run) -> list[Job]:
     """Hash every file and decide what to parse; refusals found here are recorded at once."""
     opts, summary = run.opts, run.summary
-    known = {
-        row[0]: row[1:]
-        for row in run.con.execute(
-            "SELECT source_path, file_sha256, parser_version, status, error_kind, limits, file_size, "
-            "file_mtime_ns FROM ingested_files"
-        ).fetchall()
-    }
+    known = files.known(run.con)
     retry = set(limits().get("retry_error_kinds", []))
 
-    def skip(prev: tuple[Any, ...] | None, f: _Seen) -> bool:
-        if opts.reparse or prev is None or prev[:2] != (f.sha, run.version):
+    def skip(prev: files.FileRecord | None, f: _Seen) -> bool:
+        if opts.reparse or prev is None or (prev.file_sha256, prev.parser_version) != (f.sha, run.version):
             return False
-        if prev[2] == "ok":
+        if prev.status == "ok":
             return True
         # A failure recurs until the file, the parser or the limits change; some kinds may be passing.
-        return prev[2] == "failed" and prev[4] == run.limits and prev[3] not in retry
+        return prev.status == "failed" and prev.limits == run.limits and prev.error_kind not in retry
 
     seen: list[_Seen] = []
-    restat: list[list[Any]] = []  # unchanged files whose size or time changed (copied, touched)
+    restat: list[tuple[str, int, int]] = []  # unchanged files whose size or time changed (copied, touched)
     # A file modified less than this long before it is hashed may change again within the same
     # timestamp tick (git's "racy" files): its time is not recorded, so the next run reads it again.
     settled_before = time.time_ns() - 2_000_000_000
@@ -325,14 +318,14 @@ def _plan(run: _Run) -> list[Job]:
             if (
                 not opts.reparse
                 and prev is not None
-                and prev[0]
-                and prev[5:7] == (st.st_size, st.st_mtime_ns)
+                and prev.file_sha256
+                and (prev.file_size, prev.file_mtime_ns) == (st.st_size, st.st_mtime_ns)
             ):
-                sha = prev[0]
+                sha = prev.file_sha256
             else:
                 sha = file_sha256(path)
-                if prev is not None and prev[0] == sha and mtime is not None:
-                    restat.append([st.st_size, mtime, rel])
+                if prev is not None and prev.file_sha256 == sha and mtime is not None:
+                    restat.append((rel, st.st_size, mtime))
             seen.append(_Seen(path, rel, sha, st.st_size))
             run.stats[rel] = (st.st_size, mtime)
         except OSError as exc:
@@ -345,9 +338,7 @@ def _plan(run: _Run) -> list[Job]:
             )
     if restat:
         run.con.execute("BEGIN")
-        run.con.executemany(
-            "UPDATE ingested_files SET file_size = ?, file_mtime_ns = ? WHERE source_path = ?", restat
-        )
+        files.restat(run.con, restat)
         run.con.execute("COMMIT")
     owner: dict[str, str] = {}  # sha → the path that is parsed for it
     parse: list[_Seen] = []
@@ -399,7 +390,7 @@ def _fail(run: _Run, rel: str, sha: str | None, kind: str, message: str) -> None
     ).fetchall()
     if kept:
         message = message.rstrip(".") + "; the documents of its previous version stay in the store."
-    store.insert(
+    schema.insert(
         con,
         "ingest_errors",
         [
@@ -409,9 +400,9 @@ def _fail(run: _Run, rel: str, sha: str | None, kind: str, message: str) -> None
         ],
     )
     if sha is not None:
-        con.execute(
-            f"INSERT OR REPLACE INTO ingested_files ({_FILE_COLUMNS}) VALUES (?, ?, ?, 'failed', 0, ?, ?, ?, ?, ?)",
-            [rel, sha, run.version, _now(), kind, run.limits, *run.stats.get(rel, (None, None))],
+        size, mtime = run.stats.get(rel, (None, None))
+        files.put(
+            con, [files.FileRecord(rel, sha, run.version, "failed", 0, _now(), kind, run.limits, size, mtime)]
         )
     con.execute("COMMIT")
 
@@ -482,11 +473,15 @@ def _finish(run: _Run) -> None:
         "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM case_mentions), (SELECT count(*) FROM cases)"
     ).fetchall()
     # Written last: loading a new owner of the same bytes may have removed an older row of these paths.
-    for rel, sha in run.duplicates:
-        con.execute(
-            f"INSERT OR REPLACE INTO ingested_files ({_FILE_COLUMNS}) VALUES (?, ?, ?, 'duplicate', 0, ?, NULL, NULL, ?, ?)",
-            [rel, sha, run.version, _now(), *run.stats.get(rel, (None, None))],
-        )
+    files.put(
+        con,
+        (
+            files.FileRecord(
+                rel, sha, run.version, "duplicate", 0, _now(), None, None, *run.stats.get(rel, (None, None))
+            )
+            for rel, sha in run.duplicates
+        ),
+    )
     con.execute(
         "UPDATE ingest_runs SET finished_at = ?, status = ?, files_seen = ?, files_new = ?, "
         "files_skipped = ?, files_failed = ? WHERE run_id = ?",
@@ -503,7 +498,7 @@ def _finish(run: _Run) -> None:
     con.execute("COMMIT")
 
 
-def reextract(path: Path, source_path: str, db: Path, lock_wait: float = 60.0) -> int:
+def reextract(path: Path, source_path: str, store_path: Path, lock_wait: float = 60.0) -> int:
     """Re-parse one file and replace all it contributed, dedupe included, in one transaction."""
     job = Job(str(path), source_path, file_sha256(path))
     lim = limits()
@@ -516,16 +511,16 @@ def reextract(path: Path, source_path: str, db: Path, lock_wait: float = 60.0) -
     )
     if outcome.extraction is None:
         raise ExtractionError(outcome.error_kind or "parse_error", outcome.message or "")
-    with store.ingest_lock(db, lock_wait):
-        con, _ = store.open_work(db, int(lim["writer_memory_mb"]))
+    with access.ingest_lock(store_path, lock_wait):
+        con, _ = access.open_work(store_path, int(lim["writer_memory_mb"]))
         try:
             con.execute("BEGIN")
-            store.ensure_schema(con)
+            migrate.ensure_schema(con)
             load_extraction(con, outcome.extraction)
             dedupe_store.run(con)
             con.execute("COMMIT")
         except BaseException:
             con.close()
             raise
-        store.publish(con, db)
+        access.publish(con, store_path)
     return len(outcome.extraction.documents)

@@ -28,11 +28,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-# Imported here, not lazily by the reader, so that every forked worker starts with PDF support loaded.
-import pipeline.read.pdf  # noqa: F401
-from pipeline import store
 from pipeline.extract import extract_bytes, warm_up
 from pipeline.model import PDF_SUFFIXES, ExtractionError
+from pipeline.store import access
 from schemas import FileExtraction
 
 _PR_SET_PDEATHSIG = 1
@@ -139,7 +137,7 @@ def _serve(conn: Connection, memory_mb: int, max_pages: int, parent: int) -> Non
     # pdfminer's warnings about each broken object would only clutter the nightly log.
     faulthandler.disable()
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    store.close_inherited_locks()
+    access.close_inherited_locks()
     _limit_memory(memory_mb)
     baseline = _mapped_bytes()
     for done in range(1, MAX_JOBS_PER_WORKER + 1):

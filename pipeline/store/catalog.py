@@ -1,7 +1,7 @@
 """The store explains itself: COMMENTs on every table and column, and the views analysts ask for.
 
 Comment texts are data (rules/catalog.toml); the views' SQL is here. Both are applied by
-`store.ensure_schema` at the start of every ingest, so an older store gains new views and texts
+`migrate.ensure_schema` at the start of every ingest, so an older store gains new views and texts
 on its next run. `CREATE OR REPLACE VIEW` drops a view's comments, hence the order below.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import duckdb
 
-from pipeline import store
 from pipeline.rules import RULES_DIR, RuleError
+from pipeline.store.schema import TABLES
 
 CATALOG_FILE = RULES_DIR / "catalog.toml"
 
@@ -115,7 +115,7 @@ def _entry(name: str, raw: dict[str, Any], tables: dict[str, Any]) -> Entry:
         if source not in tables:
             raise RuleError(f"{CATALOG_FILE.name}: {name}.columns_from names unknown table {source!r}")
         note = raw.get("columns_from_note", "")
-        own = store.TABLES[name].model_fields if name in store.TABLES else {}
+        own = TABLES[name].model_fields if name in TABLES else {}
         for col, text in tables[source].get("columns", {}).items():
             if col in own:
                 columns.setdefault(col, text + note)

@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import store
 from pipeline.publish import docgen
 from pipeline.publish.docgen import split_comment
+from pipeline.store import migrate, schema
 from pipeline.store.catalog import VIEWS, apply_catalog, catalog
 
 
@@ -18,7 +18,7 @@ from pipeline.store.catalog import VIEWS, apply_catalog, catalog
 def con() -> duckdb.DuckDBPyConnection:
     """An empty store built the way ingest builds one (tables, then catalog)."""
     con = duckdb.connect()
-    store.ensure_schema(con)
+    migrate.ensure_schema(con)
     return con
 
 
@@ -29,10 +29,10 @@ def _comments(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str | None
     return {c: m for c, m in rows}
 
 
-@pytest.mark.parametrize("table", list(store.TABLES))
+@pytest.mark.parametrize("table", list(schema.TABLES))
 def test_every_contract_column_has_a_comment(con: duckdb.DuckDBPyConnection, table: str) -> None:
     comments = _comments(con, table)
-    assert list(comments) == list(store.TABLES[table].model_fields)
+    assert list(comments) == list(schema.TABLES[table].model_fields)
     for column, comment in comments.items():
         assert comment, f"{table}.{column} has no comment"
         term, named, meaning = split_comment(comment)
@@ -41,7 +41,7 @@ def test_every_contract_column_has_a_comment(con: duckdb.DuckDBPyConnection, tab
         assert len(meaning) > 5
 
 
-@pytest.mark.parametrize("table", list(store.TABLES))
+@pytest.mark.parametrize("table", list(schema.TABLES))
 def test_every_table_has_a_comment(con: duckdb.DuckDBPyConnection, table: str) -> None:
     row = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()
     assert row and row[0]
@@ -51,9 +51,9 @@ def test_every_table_has_a_comment(con: duckdb.DuckDBPyConnection, table: str) -
 def test_catalog_names_no_column_the_models_lack() -> None:
     """A typo in rules/catalog.toml would otherwise break every ingest at COMMENT ON COLUMN."""
     tables, _ = catalog()
-    assert set(tables) == set(store.TABLES)
+    assert set(tables) == set(schema.TABLES)
     for name, entry in tables.items():
-        assert set(entry.columns) <= set(store.TABLES[name].model_fields), name
+        assert set(entry.columns) <= set(schema.TABLES[name].model_fields), name
 
 
 @pytest.mark.parametrize("view", list(VIEWS))

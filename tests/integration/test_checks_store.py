@@ -10,9 +10,9 @@ import duckdb
 import pytest
 from ingest_support import orphans, query, run
 
-from pipeline import store
 from pipeline.publish.report import render
 from pipeline.run import ingest
+from pipeline.store import migrate, schema
 
 ROW_10 = "10\t新宿区産後ケア事業"
 
@@ -94,10 +94,10 @@ def test_a_store_of_the_first_edition_gains_the_new_columns(tmp_path: Path) -> N
     """documents as the first edition made it (no warnings, no suspect): the next ingest adds them."""
     db = tmp_path / "old.duckdb"
     fields = [
-        (n, f) for n, f in store.TABLES["documents"].model_fields.items() if n not in ("warnings", "suspect")
+        (n, f) for n, f in schema.TABLES["documents"].model_fields.items() if n not in ("warnings", "suspect")
     ]
     columns = ", ".join(
-        f"{n} {store.duck_type(n, f.annotation)}" + (" PRIMARY KEY" if n == "document_id" else "")
+        f"{n} {schema.duck_type(n, f.annotation)}" + (" PRIMARY KEY" if n == "document_id" else "")
         for n, f in fields
     )
     with duckdb.connect(str(db)) as con:
@@ -106,7 +106,7 @@ def test_a_store_of_the_first_edition_gains_the_new_columns(tmp_path: Path) -> N
             "INSERT INTO documents (document_id, file_sha256, source_path, source_format, parser_version) "
             "VALUES ('old-00', 'x', 'gone.txt', 'text', '0.1.0')"
         )
-        store.ensure_schema(con)
+        migrate.ensure_schema(con)
         assert con.execute("SELECT document_id, warnings, suspect FROM documents").fetchall() == [
             ("old-00", None, None)
         ]

@@ -12,11 +12,12 @@ import duckdb
 import pytest
 from ingest_support import load_make_corpus, run
 
-from pipeline import store
 from pipeline.dedupe import apply as dedupe_store
 from pipeline.dedupe import plan as dedupe
+from pipeline.dedupe import series
 from pipeline.extract import extract_bytes
 from pipeline.run import ingest
+from pipeline.store import access, migrate
 from schemas import FileExtraction
 
 mc = load_make_corpus()
@@ -43,7 +44,7 @@ def _full_replan(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ..
 def _assert_same_as_full(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     con = duckdb.connect(str(db))
     try:
-        assert store.get_state(con, dedupe_store.PENDING) == "0"
+        assert access.get_state(con, dedupe_store.PENDING) == "0"
         incremental = _state(con)
         assert incremental == _full_replan(con)
     finally:
@@ -66,7 +67,7 @@ def _assert_same_as_full(db: Path) -> dict[str, list[tuple[Any, ...]]]:
 def test_scopes(
     municipality: str | None, fiscal_year: int | None, deliberated_on: dt.date | None, expected: list[Any]
 ) -> None:
-    assert dedupe.scopes(municipality, fiscal_year, deliberated_on) == expected
+    assert series.scopes(municipality, fiscal_year, deliberated_on) == expected
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +126,7 @@ def test_scopes_joined_by_a_mention_are_planned_together(
         db = tmp_path / f"{order}.duckdb"
         con = duckdb.connect(str(db))
         con.execute("BEGIN")
-        store.ensure_schema(con)
+        migrate.ensure_schema(con)
         con.execute("COMMIT")
         for k in order:
             con.execute("BEGIN")

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from pipeline import store
+from pipeline.store import access, schema
 
 runner = CliRunner()
 
@@ -28,8 +28,8 @@ def _query(sql: str) -> list[tuple[Any, ...]]:
 
 @pytest.fixture(scope="module")
 def counts(corpus_store: Path) -> dict[str, int]:
-    with store.reader(corpus_store) as con:
-        return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in store.TABLES}  # type: ignore[index]
+    with access.reader(corpus_store) as con:
+        return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in schema.TABLES}  # type: ignore[index]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_export_reports_rows_per_table(corpus_store: Path, parquet_dir: Path, co
     assert counts["cases"] == 82 and counts["sensitive_items"] == 434
 
 
-@pytest.mark.parametrize("table", list(store.TABLES))
+@pytest.mark.parametrize("table", list(schema.TABLES))
 def test_parquet_reads_back_in_duckdb(parquet_dir: Path, counts: dict[str, int], table: str) -> None:
     glob = str(parquet_dir / table / "**" / "*.parquet")
     (n,) = _query(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning=true)")[0]
@@ -79,7 +79,7 @@ def test_partition_values_come_back_equal_to_the_store(parquet_dir: Path, corpus
     q = "SELECT municipality, fiscal_year::INTEGER, count(*) FROM {} GROUP BY ALL ORDER BY ALL"
     glob = str(parquet_dir / "cases" / "**" / "*.parquet")
     exported = _query(q.format(f"read_parquet('{glob}', hive_partitioning=true)"))
-    with store.reader(corpus_store) as con:
+    with access.reader(corpus_store) as con:
         stored = con.execute(q.format("cases")).fetchall()
     assert exported == stored == [("新宿区", 2023, 81), ("新宿区", None, 1)]
 
@@ -88,7 +88,7 @@ def test_values_survive_the_round_trip(parquet_dir: Path, corpus_store: Path) ->
     cols = "case_id, series_id, title, departments, categories, deliberated_on, mention_count, document_ids"
     glob = str(parquet_dir / "cases" / "**" / "*.parquet")
     exported = _query(f"SELECT {cols} FROM read_parquet('{glob}', hive_partitioning=true) ORDER BY case_id")
-    with store.reader(corpus_store) as con:
+    with access.reader(corpus_store) as con:
         stored = con.execute(f"SELECT {cols} FROM cases ORDER BY case_id").fetchall()
     assert exported == stored
 
@@ -114,12 +114,12 @@ def test_pyarrow_reads_an_unpartitioned_table(parquet_dir: Path, counts: dict[st
     assert set(table["review_category"].to_pylist()) == {"外部委託", "外部提供", "オンライン結合"}
 
 
-@pytest.mark.parametrize("table", list(store.TABLES))
+@pytest.mark.parametrize("table", list(schema.TABLES))
 def test_csv_has_a_bom_and_every_row(csv_dir: Path, counts: dict[str, int], table: str) -> None:
     data = (csv_dir / f"{table}.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert rows[0] == list(store.TABLES[table].model_fields)
+    assert rows[0] == list(schema.TABLES[table].model_fields)
     assert len(rows) - 1 == counts[table]
 
 

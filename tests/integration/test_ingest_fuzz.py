@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ingest_support import copy_corpus, query, run
 
-from pipeline import store
+from pipeline.store import schema
 
 N_MUTANTS = 200
 SEED = 20240801
@@ -88,8 +88,8 @@ def _loaded_rows(db: Path, doc_ids: list[str]) -> dict[str, list[tuple[object, .
     """Every row of the given documents, in every per-file table (case ids aside: dedupe may regroup)."""
     marks = ",".join("?" * len(doc_ids))
     out = {}
-    for table in ("documents", *store.FILE_TABLES):
-        cols = [c for c in store.TABLES[table].model_fields if c not in ("case_id",)]
+    for table in ("documents", *schema.FILE_TABLES):
+        cols = [c for c in schema.TABLES[table].model_fields if c not in ("case_id",)]
         rows = query(db, f"SELECT {', '.join(cols)} FROM {table} WHERE document_id IN ({marks})", doc_ids)
         out[table] = sorted(rows, key=repr)
     return out

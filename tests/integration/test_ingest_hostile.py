@@ -12,8 +12,8 @@ import pytest
 from ingest_support import FIXTURES, copy_corpus, deflate_zeros, pdf_with_content, query, run, snapshot
 
 import pipeline.run.workers
-from pipeline import store
 from pipeline.rules import limits
+from pipeline.store import access
 
 DOCS_SQL = """SELECT d.source_path, d.doc_type, count(m.mention_id) FROM documents d
               LEFT JOIN case_mentions m USING (document_id) GROUP BY ALL ORDER BY 1, 2"""
@@ -216,5 +216,5 @@ def test_a_flate_bomb_hits_the_memory_cap_not_the_run(tmp_path: Path, corpus: Pa
 
 
 def test_the_raw_folder_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(store.StoreError, match=r"the raw folder .*/nowhere does not exist"):
+    with pytest.raises(access.StoreError, match=r"the raw folder .*/nowhere does not exist"):
         run(tmp_path / "nowhere", tmp_path / "council.duckdb")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from ingest_support import ROOT, many_packets, orphans, query, run, snapshot
 
-from pipeline import store
+from pipeline.store import access
 
 CLI = [sys.executable, str(ROOT / "cli.py"), "ingest"]
 # Compared after a crash: what an uninterrupted run yields, bar the run log and load times.
@@ -94,12 +94,12 @@ def test_kill_9_at_any_moment_then_the_next_run_ends_as_an_uninterrupted_one(
         # after the swap (while the process exits) finds the finished store published instead.
         if snapshot(db) != published:
             assert snapshot(db, **VOLATILE) == snapshot(packets.clean, **VOLATILE)  # type: ignore[arg-type]
-            assert not store.work_path(db).exists()
+            assert not access.work_path(db).exists()
         deadline = time.monotonic() + 5
         while any(_alive(p) for p in parsers) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not any(_alive(p) for p in parsers)
-        resumed_from_work += store.work_path(db).exists()
+        resumed_from_work += access.work_path(db).exists()
     assert resumed_from_work, "no kill landed while a working copy existed: the resume path was not tested"
     final = _start(packets.raw, db)
     out, err = final.communicate(timeout=120)
@@ -110,14 +110,14 @@ def test_kill_9_at_any_moment_then_the_next_run_ends_as_an_uninterrupted_one(
     # Runs that were killed are marked failed in the run log (those whose working copy was resumed).
     statuses = [s for (s,) in query(db, "SELECT status FROM ingest_runs")]
     assert "running" not in statuses and statuses.count("ok") >= 2
-    assert not store.work_path(db).exists()
+    assert not access.work_path(db).exists()
 
 
 def test_a_second_ingest_waits_or_gives_up_with_a_clear_message(packets: Packets, tmp_path: Path) -> None:
     # The test holds the writer's lock itself: an ingest of 18 files can end before a second
     # interpreter has even started, so racing two real runs would not test the waiting.
     db = tmp_path / "council.duckdb"
-    with store.ingest_lock(db, wait_seconds=0):
+    with access.ingest_lock(db, wait_seconds=0):
         impatient = subprocess.run(
             [*CLI, str(packets.raw), "--db", str(db), "--lock-wait", "0.3", "--quiet"],
             capture_output=True,
@@ -129,11 +129,11 @@ def test_a_second_ingest_waits_or_gives_up_with_a_clear_message(packets: Packets
         assert (
             impatient.stderr == f"Error: another ingest is writing to {db}; try again when it has finished\n"
         )
-        assert not db.exists() and not store.work_path(db).exists()  # it gave up before touching anything
+        assert not db.exists() and not access.work_path(db).exists()  # it gave up before touching anything
         patient = [_start(packets.raw, db, "--lock-wait", "120") for _ in range(2)]
         time.sleep(1.5)
         assert all(p.poll() is None for p in patient), "an ingest ran while another held the lock"
-        assert not store.work_path(db).exists()
+        assert not access.work_path(db).exists()
     outs = [p.communicate(timeout=120) for p in patient]
     assert [p.returncode for p in patient] == [0, 0], outs
     # One of them loaded everything; the other waited for it, then found everything loaded.
@@ -149,17 +149,17 @@ COUNTS = """SELECT d.source_path, count(DISTINCT d.document_id), count(m.mention
 READER = """
 import json, sys, time
 from pathlib import Path
-from pipeline import store
+from pipeline.store import access
 db, stop, held, sql = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "held", sys.argv[4]
 if held:  # an analyst's notebook: connected before the ingest, never closed
-    held_cm = store.reader(db)
+    held_cm = access.reader(db)
     con = held_cm.__enter__()
 while not stop.exists():
     try:
         if held:
             rows = con.execute(sql).fetchall()
         else:
-            with store.reader(db, wait_seconds=0) as fresh:
+            with access.reader(db, wait_seconds=0) as fresh:
                 rows = fresh.execute(sql).fetchall()
         print(json.dumps(sorted(rows)), flush=True)
     except Exception as exc:

@@ -16,11 +16,11 @@ ray = pytest.importorskip(
     "ray", reason="the Ray executor is an optional extra: pip install 'council-packets[ray]'"
 )
 
-from pipeline import store  # noqa: E402
 from pipeline.extract import extract_bytes  # noqa: E402
 from pipeline.run import ingest  # noqa: E402
 from pipeline.run.ray import RayUnavailable, run_jobs_ray  # noqa: E402
 from pipeline.run.workers import Job, Outcome, run_jobs  # noqa: E402
+from pipeline.store import access, migrate, schema  # noqa: E402
 from schemas import FileExtraction  # noqa: E402
 
 TIMEOUT = 60.0
@@ -190,8 +190,8 @@ SKIP_COLUMNS = {"ingested_at", "run_id"}
 
 def checksums(db: Path) -> dict[str, tuple[int, str]]:
     out = {}
-    with store.reader(db) as con:
-        for table, model in store.TABLES.items():
+    with access.reader(db) as con:
+        for table, model in schema.TABLES.items():
             if table in SKIP_TABLES:
                 continue
             cols = ", ".join(c for c in model.model_fields if c not in SKIP_COLUMNS)
@@ -206,18 +206,18 @@ def test_store_from_ray_outcomes_equals_local_ingest(
     db_local, db_ray = tmp_path / "local.duckdb", tmp_path / "ray.duckdb"
     ingest.ingest(ingest.Options(raw_dir=raw_dir, db=db_local, jobs=1))
 
-    with store.writer(db_ray) as con:
+    with access.writer(db_ray) as con:
         con.execute("BEGIN")
-        store.ensure_schema(con)
+        migrate.ensure_schema(con)
         ingest.load_departments(con)
         con.execute("COMMIT")
     for outcome in on_ray:  # one transaction per file, in order of completion, as ingest does
         if outcome.extraction is not None:
-            with store.writer(db_ray) as con:
+            with access.writer(db_ray) as con:
                 con.execute("BEGIN")
                 ingest.load_extraction(con, outcome.extraction)
                 con.execute("COMMIT")
-    with store.writer(db_ray) as con:
+    with access.writer(db_ray) as con:
         con.execute("BEGIN")
         ingest.run_dedupe(con)
         con.execute("COMMIT")

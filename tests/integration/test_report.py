@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from pipeline import store
+from pipeline.store import access, schema
 
 runner = CliRunner()
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,7 +62,7 @@ def report(corpus_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
 
 @pytest.fixture(scope="module")
 def con(corpus_store: Path):
-    with store.reader(corpus_store) as con:
+    with access.reader(corpus_store) as con:
         yield con
 
 
@@ -171,8 +171,8 @@ def test_a_store_without_views_says_what_to_do(tmp_path: Path) -> None:
     """A store from before the views existed: the report cannot add them (read-only), ingest can."""
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
-    for table in store.TABLES:
-        con.execute(store.ddl(table))
+    for table in schema.TABLES:
+        con.execute(schema.ddl(table))
     con.close()
     result = runner.invoke(app, ["report", "--db", str(db), "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 2

@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.dedupe.plan import DocInfo, Plan, Settings, plan, series_title, split_qualifier
+from pipeline.dedupe.keys import Settings, series_title, split_qualifier
+from pipeline.dedupe.plan import DocInfo, Plan, plan
 from pipeline.extract import extract_bytes
 from pipeline.rules import RuleError
 from pipeline.run.ingest import Options, ingest

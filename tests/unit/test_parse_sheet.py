@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.documents import layout_hints
 from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
 from pipeline.model import Line
 from pipeline.normalise.text import clean, fold
+from pipeline.read import read_bytes
 from pipeline.read.text import read_text
 
 # --------------------------------------------------------------------------- real corpus
@@ -555,10 +557,7 @@ PDF_SAMPLE = [
 
 
 def test_pdf_sheets_through_the_pdf_reader(corpus_pdf) -> None:
-    pytest.importorskip("pipeline.read.pdf")
-    from pipeline.read import read_bytes
-
-    found = parse_sheets(read_bytes(corpus_pdf.read_bytes(), corpus_pdf.name).lines)
+    found = parse_sheets(read_bytes(corpus_pdf.read_bytes(), corpus_pdf.name, layout_hints()).lines)
     assert [s.seq_no for s in found] == list(range(1, 31))
     by_seq = {s.seq_no: s for s in found}
     for seq, program, departments in GOLDEN_001:

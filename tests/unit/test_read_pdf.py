@@ -17,15 +17,24 @@ import pypdfium2 as pdfium
 import pytest
 
 import pipeline.read.pdf as read_pdf_module
+from pipeline.documents import layout_hints
 from pipeline.documents.deliberation_list.rows import ListRow, parse_list
 from pipeline.extract import extract_bytes
 from pipeline.model import ExtractionError, Source
 from pipeline.read import read_bytes
-from pipeline.read.pdf import read_pdf
+from pipeline.read.pdf import read_pdf as read_pdf_with
+from pipeline.read.pdf.content_stream import text_shows
+from pipeline.read.pdf.fallback import Fallback
+from pipeline.read.pdf.geometry import Char, baseline_angle
+from pipeline.read.pdf.pdfium import page_chars
 from pipeline.segment import segment
 
 PDFS = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
 LIST_FIELDS = ("seq_no", "title", "departments_raw", "categories_raw", "date_raw", "result")
+
+
+def read_pdf(data: bytes, name: str) -> Source:
+    return read_pdf_with(data, name, layout_hints())
 
 
 def fixture(name: str) -> Source:
@@ -63,7 +72,7 @@ def test_corpus_pdf_source(corpus_source: Source, corpus_pdf: Path) -> None:
 
 def test_corpus_pdf_list_equals_text_001(corpus_source: Source, corpus_text) -> None:
     name, data = corpus_text("001")
-    from_text = list_rows(read_bytes(data, name))
+    from_text = list_rows(read_bytes(data, name, layout_hints()))
     from_pdf = list_rows(corpus_source)
     assert len(from_pdf) == 30
     assert [values(r) for r in from_pdf] == [values(r) for r in from_text]
@@ -108,8 +117,8 @@ def test_corpus_pdf_every_sheet_page_has_its_tab_rows(corpus_source: Source) -> 
 
 def force_pdfminer(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every page read by pdfminer, as if PDFium had lost text on it that could not be recovered."""
-    monkeypatch.setattr(read_pdf_module, "_lost_objects", lambda objs, textpage: [0])
-    monkeypatch.setattr(read_pdf_module, "_recover", lambda *args: None)
+    monkeypatch.setattr(read_pdf_module, "lost_objects", lambda objs, textpage: [0])
+    monkeypatch.setattr(read_pdf_module, "recover", lambda *args: None)
 
 
 def test_pdfminer_fallback_reads_the_same(corpus_pdf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -398,9 +407,7 @@ def test_turned_fixtures_are_what_they_claim(
         for page in doc:
             left, bottom, right, top = page.get_mediabox()
             textpage = page.get_textpage()
-            angles = Counter(
-                g.angle for g in read_pdf_module._chars(textpage, page.get_mediabox(), upright=False)
-            )
+            angles = Counter(g.angle for g in page_chars(textpage, page.get_mediabox(), upright=False))
             textpage.close()
             assert (page.get_rotation(), round(right - left), round(top - bottom)) == (rotation, *media)
             assert tuple(round(v) for v in page.get_size()) == shown
@@ -433,7 +440,7 @@ def test_landscape_pages_read_as_the_portrait_twin(name: str) -> None:
     ],
 )
 def test_text_direction(a: float, b: float, angle: int) -> None:
-    assert read_pdf_module._angle(a, b) == angle
+    assert baseline_angle(a, b) == angle
 
 
 # --------------------------------------------------------------------------- detail sheets without rules
@@ -518,13 +525,13 @@ GENERATED = ["grid_list.pdf", "hrules_list.pdf", "plain_list.pdf", "sheets_unrul
 
 def pdfminer_pages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    original = read_pdf_module._Fallback.chars
+    original = Fallback.chars
 
-    def counting(self: read_pdf_module._Fallback, index: int) -> list[read_pdf_module._Char]:
+    def counting(self: Fallback, index: int) -> list[Char]:
         calls.append(index)
         return original(self, index)
 
-    monkeypatch.setattr(read_pdf_module._Fallback, "chars", counting)
+    monkeypatch.setattr(Fallback, "chars", counting)
     return calls
 
 
@@ -607,10 +614,8 @@ def test_text_objects_that_do_not_pair_up_go_to_pdfminer(name: str, monkeypatch:
     data = (PDFS / name).read_bytes()
     expected = read_pdf(data, name).lines
     calls = pdfminer_pages(monkeypatch)
-    original = read_pdf_module._Fallback.shows
-    monkeypatch.setattr(
-        read_pdf_module._Fallback, "shows", lambda self, index: (original(self, index) or [])[1:]
-    )
+    original = Fallback.shows
+    monkeypatch.setattr(Fallback, "shows", lambda self, index: (original(self, index) or [])[1:])
     assert read_pdf(data, name).lines == expected
     assert calls
 
@@ -662,7 +667,7 @@ def test_text_objects_that_do_not_pair_up_go_to_pdfminer(name: str, monkeypatch:
 def test_text_operators_of_a_content_stream(
     content: bytes, unicode_fonts: set[str], expected: list[tuple[list[bytes], bool, str | None]]
 ) -> None:
-    shows = read_pdf_module._shows(content, unicode_fonts)
+    shows = text_shows(content, unicode_fonts)
     assert [(s.strings, s.unicode) for s in shows] == [(strings, uni) for strings, uni, _ in expected]
     assert [s.text() for s in shows if s.unicode] == [t for _, uni, t in expected if uni]
 
@@ -679,7 +684,7 @@ def test_text_operators_of_a_content_stream(
 )
 def test_error_fixtures(name: str, kind: str, words: str) -> None:
     with pytest.raises(ExtractionError) as err:
-        read_bytes((PDFS / name).read_bytes(), f"raw/{name}")
+        read_bytes((PDFS / name).read_bytes(), f"raw/{name}", layout_hints())
     assert err.value.kind == kind
     assert err.value.message.startswith(f"raw/{name}: ") and words in err.value.message
     assert err.value.message.count(". ") == 0 and err.value.message.endswith(".")

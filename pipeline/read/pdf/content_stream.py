@@ -1,0 +1,198 @@
+"""A page's content stream read for its text-showing operators, and the one-glyph strings PDFium
+loses recovered from them."""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from typing import Any, NamedTuple
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from pipeline.normalise.text import fold
+from pipeline.read.pdf.geometry import Char, baseline_angle, flat_box
+from pipeline.read.pdf.pdfium import object_text
+
+# PDFium (this build at least) parses a text object whose string is one two-byte code of a
+# non-embedded CID font as holding no characters: `(\x8a\xb2) Tj` in a font on UniJIS-UCS2-H (`課`)
+# shows nothing, while `(\x8a\xb2\x8a\xb2) Tj` reads fine. Such one-glyph strings are everywhere in
+# generated packets (a wrapped `課`, a full-width `１` in the number column), and pdfminer reading the
+# whole page instead costs ~10x the rest of the pipeline. Under a Unicode CMap the char code IS the
+# code point, so the string taken from the content stream gives the character, and PDFium's own font
+# metrics and the object's matrix give its box.
+UNICODE_CMAP = re.compile(r"Uni[A-Za-z0-9]+-(?:UCS2|UTF16)(?:-HW)?-H")
+
+
+class Show(NamedTuple):
+    """One text-showing operator of a content stream: its strings and whether its font's char codes
+    are UTF-16 code units (a Unicode CMap)."""
+
+    strings: list[bytes]
+    unicode: bool
+
+    def text(self) -> str | None:
+        try:
+            return b"".join(self.strings).decode("utf-16-be")
+        except UnicodeDecodeError:
+            return None
+
+
+_TOKEN = re.compile(
+    rb"(?P<ws>\s+|%[^\r\n]*)|(?P<open><<|\[)|(?P<close>>>|\])|(?P<hex><[0-9A-Fa-f\s]*>)|(?P<lit>\()"
+    rb"|(?P<name>/[^\s()<>\[\]{}/%]*)|(?P<num>[+-]?(?:\d+\.?\d*|\.\d+)(?![^\s()<>\[\]{}/%]))"
+    rb"|(?P<word>[^\s()<>\[\]{}/%]+)"
+)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+_OCTAL = re.compile(rb"[0-7]{1,3}")
+_LIT_SPECIAL = re.compile(rb"[()\\]")
+_INLINE_DATA = re.compile(rb"\sID\s")
+_INLINE_END = re.compile(rb"\sEI(?=\s|$)")
+
+
+def _literal(data: bytes, i: int) -> tuple[bytes, int]:
+    """The literal string whose `(` ends at i → (its bytes, the index after its `)`)."""
+    out = bytearray()
+    depth = 1
+    while True:
+        m = _LIT_SPECIAL.search(data, i)
+        if m is None:
+            raise ValueError("unterminated string")
+        out += data[i : m.start()]
+        i = m.end()
+        ch = m.group()
+        if ch == b"\\":
+            nxt = data[i : i + 1]
+            if octal := _OCTAL.match(data, i):
+                out.append(int(octal.group(), 8) & 0xFF)
+                i = octal.end()
+            elif nxt in (b"\r", b"\n"):  # a line continuation
+                i += 2 if data[i : i + 2] == b"\r\n" else 1
+            else:
+                out += _ESCAPES.get(nxt, nxt)
+                i += 1
+        elif ch == b"(":
+            depth += 1
+            out += ch
+        else:
+            depth -= 1
+            if not depth:
+                return bytes(out), i
+            out += ch
+
+
+def text_shows(content: bytes, unicode_fonts: set[str]) -> list[Show]:
+    """The text-showing operators of a page's content stream, in order, with the strings PDFium
+    would make a text object of (empty strings make none). Only the font state is tracked."""
+    shows: list[Show] = []
+    stack: list[Any] = []
+    marks: list[int] = []
+    font: str | None = None
+    saved: list[str | None] = []
+    i, n = 0, len(content)
+    while i < n:
+        m = _TOKEN.match(content, i)
+        if m is None:
+            raise ValueError(f"unexpected byte at {i}")
+        i = m.end()
+        kind, tok = m.lastgroup, m.group()
+        if kind == "ws":
+            continue
+        if kind == "lit":
+            s, i = _literal(content, i)
+            stack.append(s)
+        elif kind == "hex":
+            digits = re.sub(rb"\s", b"", tok[1:-1])
+            stack.append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()))
+        elif kind == "name":
+            stack.append(tok[1:].decode("latin-1"))
+        elif kind == "open":
+            marks.append(len(stack))
+        elif kind == "close":
+            start = marks.pop() if marks else 0
+            stack[start:] = [stack[start:]]
+        elif kind == "num":
+            stack.append(float(tok))
+        elif marks:  # true, false, null inside an array or a dictionary
+            stack.append(None)
+        else:
+            strings: list[Any] = []
+            if tok in (b"Tj", b"'", b'"') and stack:
+                strings = [stack[-1]]
+            elif tok == b"TJ" and stack and isinstance(stack[-1], list):
+                strings = stack[-1]
+            elif tok == b"Tf" and len(stack) >= 2 and isinstance(stack[-2], str):
+                font = stack[-2]
+            elif tok == b"q":
+                saved.append(font)
+            elif tok == b"Q" and saved:
+                font = saved.pop()
+            elif tok == b"BI":
+                data = _INLINE_DATA.search(content, i)
+                end = _INLINE_END.search(content, data.end()) if data else None
+                if end is None:
+                    raise ValueError("unterminated inline image")
+                i = end.end()
+            strings = [s for s in strings if isinstance(s, bytes) and s]
+            if strings and font is not None:
+                shows.append(Show(strings, font in unicode_fonts))
+            stack.clear()
+    return shows
+
+
+def _bare(text: str | None) -> str | None:
+    return None if text is None else re.sub(r"\s+", "", fold(text))
+
+
+def recover(
+    objs: list[Any],
+    lost: list[int],
+    textpage: pdfium.PdfTextPage,
+    shows: list[Show] | None,
+    box: tuple[float, float, float, float],
+) -> list[Char] | None:
+    """The characters of the lost text objects, or None when they cannot be recovered for certain
+    (then pdfminer reads the page). The page's text-showing operators and PDFium's text objects
+    must pair one to one, and every pair whose font has a Unicode CMap must read the same text."""
+    if shows is None or len(shows) != len(objs):
+        return None
+    lost_set = set(lost)
+    for k, (obj, show) in enumerate(zip(objs, shows, strict=True)):
+        # Folded: PDFium reads a code through its CID, which may come back as a look-alike code point.
+        if k not in lost_set and show.unicode and _bare(object_text(obj, textpage)) != _bare(show.text()):
+            return None
+    out: list[Char] = []
+    for k in lost:
+        show, obj = shows[k], objs[k]
+        text = show.text() if show.unicode else None
+        if not text:
+            return None
+        if len(text) != 1:
+            # Only the one-glyph case is known; longer strings need spacing and kerning: pdfminer.
+            return None
+        m = pdfium_c.FS_MATRIX()
+        size, width, ascent, descent = (ctypes.c_float() for _ in range(4))
+        font = pdfium_c.FPDFTextObj_GetFont(obj)
+        if not (
+            pdfium_c.FPDFPageObj_GetMatrix(obj, m) and font and pdfium_c.FPDFTextObj_GetFontSize(obj, size)
+        ):
+            return None
+        a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
+        if a * d - b * c <= 0:  # mirrored text: left to pdfminer
+            return None
+        if not (
+            pdfium_c.FPDFFont_GetGlyphWidth(font, ord(text), size, width)
+            and pdfium_c.FPDFFont_GetAscent(font, size, ascent)
+            and pdfium_c.FPDFFont_GetDescent(font, size, descent)
+        ):
+            return None
+        if ord(text) > 32 and ord(text) not in (0xA0, 0x3000):
+            # The glyph's box in text space (advance by ascent to descent), turned by the object's matrix.
+            pts = [
+                (e + a * x + c * y, f + b * x + d * y)
+                for x in (0, width.value)
+                for y in (descent.value, ascent.value)
+            ]
+            xs, ys = [x for x, _ in pts], [y for _, y in pts]
+            out.append(Char(*flat_box(box, min(xs), min(ys), max(xs), max(ys)), text, baseline_angle(a, b)))
+    return out

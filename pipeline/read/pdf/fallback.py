@@ -1,0 +1,84 @@
+"""pdfminer's reading of a PDF, for the pages PDFium's cannot be trusted on."""
+
+from __future__ import annotations
+
+import io
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import resolve1
+from pdfminer.psparser import PSLiteral, literal_name
+
+from pipeline.model import ExtractionError
+from pipeline.read.pdf.content_stream import UNICODE_CMAP, Show, text_shows
+from pipeline.read.pdf.geometry import Char, baseline_angle, flat_box
+
+
+class Fallback:
+    """pdfminer's view of the same bytes, opened only if a page needs it, and only once: the raw
+    content stream of a page with lost text objects, or, failing that, the whole page's characters."""
+
+    def __init__(self, data: bytes, source_path: str) -> None:
+        self.data = data
+        self.source_path = source_path
+        self.pdf: pdfplumber.PDF | None = None
+        self.pages: list[PDFPage] | None = None
+
+    def shows(self, index: int) -> list[Show] | None:
+        """The text-showing operators of page `index`, or None if its content cannot be read simply
+        (then the whole page goes to pdfminer, which says what is wrong with it)."""
+        try:
+            if self.pages is None:
+                self.pages = list(PDFPage.create_pages(PDFDocument(PDFParser(io.BytesIO(self.data)))))
+            page = self.pages[index]
+            fonts = resolve1((page.resources or {}).get("Font")) or {}
+            unicode_fonts = set()
+            for name, ref in fonts.items():
+                spec = resolve1(ref)
+                encoding = resolve1(spec.get("Encoding")) if isinstance(spec, dict) else None
+                if isinstance(encoding, PSLiteral) and UNICODE_CMAP.fullmatch(literal_name(encoding)):
+                    unicode_fonts.add(name)
+            return text_shows(b"\n".join(s.get_data() for s in page.contents), unicode_fonts)
+        except Exception:
+            return None
+
+    def chars(self, index: int) -> list[Char]:
+        """The page's characters as pdfminer reads them, turned back into page space: pdfminer has
+        turned them by the page's /Rotate and moved them by its media box corner (the matrix of its
+        PDFPageInterpreter.process_page)."""
+        # PDFium accepted the file, so pdfminer choking on it here means damage, not a parser bug.
+        try:
+            if self.pdf is None:
+                self.pdf = pdfplumber.open(io.BytesIO(self.data))
+            page = self.pdf.pages[index]
+            x0, y0, x1, y1 = page.page_obj.mediabox
+            a, b, c, d, e, f = {
+                90: (0, -1, 1, 0, -y0, x1),
+                180: (-1, 0, 0, -1, x1, y1),
+                270: (0, 1, -1, 0, y1, -x0),
+            }.get(page.page_obj.rotate, (1, 0, 0, 1, -x0, -y0))
+            det = a * d - b * c
+
+            def back(u: float, v: float) -> tuple[float, float]:
+                return (d * (u - e) - c * (v - f)) / det, (-b * (u - e) + a * (v - f)) / det
+
+            box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+            chars = []
+            for ch in page.chars:
+                (p, q), (r, s) = back(ch["x0"], ch["y0"]), back(ch["x1"], ch["y1"])
+                ma, mb = ch["matrix"][:2]
+                direction = baseline_angle((d * ma - c * mb) / det, (-b * ma + a * mb) / det)
+                chars.append(Char(*flat_box(box, p, q, r, s), ch["text"], direction))
+            page.close()
+        except Exception as exc:
+            raise ExtractionError(
+                "unreadable",
+                f"{self.source_path}: page {index + 1} cannot be read (damaged PDF); export it again.",
+            ) from exc
+        return chars
+
+    def close(self) -> None:
+        if self.pdf is not None:
+            self.pdf.close()

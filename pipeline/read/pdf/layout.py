@@ -1,0 +1,205 @@
+"""A page's characters → text lines: the reading direction, lines, cell-sized gaps and spaces, empty
+lines where the page has an empty line's height, running headers and footers."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from pipeline.normalise.text import join_lines
+from pipeline.read.pdf.geometry import Char, Frame
+
+# Fractions of the page height where running headers / footers live.
+_BAND = 0.1
+# A gap between two characters wider than this many line heights separates table cells;
+# a narrower one wider than _SPACE_GAP is a space.
+_CELL_GAP = 0.9
+_SPACE_GAP = 0.2
+# Free lines further apart than this many line heights had an empty line between them. It is kept as
+# an empty line, as text converters do: the wrapped-text parsers read one as the end of a cell (a
+# title wrapped over three lines, then its 担当課, is told apart only by the gap).
+BLANK_GAP = 1.0
+
+
+class Seg(NamedTuple):
+    """A run of characters on one line with no cell-sized gap inside."""
+
+    x0: float
+    x1: float
+    text: str
+
+
+@dataclass
+class TextLine:
+    top: float
+    bottom: float
+    segs: list[Seg]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segs)
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+@dataclass
+class Item:
+    top: float
+    text: str
+    line: TextLine | None = None  # the free line it was, or None for a table row
+
+
+@dataclass
+class Page:
+    number: int
+    height: float
+    lines: list[TextLine]  # text outside ruled tables
+    items: list[Item] = field(default_factory=list)  # ruled table rows
+    h_rules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1)
+
+
+# --------------------------------------------------------------------------- chars → lines
+
+
+def group_lines(chars: list[Char]) -> list[list[Char]]:
+    """Characters → lines: a character joins the line whose vertical extent holds its centre."""
+    lines: list[list[Char]] = []
+    bounds: list[tuple[float, float]] = []
+    for ch in sorted(chars, key=lambda c: (c.top + c.bottom) / 2):
+        mid = (ch.top + ch.bottom) / 2
+        if lines and bounds[-1][0] <= mid <= bounds[-1][1] and not ch.text.isspace():
+            lines[-1].append(ch)
+            continue
+        if lines and ch.text.isspace():
+            continue
+        lines.append([ch])
+        bounds.append((ch.top, ch.bottom))
+    return [sorted(ln, key=lambda c: c.x0) for ln in lines]
+
+
+def segments(chars: list[Char]) -> list[Seg]:
+    """One line's characters (left to right) → runs split at cell-sized gaps, spaces where gaps are."""
+    height = statistics.median(c.bottom - c.top for c in chars) or 1.0
+    segs: list[Seg] = []
+    text, x0, x1 = "", chars[0].x0, chars[0].x0
+    for ch in chars:
+        if ch.text.isspace():
+            continue
+        gap = ch.x0 - x1
+        if text and gap > _CELL_GAP * height:
+            segs.append(Seg(x0, x1, text))
+            text, x0 = "", ch.x0
+        elif text and gap > _SPACE_GAP * height:
+            text += " "
+        x1 = max(x1, ch.x1) if text else ch.x1
+        text += ch.text
+    if text:
+        segs.append(Seg(x0, x1, text))
+    return segs
+
+
+def text_lines(chars: list[Char]) -> list[TextLine]:
+    out = []
+    for ln in group_lines(chars):
+        segs = segments(ln)
+        if segs:
+            out.append(TextLine(min(c.top for c in ln), max(c.bottom for c in ln), segs))
+    return out
+
+
+def reading_angle(chars: list[Char], rotation: int) -> int:
+    """The direction most of the page's text runs in; on a tie, the one its /Rotate shows upright."""
+    counts = Counter(c.angle for c in chars)
+    return max(counts, key=lambda a: (counts[a], a == rotation), default=rotation)
+
+
+def place(chars: list[Char], frame: Frame) -> list[Char]:
+    """The page's characters in its reading frame. Text at another angle (a stamp, a label turned in
+    a narrow cell) is read in its own direction and laid flat where it stands, so it comes out as a
+    short line in its place instead of a column of one-character lines cutting through the rest."""
+    if frame.angle == 0 and not any(c.angle for c in chars):
+        return chars  # most pages
+    out = [frame.char(c) for c in chars if c.angle == frame.angle]
+    turned: dict[int, list[Char]] = {}
+    for c in chars:
+        if c.angle != frame.angle:
+            turned.setdefault(c.angle, []).append(c)
+    for angle, group in turned.items():
+        own = Frame(angle, frame.box)
+        where = {own.char(c): frame.char(c) for c in group}
+        for ln in group_lines(list(where)):
+            text = " ".join(s.text for s in segments(ln))
+            boxes = [where[c] for c in ln]
+            x, top = min(b.x0 for b in boxes), min(b.top for b in boxes)
+            size = statistics.median(c.bottom - c.top for c in ln)
+            # As wide as the place it covers, so a label turned in a narrow cell stays in that cell.
+            step = min(size, (max(b.x1 for b in boxes) - x) / len(text))
+            for k, ch in enumerate(text):
+                if ch != " ":
+                    out.append(Char(x + k * step, x + (k + 1) * step, top, top + size, ch))
+    return out
+
+
+def cell_text(chars: list[Char], paragraphs: bool = False) -> str:
+    lines = [ln for ln in group_lines(chars) if any(not c.text.isspace() for c in ln)]
+    texts = [" ".join(s.text for s in segments(ln)) for ln in lines]
+    if not paragraphs:
+        return join_lines(texts)
+    height = statistics.median(c.bottom - c.top for c in chars) or 1.0
+    return paragraph_text(list(zip(texts, (max(c.x1 for c in ln) for ln in lines), strict=True)), height)
+
+
+def paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
+    """The lines of a sheet's value cell (text, right edge) → its text, each paragraph marked `<p>…</p>`
+    as a converter marks it. A line that ends well short of the cell's widest line, or with `。`, ended
+    its paragraph: the sheet parser reads 事業内容's paragraphs (`1 概要`, `3 対象者数 約1,200人`)
+    from the marks."""
+    lines = [(t, x1) for t, x1 in lines if t]
+    if len(lines) < 2:
+        return join_lines([t for t, _ in lines])
+    right = max(x1 for _, x1 in lines)
+    paras: list[list[str]] = [[]]
+    for t, x1 in lines:
+        paras[-1].append(t)
+        if x1 < right - 2 * height or t.endswith("。"):
+            paras.append([])
+    paras = [p for p in paras if p]
+    if len(paras) < 2:
+        return join_lines([t for t, _ in lines])
+    return " ".join(f"<p>{join_lines(p)}</p>" for p in paras)
+
+
+# --------------------------------------------------------------------------- running headers
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def drop_running_lines(pages: list[Page], keep: Callable[[TextLine], bool]) -> None:
+    """Lines in the top or bottom band, among the first or last two of their page, whose shape
+    (digits masked, so `- 3 -` matches `- 4 -`) recurs on at least half the pages, unless `keep` holds
+    them (a table header repeated on every page starts that page's rows)."""
+    if len(pages) < 2:
+        return
+
+    def candidates(p: Page) -> list[TextLine]:
+        return [
+            ln
+            for ln in p.lines[:2] + p.lines[-2:]
+            if ln.bottom <= _BAND * p.height or ln.top >= (1 - _BAND) * p.height
+        ]
+
+    counts: Counter[str] = Counter()
+    for p in pages:
+        counts.update({_shape(ln.text) for ln in candidates(p)})
+    need = max(2, (len(pages) + 1) // 2)
+    for p in pages:
+        drop = {id(ln) for ln in candidates(p) if counts[_shape(ln.text)] >= need and not keep(ln)}
+        p.lines = [ln for ln in p.lines if id(ln) not in drop]

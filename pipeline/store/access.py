@@ -1,0 +1,275 @@
+"""Connections, the ingest lock and snapshot publishing of the DuckDB store.
+
+Why snapshots: DuckDB lets one process open a file read-write and then refuses every other
+process, readers included; and a process that has the file open read-only keeps a writer out. Short
+write transactions on the analysts' file would still lock readers out for each commit, and an
+analyst's notebook left open overnight would stop the nightly ingest. So the ingest never writes
+the file analysts read (`council.duckdb`):
+
+* under the ingest lock (`council.duckdb.ingest.lock`, one writer at a time) it copies the store to
+  a working copy (`council.duckdb.work`) and writes there: one transaction per file, so the copy
+  only ever holds whole files;
+* at the end it checkpoints the copy and renames it over `council.duckdb` (an atomic replace).
+  A reader that opens the store sees the state before the run or after it, never part of a file
+  and never a lock; a reader that was already connected keeps reading the old snapshot (the
+  replaced file stays alive for it) until it reconnects (DuckDB's Python client shares one
+  database per process: all of that process's connections must close).
+* After a crash (`kill -9`, power loss) the published store is untouched and opens as before; the
+  working copy holds every file committed so far and the next run resumes from it, provided the
+  published store is still the one it was copied from (`store_state.base`), else it is discarded.
+
+The cost: each run copies the store once (a 100 MB store: a fraction of a second on a local disk)
+and needs twice its size on disk while it runs; analysts see a run's files when the run ends, not
+one by one. Only `council ingest` and `council reextract` may write the store: changes made to
+`council.duckdb` directly by another program are lost at the next publish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DB = Path("data/out/council.duckdb")
+
+# Internal bookkeeping (not part of the contract): which file version produced which documents, or
+# failed with which error under which limits, or is a copy of another file (status `ok` | `failed` |
+# `duplicate`); and key/value state: `dedupe_pending` (dedupe has not caught up with the loaded
+# mentions), `base` (which published store a working copy came from).
+INTERNAL_DDL = """
+CREATE TABLE IF NOT EXISTS ingested_files (
+    source_path VARCHAR PRIMARY KEY, file_sha256 VARCHAR, parser_version VARCHAR,
+    status VARCHAR, document_count INTEGER, ingested_at TIMESTAMP, error_kind VARCHAR, limits VARCHAR);
+ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS error_kind VARCHAR;
+ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS limits VARCHAR;
+ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS file_size BIGINT;
+ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS file_mtime_ns BIGINT;
+CREATE TABLE IF NOT EXISTS store_state (key VARCHAR PRIMARY KEY, value VARCHAR);
+"""
+
+
+class StoreError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- connections
+
+
+def _connect(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            # Another program holds the file read-write for a moment: wait, then give up clearly.
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise StoreError(f"cannot open the store {path}: {exc}") from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+@contextlib.contextmanager
+def writer(path: Path, wait_seconds: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection on `path` itself, for tools and tests; the ingest writes a working copy."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(path, read_only=False, wait_seconds=wait_seconds)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def reader(path: Path, wait_seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection: never blocked by an ingest, which only ever renames a new file into place."""
+    if not path.exists():
+        raise StoreError(f"there is no store at {path}; run `council ingest` first")
+    con = _connect(path, read_only=True, wait_seconds=wait_seconds)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+# Lock descriptors this process holds: a forked parser closes them, so that a parser which outlives
+# its ingest (it should not: see workers.py) cannot keep the next ingest waiting.
+HELD_LOCKS: set[int] = set()
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".ingest.lock")
+
+
+@contextlib.contextmanager
+def ingest_lock(path: Path, wait_seconds: float) -> Iterator[None]:
+    """One writer at a time: a second ingest waits up to `wait_seconds`, then fails with a clear message.
+
+    flock is released by the kernel when the process dies, so a killed ingest never leaves a stale lock.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path(path), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"another ingest is writing to {path}; try again when it has finished"
+                    ) from None
+                time.sleep(min(0.2, max(0.01, deadline - time.monotonic())))
+        HELD_LOCKS.add(fd)
+        yield
+    finally:
+        HELD_LOCKS.discard(fd)
+        os.close(fd)
+
+
+def close_inherited_locks() -> None:
+    """In a forked child: drop the parent's lock descriptors (the parent keeps its lock)."""
+    for fd in list(HELD_LOCKS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    HELD_LOCKS.clear()
+
+
+# --------------------------------------------------------------------------- the working copy
+
+
+def work_path(path: Path) -> Path:
+    return path.with_name(path.name + ".work")
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _signature(path: Path) -> str:
+    """Which published file a working copy was made from: a publish always brings a new inode."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "absent"
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _remove(path: Path) -> None:
+    for p in (path, _wal(path)):
+        p.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    with src.open("rb") as fin, dst.open("wb") as fout:
+        while chunk := fin.read(1 << 22):
+            fout.write(chunk)
+        fout.flush()
+        os.fsync(fout.fileno())
+
+
+def _resume(work: Path, base: str) -> duckdb.DuckDBPyConnection | None:
+    try:
+        con = duckdb.connect(str(work))
+    except duckdb.Error:
+        return None
+    try:
+        tables = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_state'"
+        ).fetchall()
+        if tables == [(1,)] and get_state(con, "base") == base:
+            return con
+    except duckdb.Error:
+        pass
+    con.close()
+    return None
+
+
+def open_work(path: Path, memory_mb: int = 0) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """A read-write connection on the working copy of the store at `path`, and whether it resumes an
+    interrupted run. Call it under `ingest_lock`; end with `publish`, or just close the connection to
+    leave the copy for the next run. `memory_mb` > 0 caps DuckDB's memory on that connection."""
+    con, resumed = _open_work(path)
+    if memory_mb > 0:
+        con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+    return con, resumed
+
+
+def _open_work(path: Path) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = work_path(path)
+    base = _signature(path)
+    if work.exists():
+        con = _resume(work, base)
+        if con is not None:
+            return con, True
+        _remove(work)
+    # Built under a temporary name, so a copy interrupted half-way is never mistaken for a working copy.
+    tmp = path.with_name(path.name + ".work-tmp")
+    _remove(tmp)
+    try:
+        if path.exists():
+            _copy(path, tmp)
+            if _wal(path).exists():
+                _copy(_wal(path), _wal(tmp))
+        con = duckdb.connect(str(tmp))
+        con.execute(INTERNAL_DDL)
+        set_state(con, "base", base)
+        con.execute("CHECKPOINT")
+        con.close()
+        os.replace(tmp, work)
+        return duckdb.connect(str(work)), False
+    except (OSError, duckdb.Error) as exc:
+        _remove(tmp)
+        raise StoreError(f"cannot make a working copy of the store {path}: {exc}") from exc
+
+
+def publish(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Close the working copy and make it the store readers see, in one atomic rename."""
+    work = work_path(path)
+    try:
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    if _wal(work).exists():
+        raise StoreError(f"the working copy {work} still has a write-ahead log after its checkpoint")
+    try:
+        _fsync(work)
+        # A log left by another writer was copied into the working copy: it must not be replayed
+        # onto the new file.
+        _wal(path).unlink(missing_ok=True)
+        os.replace(work, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as exc:
+        raise StoreError(f"cannot publish the working copy {work} as {path}: {exc}") from exc
+
+
+def set_state(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute(
+        "INSERT INTO store_state VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def get_state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    # fetchall, not fetchone: DuckDB refuses other work while a result is left unfinished.
+    rows = con.execute("SELECT value FROM store_state WHERE key = ?", [key]).fetchall()
+    return str(rows[0][0]) if rows else None
