@@ -7,6 +7,7 @@ records do not carry such a count.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from rapidfuzz import fuzz
@@ -26,6 +27,7 @@ from pipeline.checks.base import (
 )
 from pipeline.normalise.departments import DepartmentList, split_departments
 from pipeline.normalise.text import match_key
+from pipeline.rules import vocabulary
 from schemas import CaseMention, ExtractionCheck
 
 
@@ -130,12 +132,48 @@ def titles_plausible(r: DocRecords) -> ExtractionCheck | None:
     )
 
 
+def _sheet_starts(text: str) -> int:
+    """How many detail sheets the document's text shows: a line starting with a 事業名 label
+    followed within two lines by one starting with a 担当課 label (rules/vocabulary.toml
+    `sheet_labels`). A lower bound: a sheet printed in another shape is not counted."""
+    labels = vocabulary()["sheet_labels"]
+    names, depts = tuple(labels["program_name"]), tuple(labels["detail_departments_raw"])
+    lines = [re.sub(r"\s+", "", ln) for ln in text.split("\n") if ln.strip()]
+    return sum(
+        1
+        for i, ln in enumerate(lines)
+        if ln.startswith(names) and any(nxt.startswith(depts) for nxt in lines[i + 1 : i + 3])
+    )
+
+
+def sheets_read(r: DocRecords) -> ExtractionCheck | None:
+    """Sheets the text shows were read as sheets: a layout whose sheets the parser cannot take
+    apart loses all of them, and nothing else would say so."""
+    printed = _sheet_starts(r.document.text)
+    if not printed:
+        return None
+    read = sum(1 for m in r.mentions if m._has_sheet)
+    ok = read >= printed
+    return result(
+        r,
+        "sheets_read",
+        ok,
+        f"at least {count(printed, 'sheet')}",
+        f"{count(read, 'sheet')} read",
+        f"The text shows {count(printed, 'sheet')} (事業名 and 担当課 rows); {read} were read."
+        if ok
+        else f"The text shows {count(printed, 'sheet')} (事業名 and 担当課 rows) but {read} were read as "
+        "sheets: their layout is one the sheet parser does not know, and their fields are missing.",
+    )
+
+
 def sheets_match_rows(r: DocRecords) -> ExtractionCheck | None:
     """Every detail sheet matches a row, and every row up to the last sheet's number has a sheet.
 
     Rows after the last sheet are not counted against it: a packet may be published in parts
     (the corpus' 002 keeps the sheets of cases 26-51 back), so a sheet lost from the very end of a
-    packet goes unnoticed here.
+    packet goes unnoticed here. Sheets start at No.1 in every packet seen; a packet that prints
+    sheets for a few cases in the middle of its list fails.
     """
     sheets = [m for m in r.mentions if m._has_sheet]
     if not sheets:
@@ -294,6 +332,7 @@ CHECKS: tuple[CheckFn, ...] = (
     numbering_contiguous,
     rows_complete,
     titles_plausible,
+    sheets_read,
     sheets_match_rows,
     list_agrees_with_sheet,
     dates_in_period,

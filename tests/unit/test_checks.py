@@ -77,6 +77,7 @@ LIST = [
     "numbering_contiguous",
     "rows_complete",
     "titles_plausible",
+    "sheets_read",
     "sheets_match_rows",
     "list_agrees_with_sheet",
     "dates_in_period",
@@ -281,6 +282,36 @@ def test_a_lost_sheet(damaged) -> None:
     row = _row(ex, 10)
     assert row.program_name is None
     assert row.warnings == ["sheet: : none for this row, though sheets follow for later rows"]
+
+
+def _drop_markers(pattern: str, count: int = 0) -> Edit:
+    def edit(text: str) -> str:
+        out, n = re.subn(pattern, "", text, count=count)
+        assert n
+        return out
+
+    return edit
+
+
+def test_sheets_the_parser_cannot_take_apart(damaged) -> None:
+    """Sheets printed without their (No.N) markers are not read as sheets at all: only their text
+    (事業名 and 担当課 rows, 30 times) says they are there."""
+    ex = damaged("001", _drop_markers(r"[（(]\s*N\s*o\s*\.?\s*[\d ]+[)）]"))
+    assert ex.documents[0].suspect
+    assert _failed(ex) == {"sheets_read": ("at least 30 sheets", "0 sheets read")}
+    assert len(ex.case_mentions) == 30
+    assert all(m.program_name is None for m in ex.case_mentions)
+
+
+def test_one_sheet_the_parser_cannot_find(damaged) -> None:
+    ex = damaged("001", _drop_markers(r"（No\.7）", count=1))
+    assert _failed(ex) == {
+        "sheets_read": ("at least 30 sheets", "29 sheets read"),
+        "sheets_match_rows": (
+            "rows with a sheet: 30; sheets without a row: 0",
+            "rows with a sheet: 29; sheets without a row: 0",
+        ),
+    }
 
 
 def test_a_title_that_swallowed_the_next_row(damaged) -> None:
