@@ -211,7 +211,8 @@ def extract(
     for doc in result["documents"]:
         console.print(
             f"[bold]{doc['document_id']}[/] {doc['doc_type']} {doc['municipality'] or ''} "
-            f"{escape(doc['title'] or '')} fiscal_year={doc['fiscal_year']} issued_on={doc['issued_on']}",
+            f"{escape(doc['title'] or '')} fiscal_year={doc['fiscal_year']} issued_on={doc['issued_on']}"
+            + (" [bold red]suspect[/]" if doc["suspect"] else ""),
             soft_wrap=True,
         )
     if result["case_mentions"]:
@@ -228,8 +229,17 @@ def extract(
             )
         console.print(t)
     for table in tables:
-        if table not in ("documents", "case_mentions") and result[table]:
+        if table not in ("documents", "case_mentions", "extraction_checks") and result[table]:
             console.print(f"{table}: {len(result[table])} rows")
+    checks = result["extraction_checks"]
+    failed = [c for c in checks if not c["passed"]]
+    console.print(f"extraction_checks: {len(checks) - len(failed)} of {len(checks)} passed")
+    for c in failed:
+        console.print(
+            f"[bold red]failed[/] {c['document_id']} {c['check_name']}: expected {escape(c['expected'] or '')}, "
+            f"found {escape(c['found'] or '')}. {escape(c['detail'] or '')}",
+            soft_wrap=True,
+        )
     for notice in result["notices"]:
         typer.echo(f"notice: {notice}", err=True)
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from importlib import resources
 
 from pipeline import documents
+from pipeline.checks import run_checks
 from pipeline.documents import layout_hints
 from pipeline.documents.registry import DocumentType, check
 from pipeline.model import Source
@@ -21,7 +22,7 @@ from pipeline.segment import Segment, segment
 from schemas import CaseMention, Document, FileExtraction, Record
 
 # Bump when parsing changes what a file yields: every file is re-parsed on the next ingest.
-PARSER_VERSION = "0.2.0"
+PARSER_VERSION = "0.3.0"
 
 
 def document_id(sha256: str, position: int) -> str:
@@ -70,6 +71,7 @@ def extract_source(src: Source) -> FileExtraction:
                 page_count=src.page_count,
                 text=clean_multiline(seg.text) or "",
                 parser_version=PARSER_VERSION,
+                warnings=list(seg.warnings),
             )
         )
         label = f"{src.source_path} document {position + 1} ({seg.doc_type})"
@@ -80,7 +82,19 @@ def extract_source(src: Source) -> FileExtraction:
         else:
             notices += [f"{label}: {n}" for n in _parse(kind, seg, doc_id, out)]
         out.notices.extend(notices)
+    _unique_mention_ids(out.case_mentions)
+    run_checks(out)
     return out
+
+
+def _unique_mention_ids(mentions: list[CaseMention]) -> None:
+    """A number printed twice (OCR reads 15 as 5) must not cost the file its load: the store keys
+    mentions by id, so a repeated id takes `~2`, `~3` … in printed order."""
+    seen: dict[str, int] = {}
+    for m in mentions:
+        n = seen[m.mention_id] = seen.get(m.mention_id, 0) + 1
+        if n > 1:
+            m.mention_id = f"{m.mention_id}~{n}"
 
 
 def extract_bytes(data: bytes, source_path: str) -> FileExtraction:

@@ -12,6 +12,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from pipeline.model import Line
 from pipeline.normalise.dates import (
@@ -24,7 +25,7 @@ from pipeline.normalise.dates import (
 )
 from pipeline.normalise.ocr import fold_digit_lookalikes, has_digit_lookalike
 from pipeline.normalise.text import clean, remove_ocr_spaces, squeeze
-from pipeline.rules import vocabulary
+from pipeline.rules import eras, vocabulary
 
 _REPORT_NO = re.compile(r"^\s*報告\s*第\s*(\d+)\s*号\s*$")
 _HEADING_MARK = re.compile(r"^\s*#+\s*")
@@ -145,22 +146,53 @@ def _issued_on(lines: list[Line]) -> tuple[dt.date | None, list[str]]:
 _CAPTION = re.compile(r"^\s*(?:[(（]\s*\d+\s*[)）]|\d+\s)")
 
 
+@cache
+def _printed_dates() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A month range and a 年度 as printed, however damaged (`令和5年4月月から6月`, `令和S年度`): what a
+    period or fiscal year that did not parse is reported by."""
+    era = f"(?:{'|'.join(e.name for e in eras())}|[A-Za-z])"
+    month_range = re.compile(
+        rf"{era}?\s*[\d元]+\s*年[^。、]{{0,8}}?月[^。、]{{0,12}}?(?:から|より|~|-)[^。、]{{0,12}}?\d\s*月"
+    )
+    fiscal = re.compile(rf"{era}?[^\s年度]{{0,3}}年度")
+    return month_range, fiscal
+
+
 def _period(lines: list[Line], warnings: list[str]) -> tuple[dt.date, dt.date] | None:
     """The period the document covers, from a sentence that says so (`令和5年7月から令和6年1月に審議した`).
 
     Only sentences with a cue from `period_cues` count: a 委託期間 elsewhere in the text is not the
-    document's period. A period read through OCR damage adds a warning.
+    document's period. A period read through OCR damage adds a warning; a cue sentence printing a
+    month range that cannot be read at all adds one too (`令和5年4月月から6月`).
     """
     cues: list[str] = vocabulary()["period_cues"]
+    unread: list[str] = []
     for ln in lines:
         t = remove_ocr_spaces(ln.text)
         if any(c in t for c in cues):
-            found, note = read_period(t)
+            printed = _printed_dates()[0].search(t)
+            try:
+                found, note = read_period(t)
+            except DateError as exc:
+                warnings.append(f"period: {clean(printed.group(0) if printed else t)}: {exc}")
+                return None
             if found:
                 if note is not None:
                     warnings.append(note.warning("period"))
                 return found
+            if printed and not unread:
+                unread.append(f"period: {clean(printed.group(0))}: not a period")
+    warnings += unread
     return None
+
+
+def _unread_fiscal_year(title: str | None) -> list[str]:
+    """A 年度 in the title that does not read as a fiscal year, even through OCR damage."""
+    t = remove_ocr_spaces(title or "")
+    m = _printed_dates()[1].search(t)
+    if m is None or read_fiscal_year(m.group(0))[0] is not None:
+        return []
+    return [f"fiscal_year: {m.group(0)}: not a fiscal year"]
 
 
 def _fiscal_year(seg: Segment) -> int | None:
@@ -211,11 +243,13 @@ def segment(lines: list[Line], kinds: Sequence[Recognition]) -> list[Segment]:
         seg.title = _title(part, kind)
         seg.municipality = _municipality(text)
         seg.issued_on, seg.warnings = _issued_on(part)
+        if seg.title is None:
+            seg.warnings.append("title: : no title line found")
+        period = _period(part, seg.warnings)
         try:
-            period = _period(part, seg.warnings)
+            seg.warnings += _unread_fiscal_year(seg.title)
         except DateError as exc:
-            period = None
-            seg.warnings.append(f"period: {exc}")
+            seg.warnings.append(f"fiscal_year: {exc}")
         if period:
             seg.period_start, seg.period_end = period
         try:

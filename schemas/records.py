@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 # Every table of the store, in the order its models are defined here: filled by `Record`.
 TABLES: dict[str, type[Record]] = {}
@@ -57,6 +57,8 @@ class Document(Record):
     text: str = ""
     parser_version: str
     ingested_at: dt.datetime | None = None
+    warnings: list[str] = Field(default_factory=list)
+    suspect: bool = False
 
 
 class ListFields(Record):
@@ -111,6 +113,18 @@ class CaseMention(CaseFields, _MentionKey):
     line_start: int | None = None
     line_end: int | None = None
     warnings: list[str] = Field(default_factory=list)
+    # Not stored; what the checks (pipeline/checks/) compare: whether a list row printed the
+    # mention, whether a detail sheet was merged into it, and that sheet's heading.
+    _listed: bool = PrivateAttr(default=False)
+    _has_sheet: bool = PrivateAttr(default=False)
+    _sheet_heading: str | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Mentions are equal when the values they store are: the checks' notes above are not
+        # compared (they do not survive a round trip through JSON to the ingest process).
+        if not isinstance(other, CaseMention):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
 
 
 class _CaseKey(Record):
@@ -238,6 +252,19 @@ class IngestError(Record):
     message: str
 
 
+class ExtractionCheck(Record):
+    """One thing the pipeline verified about a document it stored (pipeline/checks/)."""
+
+    store_table = "extraction_checks"
+
+    document_id: str
+    check_name: str
+    passed: bool
+    expected: str
+    found: str
+    detail: str
+
+
 class FileExtraction(Record):
     """Everything one file contributes to the store: the unit of atomic loading."""
 
@@ -249,6 +276,7 @@ class FileExtraction(Record):
     institution_counts: list[InstitutionCount] = Field(default_factory=list)
     sensitive_items: list[SensitiveItem] = Field(default_factory=list)
     incidents: list[Incident] = Field(default_factory=list)
+    extraction_checks: list[ExtractionCheck] = Field(default_factory=list)
     # Problems worth a line in the ingest summary (unknown 課名, self-inconsistent counts, ...).
     notices: list[str] = Field(default_factory=list)
 

@@ -300,12 +300,19 @@ def _incidents(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _suspect_documents(con: duckdb.DuckDBPyConnection) -> str | None:
-    """Documents stored with a failed check (the checks stage, issue 16). Nothing, not even the
-    section, until the store has `v_suspect_documents`; the checks stage may draw it its own way."""
+    """Documents stored with a failed check: what a person should read against the packet first.
+    Nothing, not even the section, in a store without the checks (an older store before its next ingest)."""
     if not charts.exists(con, "v_suspect_documents"):
         return None
+    _, rows = charts.query(
+        con,
+        "SELECT source_path, document_id, doc_type, failed_checks, details FROM v_suspect_documents "
+        "ORDER BY source_path, document_id",
+    )
     return charts.table(
-        *charts.query(con, "SELECT * FROM v_suspect_documents LIMIT 200"), empty="no suspect documents"
+        ["file", "document", "type", "failed checks", "details"],
+        [(p, d, k, ", ".join(f), " / ".join(x)) for p, d, k, f, x in rows],
+        empty="no suspect documents: every check passed",
     )
 
 

@@ -74,6 +74,7 @@ class Summary:
     documents: int = 0
     case_mentions: int = 0
     cases: int = 0
+    suspect: int = 0  # documents stored in this run with a failed check
     resumed: bool = False
     errors: Counter[str] = field(default_factory=Counter)
     doc_types: Counter[str] = field(default_factory=Counter)
@@ -85,7 +86,8 @@ class Summary:
         return (
             f"ingest status={self.status} run_id={self.run_id} files_seen={self.files_seen} "
             f"files_new={self.files_new} files_skipped={self.files_skipped} files_failed={self.files_failed} "
-            f"documents={self.documents} case_mentions={self.case_mentions} cases={self.cases} errors={errs}"
+            f"documents={self.documents} case_mentions={self.case_mentions} cases={self.cases} "
+            f"suspect={self.suspect} errors={errs}"
         )
 
 
@@ -458,6 +460,7 @@ def _flush(run: _Run) -> None:
     for ex in batch:
         run.summary.files_new += 1
         run.summary.doc_types.update(d.doc_type for d in ex.documents)
+        run.summary.suspect += sum(d.suspect for d in ex.documents)
         run.summary.notices.extend(ex.notices)
 
 

@@ -113,7 +113,23 @@ def arrow_table(table: str, records: Sequence[BaseModel]) -> pa.Table:
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         con.execute(ddl(table))
+        add_missing_columns(con, table)
     con.execute(access.INTERNAL_DDL)
+
+
+def add_missing_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """A store made by an older version gains the columns added to its models since (documents.warnings,
+    documents.suspect): CREATE TABLE IF NOT EXISTS leaves an existing table as it was."""
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database()",
+            [table],
+        ).fetchall()
+    }
+    for name, f in TABLES[table].model_fields.items():
+        if name not in have:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {duck_type(name, f.annotation)}")
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[BaseModel]) -> int:

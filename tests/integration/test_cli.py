@@ -14,12 +14,20 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from schemas import CaseMention, Document, Incident, InstitutionCount, OutsourcingEntry, SensitiveItem
+from schemas import (
+    CaseMention,
+    Document,
+    ExtractionCheck,
+    Incident,
+    InstitutionCount,
+    OutsourcingEntry,
+    SensitiveItem,
+)
 
 runner = CliRunner()
 SUMMARY = re.compile(
     r"^ingest status=(\w+) run_id=\w+ files_seen=(\d+) files_new=(\d+) files_skipped=(\d+) "
-    r"files_failed=(\d+) documents=(\d+) case_mentions=(\d+) cases=(\d+) errors=(\S+)$",
+    r"files_failed=(\d+) documents=(\d+) case_mentions=(\d+) cases=(\d+) suspect=(\d+) errors=(\S+)$",
     re.M,
 )
 
@@ -42,10 +50,11 @@ def test_ingest_then_rerun_skips_everything(raw: Path, tmp_path: Path) -> None:
     first = runner.invoke(app, ["ingest", str(raw), "--db", str(db), "--jobs", "2"])
     assert first.exit_code == 0, first.output
     # 5 files; 003 holds two documents; 81 list cases + 1 council item.
-    assert _summary(first.stdout) == ("ok", "5", "5", "0", "0", "6", "82", "82", "none")
+    assert _summary(first.stdout) == ("ok", "5", "5", "0", "0", "6", "82", "82", "0", "none")
+    assert "suspect" not in first.stderr
     again = runner.invoke(app, ["ingest", str(raw), "--db", str(db)])
     assert again.exit_code == 0
-    assert _summary(again.stdout) == ("ok", "5", "0", "5", "0", "6", "82", "82", "none")
+    assert _summary(again.stdout) == ("ok", "5", "0", "5", "0", "6", "82", "82", "0", "none")
 
 
 def test_store_conforms_to_the_contract(raw: Path, tmp_path: Path) -> None:
@@ -55,7 +64,7 @@ def test_store_conforms_to_the_contract(raw: Path, tmp_path: Path) -> None:
     if not checker.exists():
         pytest.skip("../shared/tools/check_contract.py is not present")
     proc = subprocess.run(
-        [sys.executable, str(checker), str(db)], capture_output=True, text=True, check=False
+        [sys.executable, str(checker), str(db), "--all"], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "the store conforms to the contract" in proc.stdout
@@ -107,6 +116,7 @@ TABLE_MODELS = {
     "institution_counts": InstitutionCount,
     "sensitive_items": SensitiveItem,
     "incidents": Incident,
+    "extraction_checks": ExtractionCheck,
 }
 
 
@@ -126,6 +136,8 @@ def test_extract_json_validates_against_the_schemas(corpus: Path) -> None:
         "institution_counts": 102,
         "sensitive_items": 434,
         "incidents": 1,
+        # 000: 10, 001: 13, 002: 13, 003: 9 + 6, 004: 3 (tests/unit/test_checks.py names them)
+        "extraction_checks": 54,
     }
 
 
@@ -137,6 +149,40 @@ def test_extract_prints_a_readable_table(corpus_text, corpus: Path) -> None:
         "deliberation_list 新宿区 令和5年度新宿区個人情報保護管理運営会議における審議案件一覧"
         in result.stdout
     )
+    assert "extraction_checks: 13 of 13 passed" in result.stdout
+    assert "suspect" not in result.stdout + result.stderr
+
+
+def test_extract_shows_what_was_not_understood(corpus: Path, tmp_path: Path) -> None:
+    """A person trying a damaged packet sees the failed checks at once, readable and as JSON lines."""
+    text = next((corpus / "text").glob("001_*.txt")).read_text(encoding="utf-8")
+    damaged = tmp_path / "renumbered.txt"
+    damaged.write_text(text.replace("\n15\t東京共同", "\n5\t東京共同", 1), encoding="utf-8")
+    result = runner.invoke(app, ["extract", str(damaged)])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("fiscal_year=2023 issued_on=None suspect")
+    doc_id = lines[0].split(" ")[0]
+    assert "extraction_checks: 11 of 13 passed" in lines
+    assert (
+        f"failed {doc_id} numbering_contiguous: expected 1..30, found 1..14, 5, 16..30. The list's numbers "
+        "are not 1..30: 15 missing; 5 repeated; a row may be lost, merged into its neighbour or misnumbered."
+    ) in lines
+    assert (
+        f"notice: renumbered.txt document {doc_id} (deliberation_list) is suspect: numbering_contiguous"
+        in (result.stderr)
+    )
+    as_json = runner.invoke(app, ["extract", str(damaged), "--json"])
+    checks = [json.loads(ln)["record"] for ln in as_json.stdout.splitlines() if '"extraction_checks"' in ln]
+    failed = [(c["check_name"], c["expected"], c["found"]) for c in checks if not c["passed"]]
+    assert failed == [
+        ("numbering_contiguous", "1..30", "1..14, 5, 16..30"),
+        (
+            "sheets_match_rows",
+            "rows with a sheet: 30; sheets without a row: 0",
+            "rows with a sheet: 29; sheets without a row: 1",
+        ),
+    ]
 
 
 def test_extract_of_a_missing_file_is_one_sentence(tmp_path: Path) -> None:

@@ -247,23 +247,28 @@ def test_incidents_with_their_course(report: tuple[str, Page]) -> None:
     assert "2023-07-07 (+11 日)他自治体より照会があり、文書庫を確認したところ" in text
 
 
-def test_suspect_documents_appear_once_the_checks_exist(corpus_store: Path, tmp_path: Path) -> None:
-    """The section waits for the checks stage (v_suspect_documents): absent before, a table after."""
-    html = tmp_path / "before.html"
+def test_suspect_documents_are_listed_with_their_failed_checks(corpus_store: Path, tmp_path: Path) -> None:
+    """The corpus passes every check; a document with a failed check is listed with it."""
+    html = tmp_path / "clean.html"
     assert runner.invoke(app, ["report", "--db", str(corpus_store), "--out", str(html)]).exit_code == 0
-    assert "suspect-documents" not in html.read_text(encoding="utf-8")
+    page = Page()
+    page.feed(html.read_text(encoding="utf-8"))
+    assert "no suspect documents: every check passed" in page.text["suspect-documents"]
     db = tmp_path / "council.duckdb"
     shutil.copy(corpus_store, db)
     with access.writer(db) as w:
         w.execute(
-            "CREATE VIEW v_suspect_documents AS SELECT document_id, 'numbering_contiguous' AS check_name "
-            "FROM documents WHERE doc_type = 'incident_report'"
+            "UPDATE extraction_checks SET passed = false, found = '1..14, 5, 16..30' WHERE check_name = "
+            "'numbering_contiguous' AND document_id IN (SELECT document_id FROM documents WHERE "
+            "doc_type = 'deliberation_list' AND source_path LIKE '001_%')"
         )
     after = tmp_path / "after.html"
     assert runner.invoke(app, ["report", "--db", str(db), "--out", str(after)]).exit_code == 0
     page = Page()
     page.feed(after.read_text(encoding="utf-8"))
-    assert "224232593d2da249-01numbering_contiguous" in page.text["suspect-documents"]
+    section = page.text["suspect-documents"]
+    assert "001_1994ceeb1dad16c3.txt" in section and "numbering_contiguous" in section
+    assert "found 1..14, 5, 16..30" in section
 
 
 def test_page_is_self_contained(report: tuple[str, Page]) -> None:

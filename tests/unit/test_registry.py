@@ -95,7 +95,12 @@ def test_a_registered_type_is_recognised_parsed_and_extracted() -> None:
         )
         for name, value in [("区長", 3), ("教育委員会", 12)]
     ]
-    assert ex.notices == ["toy.txt document 1 (lost_property_report): 2 counts read"]
+    # The case list of one April case in an April–June list is rightly suspect (the checks stage).
+    assert ex.notices == [
+        "toy.txt document 1 (lost_property_report): 2 counts read",
+        "toy.txt document fe0d5e271ca883d2-01 (deliberation_list) is suspect: dates_cover_period "
+        "(expected 2023-04..2023-06, found 2023-04..2023-04)",
+    ]
     # The built-in type beside it reads its document as ever.
     assert cases.doc_type == "deliberation_list"
     assert [
@@ -111,7 +116,9 @@ def test_unregistered_the_type_is_gone() -> None:
     assert [d.doc_type for d in ex.documents] == ["unknown", "deliberation_list"]
     assert ex.institution_counts == []
     assert ex.notices == [
-        "toy.txt document 1 (unknown): type not recognised; kept as an unknown document with its text"
+        "toy.txt document 1 (unknown): type not recognised; kept as an unknown document with its text",
+        "toy.txt document fe0d5e271ca883d2-01 (deliberation_list) is suspect: dates_cover_period "
+        "(expected 2023-04..2023-06, found 2023-04..2023-04)",
     ]
 
 

@@ -81,6 +81,7 @@ def test_the_stores_tables_are_the_models_that_declare_one() -> None:
         "departments",
         "ingest_runs",
         "ingest_errors",
+        "extraction_checks",
     ]
     assert schema.TABLES == TABLES
     assert FILE_TABLES == schema.FILE_TABLES
@@ -90,5 +91,6 @@ def test_the_stores_tables_are_the_models_that_declare_one() -> None:
         "institution_counts",
         "sensitive_items",
         "incidents",
+        "extraction_checks",
     )
     assert all(name in FileExtraction.model_fields for name in FILE_TABLES)

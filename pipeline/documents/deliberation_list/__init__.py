@@ -34,6 +34,7 @@ def _apply_sheet(m: CaseMention, sheet: Sheet, seg: Segment) -> None:
     """One row carries list and sheet: the list's 担当課 win, the sheet's text stays in its raw column."""
     for name in SHEET_FIELDS:
         setattr(m, name, getattr(sheet, name))
+    m._has_sheet, m._sheet_heading = True, sheet.heading
     warnings = [f"sheet: {w}" for w in sheet.warnings]
     if not m.departments and sheet.detail_departments_raw:
         depts = split_departments(sheet.detail_departments_raw, seg.municipality)
@@ -76,6 +77,8 @@ def _sheet_only_mention(sheet: Sheet, seg: Segment, doc_id: str, k: int) -> Case
 def parse_deliberation_list(seg: Segment, doc_id: str) -> tuple[list[CaseMention], list[str]]:
     rows = parse_list(seg.lines, seg.municipality, seg.context)
     mentions = [_mention_from_row(r, doc_id) for r in rows]
+    for m in mentions:
+        m._listed = True
     by_seq: dict[int, CaseMention] = {}
     for m in mentions:
         if m.seq_no is not None:
