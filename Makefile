@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fonts lint typecheck unit bench clean
+.PHONY: install run test test-fonts lint typecheck unit bench mutation clean
 
 install: $(STAMP)
 
@@ -39,5 +39,13 @@ test-fonts: install
 bench: install
 	$(BIN)/python bench/run.py
 
+# Mutation testing of the normalisers (tens of minutes; not part of `make test`). The copy is made
+# afresh: mutmut keeps any file already in mutants/ and would test stale copies of the other modules.
+MUTATION_JOBS ?= 2
+mutation: install
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
+	$(BIN)/python tests/mutation_score.py
+
 clean:
-	rm -rf $(VENV) data/out/*.duckdb* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data/out/*.duckdb* .pytest_cache .mypy_cache .ruff_cache mutants
