@@ -417,7 +417,9 @@ def test_a_misread_registration_number(damaged) -> None:
     }
     (entry,) = [e for e in ex.outsourcing_entries if e.section == "new" and e.seq_no == 1]
     assert entry.registration_numbers == ["23010-043"]
-    assert entry.warnings == ["registration_numbers: 23010-043: not in the printed form 000000-000; kept as printed"]
+    assert entry.warnings == [
+        "registration_numbers: 23010-043: not in the printed form 000000-000; kept as printed"
+    ]
 
 
 def test_a_count_table_that_does_not_add_up(damaged) -> None:
