@@ -4,15 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fonts lint typecheck unit bench mutation clean
+.PHONY: install run test test-fonts lint typecheck unit bench mutation lock clean
 
 install: $(STAMP)
 
 # Re-install only when the dependency list changes; the project itself is installed editable.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,ray]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,ray]'
 	touch $(STAMP)
 
 run: install
@@ -46,6 +46,12 @@ mutation: install
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
 	$(BIN)/python tests/mutation_score.py
+
+# Upgrade the pinned packages on purpose (pip-tools is needed for this alone).
+lock: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip-tools
+	$(BIN)/pip-compile --quiet --upgrade --extra dev --extra ray --strip-extras --no-header -o requirements.lock.new pyproject.toml
+	sed -n '1,3p' requirements.lock | cat - requirements.lock.new > requirements.lock && rm requirements.lock.new
 
 clean:
 	rm -rf $(VENV) data/out/*.duckdb* .pytest_cache .mypy_cache .ruff_cache mutants
