@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.documents import layout_hints
 from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
+from pipeline.extract import extract_bytes
 from pipeline.model import Line
 from pipeline.normalise.text import clean, fold
 from pipeline.read import read_bytes
@@ -668,6 +669,68 @@ def test_numbered_paragraphs_stay_in_the_summary() -> None:
     text = NOT_A_SHEET_NUMBER[4][0]
     [sheet] = parse_sheets(lines_of(text))
     assert sheet.summary == "1対象者\n区民\n2概要\n別紙2参照\nNo.3の手続を追加する。"
+
+
+# --------------------------------------------------------------------------- ※ notes
+
+DEPT_NOTE = "※契約は無料公衆無線LANの導入施設の各所管課が締結する。"
+PROGRAM_NOTE = "※追加する事務1外国人生活保護事務、2中国残留邦人等支援給付事務"
+
+# (rows under `案件1 見本事業について` → 事業名, 担当課, 区分, warnings)
+NOTES = [
+    # A note after the value, in a converter's cell and in wrapped text.
+    (
+        f"担当課\t行政管理課、区政情報課{DEPT_NOTE}",
+        (None, "行政管理課、区政情報課", None),
+        [f"detail_departments_raw: note: {DEPT_NOTE}"],
+    ),
+    (
+        f"担当課 行政管理課、区政情報課\n{DEPT_NOTE[:20]}\n{DEPT_NOTE[20:]}",
+        (None, "行政管理課、区政情報課", None),
+        [f"detail_departments_raw: note: {DEPT_NOTE}"],
+    ),
+    (
+        f"事業名\t生活保護システムの整備{PROGRAM_NOTE}\n区分\t業務委託 ※再委託あり",
+        ("生活保護システムの整備", None, "業務委託"),
+        [f"program_name: note: {PROGRAM_NOTE}", "categories: note: ※再委託あり"],
+    ),
+    # A mark that is the whole value, or a reference in brackets, is part of the value.
+    ("担当課\t※調整中", (None, "※調整中", None), []),
+    ("事業名\t見本教室(※)の運営", ("見本教室(※)の運営", None, None), []),
+]
+
+
+@pytest.mark.parametrize(("rows", "values", "warnings"), NOTES)
+def test_note_after_a_short_value(rows: str, values: tuple, warnings: list[str]) -> None:
+    [sheet] = parse_sheets(lines_of("案件1 見本事業について\n" + rows + "\n目的\t区民のため。"))
+    assert (sheet.program_name, sheet.detail_departments_raw, sheet.categories_raw) == values
+    assert sheet.warnings == warnings
+
+
+def test_free_text_keeps_its_notes() -> None:
+    # 001 sheet 27 prints its 対象者 with a note: free text is kept as printed.
+    target = "まなびの教室(※)を利用している児童・生徒 ※…通常学級に在籍する児童・生徒が通う特別支援教室"
+    [sheet] = parse_sheets(lines_of(f"案件1 見本事業について\n事業名\t見本事業\n対象者\t{target}\n"))
+    assert sheet.target == clean(target)
+    assert not sheet.warnings
+
+
+def test_note_reaches_the_mention_warnings() -> None:
+    text = (
+        "令和5年度 新宿区個人情報保護管理運営会議 審議案件一覧\n"
+        "No.\t事業名\t担当課\t区分\t付議日\t審議結果\n"
+        "1\t無料公衆無線LANの導入について\t行政管理課\t業務委託\t4月3日\t承認\n\n"
+        "【別紙1】無料公衆無線LANの導入について\n"
+        f"事業名\t無料公衆無線LANの導入\n担当課\t行政管理課、区政情報課{DEPT_NOTE}\n"
+        "個人情報の流れ及び情報保護対策\t別紙のとおり\n"
+    )
+    [m] = extract_bytes(text.encode(), "notes.txt").case_mentions
+    assert (m.seq_no, m.program_name, m.detail_departments_raw) == (
+        1,
+        "無料公衆無線LANの導入",
+        "行政管理課、区政情報課",
+    )
+    assert m.warnings == [f"sheet: detail_departments_raw: note: {DEPT_NOTE}"]
 
 
 # --------------------------------------------------------------------------- grids read as spaced text

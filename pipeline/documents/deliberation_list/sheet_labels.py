@@ -1,6 +1,6 @@
 """The words of a detail sheet (別紙), from `[sheet_labels]` of rules/vocabulary.toml, and how a line
 is matched against them: row labels (inline, in a table cell, wrapped in a narrow column, cut by
-it), values that point at an annex, and the words that number a sheet.
+it), values that point at an annex, the words that number a sheet, and `※` notes inside a value.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ _SETTING_KEYS = (
     "count_heading_endings",
     "count_units",
     "number_words",
+    "note_marks",
+    "note_fields",
 )
 END = "__end__"  # the flow row and its kin
 OTHER = "__other__"  # a recognised row the store has no column for: its value goes nowhere
@@ -169,3 +171,34 @@ def number_pattern() -> re.Pattern[str]:
         rf"^\s*(?P<open>[【\[(（〔])?\s*(?:{alt})\s*(?P<no>\d(?:\s*\d)*)\s*"
         rf"(?(open)[】\])）〕]|(?=\s|$))\s*(?P<rest>.*)$"
     )
+
+
+# --------------------------------------------------------------------------- notes
+
+
+@cache
+def _note_settings() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    s = vocabulary()["sheet_labels"]
+    return tuple(s["note_marks"]), tuple(_FIELD_KEYS[k] for k in s["note_fields"])
+
+
+def note_fields() -> tuple[str, ...]:
+    """The Sheet fields whose `※` note is split off (short values: 事業名, 担当課, 区分), in rules order."""
+    return _note_settings()[1]
+
+
+def split_note(value: str | None) -> tuple[str | None, str | None]:
+    """(the value, the note) of `行政管理課、区政情報課※契約は…`: the note starts at the first mark
+    that follows the value's text; a mark that is the whole value, or a reference mark in brackets
+    (`教室(※)を`), stays in the value."""
+    if not value:
+        return value, None
+    marks, _ = _note_settings()
+    for m in re.finditer("|".join(map(re.escape, marks)), value):
+        before, after = value[: m.start()].rstrip(), value[m.end() :]
+        if before.endswith(("(", "（")) or after.lstrip().startswith((")", "）")):
+            continue
+        if not before:
+            return value, None
+        return before, value[m.start() :].strip()
+    return value, None

@@ -11,7 +11,8 @@ recognised by the labels of `[sheet_labels]` in `rules/vocabulary.toml`, in eith
   following lines, with blank lines between them.
 
 The flow row (個人情報の流れ及び情報保護対策 …, or any row whose value is `別紙のとおり`) closes
-the sheet's fields: the diagram text after it belongs to no field.
+the sheet's fields: the diagram text after it belongs to no field. A `※` note after the value of a
+short row (事業名, 担当課, 区分) is not part of the value: it goes to the sheet's warnings.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from pipeline.documents.deliberation_list.sheet_labels import (
     match_end_prefix,
     match_label_inline,
     match_wrapped_label,
+    note_fields,
+    split_note,
 )
 from pipeline.documents.deliberation_list.sheet_starts import find_starts
 from pipeline.model import Line
@@ -310,6 +313,19 @@ def _target_count(summary: str | None) -> tuple[int | None, str | None]:
 # --------------------------------------------------------------------------- the stage
 
 
+def _split_notes(sheet: Sheet) -> None:
+    """A note printed in the cell of a short value (`区政情報課※契約は各所管課が締結する。`) qualifies
+    it; it is not part of it. It is kept in the sheet's warnings rather than in a text field: none
+    of 目的, 対象者, 事業内容 is where the sheet printed it, and a warning names the field it was on."""
+    for name in note_fields():
+        value, note = split_note(getattr(sheet, name))
+        if note is not None:
+            setattr(sheet, name, value)
+            sheet.warnings.append(
+                f"{name.removesuffix('_raw') if name == 'categories_raw' else name}: note: {note}"
+            )
+
+
 def parse_sheets(lines: list[Line], ctx: DateContext | None = None) -> list[Sheet]:
     """Every detail sheet of the document, in printed order; the case list before them is skipped."""
     starts = find_starts(lines)
@@ -332,6 +348,7 @@ def parse_sheets(lines: list[Line], ctx: DateContext | None = None) -> list[Shee
         sheet.program_name = _plain(v.get("program_name", []))
         sheet.detail_departments_raw = _plain(v.get("detail_departments_raw", []))
         sheet.categories_raw = _plain(v.get("categories_raw", []))
+        _split_notes(sheet)
         sheet.purpose = _plain(v.get("purpose", []))
         sheet.target = _plain(v.get("target", []))
         sheet.summary = _summary(v.get("summary", []))
