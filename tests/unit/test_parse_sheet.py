@@ -630,6 +630,20 @@ def test_leading_numbers_back_to_back() -> None:
     assert (first.line_end, second.line_start) == (6, 7)
 
 
+@pytest.mark.parametrize("number", ["別紙 ３", "No.3", "【別紙３】", "案件 ３"])
+def test_leading_number_in_the_raw_text_shape(number: str) -> None:
+    # The raw shape (wrapped cells, blank lines, page numbers) with its number above the title.
+    text = RAW_SHEET.replace(
+        " 見本事業のシステム改修について(No3)", number + "\n 見本事業のシステム改修について"
+    )
+    [sheet] = parse_sheets(lines_of(text, page=4))
+    [expected] = parse_sheets(lines_of(RAW_SHEET, page=4))
+    assert (sheet.seq_no, sheet.heading) == (3, "見本事業のシステム改修について")
+    fields = ("program_name", "detail_departments_raw", "categories_raw", "purpose", "target", "summary")
+    assert [getattr(sheet, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert (sheet.line_start, sheet.line_end) == (1, 39)
+
+
 # Numbers that are no sheet's: what each text yields (case numbers of the sheets found).
 NOT_A_SHEET_NUMBER = [
     # A case list whose rows are numbered `No.N` (tabbed, or each cell wrapped on its own line).
