@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pipeline.documents.deliberation_list.header import header_map
 from pipeline.documents.deliberation_list.rows import ListRow, parse_list, split_categories
-from pipeline.documents.deliberation_list.sheets import Sheet, label_words, parse_sheets
+from pipeline.documents.deliberation_list.sheet_labels import label_words
+from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
 from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.model import LayoutHints
 from pipeline.normalise.departments import split_departments
