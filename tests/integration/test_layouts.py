@@ -43,33 +43,9 @@ SHEET_FIELDS = [
 # file name → what the reader got when the layout was added (list / sheet field accuracy, cases
 # missing). Remove a name when the reader reads that layout right.
 KNOWN_FAILING: dict[str, str] = {
-    "ruled-portrait-gothic-cid-colsB-01.pdf": "list 1.000, sheet 0.714, 0/30 cases missing",
-    "hair-portrait-gothic-cid-colsB-07.pdf": "list 1.000, sheet 0.964, 0/30 cases missing",
-    "hair-portrait-mincho-cid-colsA-08.pdf": "list 0.995, sheet 0.071, 0/30 cases missing",
     "hair-landscape-mincho-cid-colsA-10.pdf": "list 0.216, sheet 0.214, 40/51 cases missing",
-    "hair-rotate90-gothic-cid-colsA-11.pdf": "list 0.333, sheet 0.071, 20/30 cases missing",
-    "hair-rotate90-mincho-cid-colsA-12.pdf": "list 0.890, sheet 1.000, 0/30 cases missing",
-    "shaded-portrait-gothic-cid-colsC-13.pdf": "list 0.941, sheet 0.143, 3/51 cases missing",
-    "shaded-portrait-mincho-cid-colsC-14.pdf": "list 0.967, 1/30 cases missing",
-    "shaded-landscape-gothic-cid-colsC-15.pdf": "list 0.433, 17/30 cases missing",
-    "shaded-landscape-mincho-cid-colsC-16.pdf": "list 0.961, sheet 0.071, 2/51 cases missing",
-    "shaded-rotate90-gothic-cid-colsA-17.pdf": "list 0.890, sheet 0.071, 0/30 cases missing",
-    "shaded-rotate90-mincho-cid-colsA-18.pdf": "list 0.967, sheet 0.000, 1/30 cases missing",
-    "plain-portrait-gothic-cid-colsB-19.pdf": "list 0.400, 18/30 cases missing",
-    "plain-portrait-mincho-cid-colsA-20.pdf": "list 0.157, sheet 0.964, 43/51 cases missing",
-    "plain-landscape-gothic-cid-colsC-21.pdf": "list 0.157, sheet 0.071, 43/51 cases missing",
-    "plain-landscape-mincho-cid-colsC-22.pdf": "list 0.333, sheet 0.071, 20/30 cases missing",
-    "plain-rotate90-gothic-cid-colsB-23.pdf": "list 0.003, sheet 0.143, 50/51 cases missing",
-    "plain-rotate90-mincho-cid-colsA-24.pdf": "list 0.989, sheet 0.000, 0/51 cases missing",
     "shaded-rotate90-mincho-ttf-colsC-30.pdf": "list 0.917, sheet 0.286, 1/12 cases missing",
-    "plain-portrait-gothic-ttf-colsC-31.pdf": "list 0.012, 11/12 cases missing",
     "plain-landscape-mincho-ttf-colsC-32.pdf": "list 0.667, sheet 1.000, 4/12 cases missing",
-    "chrome-hair-portrait-mincho-ttf-colsA-35.pdf": "list 0.000, sheet 0.000, 11/12 cases missing",
-    "chrome-hair-landscape-gothic-ttf-colsB-36.pdf": "list 0.750, sheet 0.000, 3/12 cases missing",
-    "chrome-shaded-portrait-gothic-ttf-colsB-37.pdf": "list 0.500, sheet 1.000, 6/12 cases missing",
-    "chrome-shaded-landscape-mincho-ttf-colsC-38.pdf": "list 0.500, sheet 1.000, 6/12 cases missing",
-    "chrome-plain-portrait-mincho-ttf-colsB-39.pdf": "list 0.000, 11/12 cases missing",
-    "chrome-plain-landscape-gothic-ttf-colsA-40.pdf": "list 0.000, sheet 0.000, 11/12 cases missing",
 }
 
 

@@ -406,7 +406,7 @@ def test_turned_fixtures_are_what_they_claim(
         for page in doc:
             left, bottom, right, top = page.get_mediabox()
             textpage = page.get_textpage()
-            angles = Counter(g.angle for g in page_chars(textpage, page.get_mediabox(), upright=False))
+            angles = Counter(g.angle for g in page_chars(textpage, page.get_mediabox(), None))
             textpage.close()
             assert (page.get_rotation(), round(right - left), round(top - bottom)) == (rotation, *media)
             assert tuple(round(v) for v in page.get_size()) == shown

@@ -1,16 +1,17 @@
 """Stage 1 for PDFs: the text layer of a PDF → `Source`, tables as tab-separated rows.
 
-PDFium (pypdfium2) reads every page: characters with their boxes and the drawn path segments.
-pdfplumber's table finder then runs on those segments (not on pdfplumber's own page objects,
-whose parsing costs ~50x more than PDFium's and would dominate the whole pipeline). Each table
-row becomes one line with its cells joined by `\\t`, so the case-list and sheet parsers read a
-PDF exactly like a converter's tab-separated text. Four table shapes are handled:
+PDFium (pypdfium2) reads every page: characters and the drawn path segments. Each character is boxed
+from its origin, the font size the PDF states and its advance, and PDFium is given no system fonts,
+so the same PDF reads the same on every machine whatever fonts it has. Each table row becomes one
+line with its cells joined by `\t`, so the case-list and sheet parsers read a PDF exactly like a
+converter's tab-separated text:
 
-* ruled tables (a grid of lines or rectangles): pdfplumber's `lines` strategy;
-* a case list with horizontal rules only: columns from the header row, rows between the rules;
-* a case list with no rules at all: columns from the header row, a row per numbered first cell;
-* a detail sheet with no rules: the label column found by position (lines starting with a
-  `hints.sheet_labels` word, their values starting at one x), a `label\\tvalue` row per label.
+* a table whose header the document types recognise (a case list) is rebuilt from geometry by one
+  algorithm whatever its rules (`tables`): columns from the header's cells and the rules or gutters
+  between them, rows anchored on its number column, rows cut by a page break joined again;
+* other ruled grids (a detail sheet's label/value grid): pdfplumber's `lines` strategy, run on
+  PDFium's segments (`grids`; pdfplumber's own page objects cost ~50x more to parse);
+* a detail sheet with no rules: the label column found by position (`sheets`).
 
 A page is read in the direction most of its text runs: a landscape list on a portrait page with
 /Rotate 90 or 270 (or just drawn turned) is turned upright first, characters and rules alike. Text at
@@ -25,8 +26,9 @@ the page's content stream; a page where that cannot be done for certain is read 
 The package's modules are its layers, each using only those above it in this list:
 `geometry` (character boxes, turned frames), `pdfium` (every call into PDFium), `content_stream`
 (the text operators of a page and the one-glyph recovery), `fallback` (pdfminer), `layout` (characters
-→ lines), `tables` (lines and rules → tab-separated rows). What a table's header or a sheet's labels
-look like reaches it as `LayoutHints` from the document types: the reader imports no parser.
+→ lines), `headers`, `tables`, `grids`, `sheets` (lines and rules → tab-separated rows). What a table's
+header or a sheet's labels look like reaches it as `LayoutHints` from the document types: the reader
+imports no parser.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ from pipeline.model import ExtractionError, LayoutHints, Line, Source, sha256_by
 from pipeline.normalise.text import fold
 from pipeline.read.pdf.content_stream import recover
 from pipeline.read.pdf.fallback import Fallback
-from pipeline.read.pdf.geometry import Frame
+from pipeline.read.pdf.geometry import Char, Frame
+from pipeline.read.pdf.grids import ruled_tables
+from pipeline.read.pdf.headers import is_header
 from pipeline.read.pdf.layout import (
     BLANK_GAP,
     Item,
@@ -50,19 +54,18 @@ from pipeline.read.pdf.layout import (
     text_lines,
 )
 from pipeline.read.pdf.pdfium import (
-    all_upright,
     lost_objects,
     open_document,
     page_chars,
     page_edges,
     text_objects,
+    upright_scale,
 )
-from pipeline.read.pdf.tables import is_list_header, ruled_tables, unruled_list, unruled_sheet
+from pipeline.read.pdf.sheets import unruled_sheet
+from pipeline.read.pdf.tables import Carry, read_tables
 
 
-def _read_page(
-    doc: pdfium.PdfDocument, fallback: Fallback, index: int, hints: LayoutHints
-) -> tuple[Page, int]:
+def _read_page(doc: pdfium.PdfDocument, fallback: Fallback, index: int) -> tuple[Page, int]:
     page = doc[index]
     try:
         box = page.get_mediabox()
@@ -72,9 +75,8 @@ def _read_page(
             objs, forms = text_objects(page)
             lost = lost_objects(objs, textpage)
             extra = recover(objs, lost, textpage, fallback.shows(index), box) if lost else []
-            chars = (
-                None if extra is None else page_chars(textpage, box, not forms and all_upright(objs)) + extra
-            )
+            scale = None if forms else upright_scale(objs)
+            chars = None if extra is None else page_chars(textpage, box, scale) + extra
         finally:
             textpage.close()
         if chars is None:
@@ -84,12 +86,21 @@ def _read_page(
     finally:
         page.close()
     chars = place(chars, frame)
-    result = Page(index + 1, frame.height, [])
-    if edges:
-        result.items, chars = ruled_tables(edges, chars, frame.width, frame.height, hints)
-        result.h_rules = sorted((e["top"], e["x0"], e["x1"]) for e in edges if e["orientation"] == "h")
-    result.lines = text_lines(chars)
-    return result, len(chars)
+    return Page(index + 1, frame.width, frame.height, text_lines(chars), edges), len(chars)
+
+
+def _outside(lines: list[TextLine], rest: list[Char]) -> list[TextLine]:
+    """The lines left once the grid tables took their characters (a line is read again only when a
+    grid took part of it)."""
+    kept = {id(c) for c in rest}
+    out: list[TextLine] = []
+    for ln in lines:
+        chars = [c for c in ln.chars if id(c) in kept]
+        if len(chars) == len(ln.chars):
+            out.append(ln)
+        elif chars:
+            out += text_lines(chars)
+    return sorted(out, key=lambda ln: ln.top)
 
 
 def read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
@@ -106,7 +117,7 @@ def read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
         n_chars = 0
         for i in range(page_count):
             try:
-                page, n = _read_page(doc, fallback, i, hints)
+                page, n = _read_page(doc, fallback, i)
             except pdfium.PdfiumError as exc:
                 raise ExtractionError(
                     "unreadable",
@@ -122,17 +133,26 @@ def read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
             "no_text_layer",
             f"{source_path}: has {page_count} page(s) but no text layer (a scan); run OCR on it first.",
         )
-    drop_running_lines(pages, lambda ln: is_list_header(ln, hints))
+    drop_running_lines(pages, lambda ln: is_header(ln, hints))
     lines: list[Line] = []
+    carry: Carry | None = None
     for p in pages:
-        unruled_list(p, hints)
+        carry = read_tables(p, hints, carry)
+        if p.edges:
+            chars = [c for ln in p.lines for c in ln.chars]
+            grid_rows, rest = ruled_tables(p.edges, chars, p.width, p.height, hints)
+            if grid_rows:
+                p.items += grid_rows
+                p.lines = _outside(p.lines, rest)
         unruled_sheet(p, hints)
+    for p in pages:
         items = p.items + [Item(ln.top, ln.text, ln) for ln in p.lines]
         prev: TextLine | None = None
         for it in sorted(items, key=lambda it: it.top):
             ln = it.line
             if ln and prev and ln.top - prev.bottom > BLANK_GAP * max(ln.height, prev.height):
                 lines.append(Line(len(lines) + 1, "", p.number))
-            lines.append(Line(len(lines) + 1, fold(it.text), p.number))
+            text = it.row.render() if it.row is not None else it.text
+            lines.append(Line(len(lines) + 1, fold(text), p.number))
             prev = ln
     return Source(source_path, sha256_bytes(data), "pdf", None, page_count, lines)

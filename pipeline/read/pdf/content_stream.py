@@ -4,6 +4,7 @@ loses recovered from them."""
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 from typing import Any, NamedTuple
 
@@ -11,7 +12,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from pipeline.normalise.text import fold
-from pipeline.read.pdf.geometry import Char, baseline_angle, flat_box
+from pipeline.read.pdf.geometry import Char, baseline_angle, glyph_box
 from pipeline.read.pdf.pdfium import object_text
 
 # PDFium (this build at least) parses a text object whose string is one two-byte code of a
@@ -171,28 +172,23 @@ def recover(
             # Only the one-glyph case is known; longer strings need spacing and kerning: pdfminer.
             return None
         m = pdfium_c.FS_MATRIX()
-        size, width, ascent, descent = (ctypes.c_float() for _ in range(4))
+        size, width = ctypes.c_float(), ctypes.c_float()
         font = pdfium_c.FPDFTextObj_GetFont(obj)
         if not (
             pdfium_c.FPDFPageObj_GetMatrix(obj, m) and font and pdfium_c.FPDFTextObj_GetFontSize(obj, size)
         ):
             return None
-        a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
+        a, b, c, d = m.a, m.b, m.c, m.d
         if a * d - b * c <= 0:  # mirrored text: left to pdfminer
             return None
-        if not (
-            pdfium_c.FPDFFont_GetGlyphWidth(font, ord(text), size, width)
-            and pdfium_c.FPDFFont_GetAscent(font, size, ascent)
-            and pdfium_c.FPDFFont_GetDescent(font, size, descent)
-        ):
+        if not pdfium_c.FPDFFont_GetGlyphWidth(font, ord(text), size, width):
             return None
-        if ord(text) > 32 and ord(text) not in (0xA0, 0x3000):
-            # The glyph's box in text space (advance by ascent to descent), turned by the object's matrix.
-            pts = [
-                (e + a * x + c * y, f + b * x + d * y)
-                for x in (0, width.value)
-                for y in (descent.value, ascent.value)
-            ]
-            xs, ys = [x for x, _ in pts], [y for _, y in pts]
-            out.append(Char(*flat_box(box, min(xs), min(ys), max(xs), max(ys)), text, baseline_angle(a, b)))
+        angle = baseline_angle(a, b)
+        if ord(text) > 32 and ord(text) not in (0xA0, 0x3000) and not angle % 90:
+            # Boxed as PDFium's own characters are (`page_chars`): the object's origin, the advance
+            # and the size turned and scaled by its matrix.
+            along, across = width.value * math.hypot(a, b), size.value * math.hypot(c, d)
+            out.append(Char(*glyph_box(box, (m.e, m.f), angle, along, across), text, angle))
+        elif ord(text) > 32 and ord(text) not in (0xA0, 0x3000):
+            return None  # slanted: left to pdfminer
     return out

@@ -13,7 +13,7 @@ from pdfminer.psparser import PSLiteral, literal_name
 
 from pipeline.model import ExtractionError
 from pipeline.read.pdf.content_stream import UNICODE_CMAP, Show, text_shows
-from pipeline.read.pdf.geometry import Char, baseline_angle, flat_box
+from pipeline.read.pdf.geometry import Char, baseline_angle, flat_box, glyph_box
 
 
 class Fallback:
@@ -67,10 +67,20 @@ class Fallback:
             box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
             chars = []
             for ch in page.chars:
-                (p, q), (r, s) = back(ch["x0"], ch["y0"]), back(ch["x1"], ch["y1"])
-                ma, mb = ch["matrix"][:2]
+                ma, mb, _, _, me, mf = ch["matrix"]
                 direction = baseline_angle((d * ma - c * mb) / det, (-b * ma + a * mb) / det)
-                chars.append(Char(*flat_box(box, p, q, r, s), ch["text"], direction))
+                width, height = ch["x1"] - ch["x0"], ch["y1"] - ch["y0"]
+                if direction % 90:
+                    (p, q), (r, s) = back(ch["x0"], ch["y0"]), back(ch["x1"], ch["y1"])
+                    chars.append(Char(*flat_box(box, p, q, r, s), ch["text"], direction))
+                    continue
+                # pdfminer's box is the advance by the font size: boxed from the origin as PDFium's
+                # characters are (`glyph_box`). Its frame is turned by /Rotate, so the sides swap on
+                # a page turned a quarter.
+                along, across = (width, height) if baseline_angle(ma, mb) in (0, 180) else (height, width)
+                chars.append(
+                    Char(*glyph_box(box, back(me, mf), direction, along, across), ch["text"], direction)
+                )
             page.close()
         except Exception as exc:
             raise ExtractionError(

@@ -8,6 +8,11 @@ from typing import NamedTuple
 
 # Text turned less than this many degrees off a right angle is read as if it were not turned.
 _SKEW = 10.0
+# A glyph's box runs from this far below its baseline to this far above it, in font sizes (the
+# ideographic em box of Japanese fonts). Taken from the baseline and the size the PDF states, never
+# from a font's own metrics: PDFium measures a font that is not embedded with whatever font the
+# machine substitutes for it, and a line must have the same box on every machine.
+DESCENT, ASCENT = 0.12, 0.88
 
 
 class Char(NamedTuple):
@@ -63,6 +68,27 @@ def flat_box(
     """A box in page space (y up) → x0, x1, top, bottom from the media box's top left corner."""
     left, _, _, top = box
     return min(x0, x1) - left, max(x0, x1) - left, top - max(y0, y1), top - min(y0, y1)
+
+
+def glyph_box(
+    box: tuple[float, float, float, float],
+    origin: tuple[float, float],
+    angle: int,
+    advance: float,
+    size: float,
+) -> tuple[float, float, float, float]:
+    """The box of a glyph drawn at `origin` (page space, y up) along a baseline at `angle`: `advance`
+    along it, DESCENT and ASCENT of `size` across it → x0, x1, top, bottom as `flat_box` gives."""
+    rad = math.radians(angle)
+    ux, uy = round(math.cos(rad), 9), round(math.sin(rad), 9)
+    ox, oy = origin
+    pts = [
+        (ox + a * ux - b * uy, oy + a * uy + b * ux)
+        for a in (0.0, advance)
+        for b in (-DESCENT * size, ASCENT * size)
+    ]
+    xs, ys = [x for x, _ in pts], [y for _, y in pts]
+    return flat_box(box, min(xs), min(ys), max(xs), max(ys))
 
 
 def baseline_angle(a: float, b: float) -> int:

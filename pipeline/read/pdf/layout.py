@@ -3,12 +3,14 @@ lines where the page has an empty line's height, running headers and footers."""
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from pipeline.normalise.text import join_lines
 from pipeline.read.pdf.geometry import Char, Frame
@@ -38,6 +40,7 @@ class TextLine:
     top: float
     bottom: float
     segs: list[Seg]
+    chars: list[Char] = field(default_factory=list)  # left to right
 
     @property
     def text(self) -> str:
@@ -48,20 +51,33 @@ class TextLine:
         return self.bottom - self.top
 
 
+class Rendered(Protocol):
+    """A table row whose text is known only once every page is read (a row the page break cut)."""
+
+    def render(self) -> str: ...
+
+
 @dataclass
 class Item:
     top: float
     text: str
     line: TextLine | None = None  # the free line it was, or None for a table row
+    row: Rendered | None = None  # a row still growing: its text is rendered at the end
 
 
 @dataclass
 class Page:
     number: int
+    width: float
     height: float
-    lines: list[TextLine]  # text outside ruled tables
-    items: list[Item] = field(default_factory=list)  # ruled table rows
-    h_rules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1)
+    lines: list[TextLine]  # text not yet taken into a table
+    edges: list[dict[str, Any]] = field(default_factory=list)  # drawn segments, pdfplumber edge dicts
+    items: list[Item] = field(default_factory=list)  # table rows
+
+    @property
+    def h_rules(self) -> list[tuple[float, float, float]]:
+        """Horizontal segments as (y, x0, x1), top to bottom."""
+        return sorted((e["top"], e["x0"], e["x1"]) for e in self.edges if e["orientation"] == "h")
 
 
 # --------------------------------------------------------------------------- chars → lines
@@ -109,7 +125,8 @@ def text_lines(chars: list[Char]) -> list[TextLine]:
     for ln in group_lines(chars):
         segs = segments(ln)
         if segs:
-            out.append(TextLine(min(c.top for c in ln), max(c.bottom for c in ln), segs))
+            chars = [c for c in ln if not c.text.isspace()]
+            out.append(TextLine(min(c.top for c in ln), max(c.bottom for c in ln), segs, chars))
     return out
 
 
@@ -146,28 +163,54 @@ def place(chars: list[Char], frame: Frame) -> list[Char]:
     return out
 
 
+def line_text(chars: list[Char]) -> str:
+    """One line of a table cell, left to right, with a space where a gap is wider than the line's
+    usual one by a space's width: a cell spread to its width (均等割付, `2 0 2 3 / 4 / 3`) reads as
+    printed words, not letters."""
+    chars = [c for c in chars if not c.text.isspace()]
+    if not chars:
+        return ""
+    height = statistics.median(c.bottom - c.top for c in chars) or 1.0
+    gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(chars)]
+    usual = max(0.0, statistics.median_low(gaps)) if len(gaps) > 1 else 0.0
+    out = chars[0].text
+    for gap, ch in zip(gaps, chars[1:], strict=True):
+        out += (" " if gap > usual + _SPACE_GAP * height else "") + ch.text
+    return out
+
+
 def cell_text(chars: list[Char], paragraphs: bool = False) -> str:
     lines = [ln for ln in group_lines(chars) if any(not c.text.isspace() for c in ln)]
-    texts = [" ".join(s.text for s in segments(ln)) for ln in lines]
+    texts = [line_text(ln) for ln in lines]
     if not paragraphs:
         return join_lines(texts)
     height = statistics.median(c.bottom - c.top for c in chars) or 1.0
     return paragraph_text(list(zip(texts, (max(c.x1 for c in ln) for ln in lines), strict=True)), height)
 
 
+# What opens an item of a list inside a cell: a bullet, a number in brackets or a circle, a katakana
+# counter (`イ 特別障害給付金…`) or, after a sentence's end, a bare number (`2 委託先`, `3対象者数`;
+# not `10月`, `3,000人`, which go on a sentence).
+_MARK = re.compile(r"^\s*(?:[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[・○●■□◆◇※]|[アイウエオカキクケコ](?![ァ-ヺー]))")
+_NUMBERED = re.compile(r"^\s*\d{1,2}(?![\d年月日時分人件円%,，])")
+
+
 def paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
     """The lines of a sheet's value cell (text, right edge) → its text, each paragraph marked `<p>…</p>`
-    as a converter marks it. A line that ends well short of the cell's widest line, or with `。`, ended
-    its paragraph: the sheet parser reads 事業内容's paragraphs (`1 概要`, `3 対象者数 約1,200人`)
-    from the marks."""
+    as a converter marks it. A line that ends well short of the cell's widest line ended its
+    paragraph, and so did one before an item (`(1)`, `・`, `イ`, or after a `。` `2 委託先`): the
+    sheet parser reads 事業内容's paragraphs (`1 概要`, `3 対象者数 約1,200人`) from the marks. A
+    sentence that merely ends at the cell's edge goes on into the next line."""
     lines = [(t, x1) for t, x1 in lines if t]
     if len(lines) < 2:
         return join_lines([t for t, _ in lines])
     right = max(x1 for _, x1 in lines)
     paras: list[list[str]] = [[]]
-    for t, x1 in lines:
+    for k, (t, x1) in enumerate(lines):
         paras[-1].append(t)
-        if x1 < right - 2 * height or t.endswith("。"):
+        after = lines[k + 1][0] if k + 1 < len(lines) else ""
+        item_next = bool(_MARK.match(after) or (t.endswith("。") and _NUMBERED.match(after)))
+        if x1 < right - 2 * height or item_next:
             paras.append([])
     paras = [p for p in paras if p]
     if len(paras) < 2:
@@ -175,11 +218,29 @@ def paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
     return " ".join(f"<p>{join_lines(p)}</p>" for p in paras)
 
 
+def rule_between(rules: list[float], upper: TextLine, lower: TextLine) -> bool:
+    """A rule (its y, among `rules`, sorted) lies between the two lines."""
+    mid_up, mid_low = (upper.top + upper.bottom) / 2, (lower.top + lower.bottom) / 2
+    k = bisect.bisect_right(rules, mid_up)
+    return k < len(rules) and rules[k] < mid_low
+
+
 # --------------------------------------------------------------------------- running headers
 
 
 def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def _boxed(line: TextLine, rules: list[tuple[float, float, float]]) -> bool:
+    """A line between two rules that span it, close above and below: a row of a ruled table, which
+    may well repeat on every page (a grid's header), not a running header."""
+    x0, x1 = line.segs[0].x0, line.segs[-1].x1
+    reach = 2 * line.height
+    spans = [y for y, a, b in rules if a <= x0 + 1 and b >= x1 - 1]
+    return any(line.top - reach <= y <= line.top for y in spans) and any(
+        line.bottom <= y <= line.bottom + reach for y in spans
+    )
 
 
 def drop_running_lines(pages: list[Page], keep: Callable[[TextLine], bool]) -> None:
@@ -190,10 +251,11 @@ def drop_running_lines(pages: list[Page], keep: Callable[[TextLine], bool]) -> N
         return
 
     def candidates(p: Page) -> list[TextLine]:
+        rules = p.h_rules
         return [
             ln
             for ln in p.lines[:2] + p.lines[-2:]
-            if ln.bottom <= _BAND * p.height or ln.top >= (1 - _BAND) * p.height
+            if (ln.bottom <= _BAND * p.height or ln.top >= (1 - _BAND) * p.height) and not _boxed(ln, rules)
         ]
 
     counts: Counter[str] = Counter()

@@ -7,6 +7,7 @@ pdfplumber edge dicts, all in the frame of `geometry`.
 from __future__ import annotations
 
 import ctypes
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,38 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from pipeline.model import ExtractionError
-from pipeline.read.pdf.geometry import Char, Frame, baseline_angle
+from pipeline.read.pdf.geometry import ASCENT, DESCENT, Char, Frame, baseline_angle, glyph_box
+
+
+class _NoSystemFonts:
+    """A system-font source for PDFium that knows no fonts.
+
+    PDFium draws a font the PDF does not embed with a system font it finds by name and charset, and
+    measures its characters with it: the same PDF read on a machine with Japanese fonts installed and
+    on one without them gives other glyph boxes and even other text (a one-glyph string it loses on one
+    machine it reads on the other). The reader never draws a glyph, so PDFium is given no system
+    font at all and falls back to its own built-in ones: every machine reads a PDF the same way.
+    Set once for the process, before any document is opened (PDFium keeps the fonts it has mapped).
+    """
+
+    def __init__(self) -> None:
+        fields = dict(pdfium_c.FPDF_SYSFONTINFO._fields_)
+        # The callbacks must outlive the library: kept on the instance, which the module keeps.
+        self.callbacks = {
+            "Release": fields["Release"](lambda info: None),
+            "EnumFonts": fields["EnumFonts"](lambda info, mapper: None),
+            "MapFont": fields["MapFont"](lambda info, weight, italic, charset, pitch, face, exact: None),
+            "GetFont": fields["GetFont"](lambda info, face: None),
+            "GetFontData": fields["GetFontData"](lambda info, font, table, buf, size: 0),
+            "GetFaceName": fields["GetFaceName"](lambda info, font, buf, size: 0),
+            "GetFontCharset": fields["GetFontCharset"](lambda info, font: 0),
+            "DeleteFont": fields["DeleteFont"](lambda info, font: None),
+        }
+        self.info = pdfium_c.FPDF_SYSFONTINFO(version=1, **self.callbacks)
+        pdfium_c.FPDF_SetSystemFontInfo(ctypes.byref(self.info))
+
+
+_FONTS = _NoSystemFonts()
 
 _Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -36,11 +68,12 @@ def open_document(data: bytes, name: str) -> pdfium.PdfDocument:
 
 
 def page_chars(
-    textpage: pdfium.PdfTextPage, box: tuple[float, float, float, float], upright: bool
+    textpage: pdfium.PdfTextPage, box: tuple[float, float, float, float], scale: float | None
 ) -> list[Char]:
-    """Visible characters with their loose boxes (font ascent to descent, so a line's characters
-    share one height). Spaces are left out: the layout code infers them from the gaps. `upright`:
-    every text object of the page is known to be unturned, so no character's matrix is asked for."""
+    """Visible characters, each boxed from its origin, the font size the PDF states and its advance
+    (`glyph_box`), so that a line's characters share one box whatever fonts PDFium substituted. Spaces
+    are left out: the layout code infers them from the gaps. `scale`: every text object of the page is
+    upright with this vertical scale (see `upright_scale`), so no character's matrix is asked for."""
     raw = textpage.raw
     count = pdfium_c.FPDFText_CountChars(raw)
     units = (ctypes.c_ushort * (count + 1))()
@@ -51,6 +84,7 @@ def page_chars(
         codes = [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
     rect = pdfium_c.FS_RECTF()
     m = pdfium_c.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
     left, _, _, top = box
     out: list[Char] = []
     prev: Char | None = None
@@ -59,13 +93,28 @@ def page_chars(
             continue
         if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
             continue
-        angle = 0
-        if not upright and pdfium_c.FPDFText_GetMatrix(raw, i, m):
-            angle = baseline_angle(m.a, m.b)
-        ch = Char(rect.left - left, rect.right - left, top - rect.top, top - rect.bottom, chr(code), angle)
+        angle, size = 0, pdfium_c.FPDFText_GetFontSize(raw, i) * (scale or 1.0)
+        if scale is None and pdfium_c.FPDFText_GetMatrix(raw, i, m):
+            angle, size = baseline_angle(m.a, m.b), size * math.hypot(m.c, m.d)
+        if angle % 90 or size <= 0 or not pdfium_c.FPDFText_GetCharOrigin(raw, i, ox, oy):
+            # Text turned at a slant (a stamp): its loose box is as good as any.
+            ch = Char(
+                rect.left - left, rect.right - left, top - rect.top, top - rect.bottom, chr(code), angle
+            )
+        elif not angle:
+            # `glyph_box` of an upright glyph, written out: most characters are.
+            x, base = ox.value - left, top - oy.value
+            ch = Char(x, x + rect.right - rect.left, base - ASCENT * size, base + DESCENT * size, chr(code))
+        else:
+            # The loose box's extent along the baseline is the advance (with any ink beyond it, cut
+            # off below where the next character starts).
+            along = rect.right - rect.left if angle == 180 else rect.top - rect.bottom
+            ch = Char(*glyph_box(box, (ox.value, oy.value), angle, along, size), chr(code), angle)
         # Fake bold prints a glyph twice at almost the same place.
         if prev and ch.text == prev.text and abs(ch.x0 - prev.x0) < 1 and abs(ch.top - prev.top) < 1:
             continue
+        if prev and not angle and not prev.angle and prev.top == ch.top and prev.x0 < ch.x0 < prev.x1:
+            out[-1] = prev._replace(x1=ch.x0)
         out.append(ch)
         prev = ch
     return out
@@ -94,14 +143,16 @@ def lost_objects(objs: list[Any], textpage: pdfium.PdfTextPage) -> list[int]:
     return [k for k, o in enumerate(objs) if pdfium_c.FPDFTextObj_GetText(o, textpage.raw, None, 0) <= 2]
 
 
-def all_upright(objs: list[Any]) -> bool:
-    """No text object of the page is turned: true of most pages, and then no character's matrix is
-    read."""
+def upright_scale(objs: list[Any]) -> float | None:
+    """The vertical scale shared by every text object of the page when none is turned, mirrored or
+    scaled differently from the others (most pages: then no character's matrix is read), else None."""
     m = pdfium_c.FS_MATRIX()
+    scales = set()
     for obj in objs:
         if not pdfium_c.FPDFPageObj_GetMatrix(obj, m) or m.b or m.c or m.a <= 0 or m.d <= 0:
-            return False
-    return True
+            return None
+        scales.add(round(m.d, 6))
+    return scales.pop() if len(scales) == 1 else (1.0 if not scales else None)
 
 
 def _matrix(obj: Any) -> _Matrix:

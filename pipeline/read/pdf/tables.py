@@ -1,8 +1,24 @@
-"""Tables rebuilt from a page's geometry: ruled grids, case lists with horizontal rules only or none,
-and detail sheets without rules, each row a tab-separated line.
+"""Tables found by their header, rebuilt from geometry alone: one algorithm for ruled, hairline,
+shaded and unruled tables, portrait or landscape, each row a tab-separated line.
 
-What a case-list header or a sheet's row label looks like reaches this module as `LayoutHints`
-from the document types: the reader knows geometry, not documents.
+* The header: a line whose cells read as a table header (`LayoutHints.header_map`: any column order,
+  any of the wordings the document types know), the cells found wherever the gaps between words fall
+  (columns set close together, or a name spaced out as `区　分`); a column name wrapped onto the
+  lines packed above or below it (`審議` / `結果`) joins its column.
+* Columns: between two header cells, the boundary is a vertical rule crossing the header where the
+  table has one, else the gutter its body leaves there (the x that the fewest body lines have text
+  at: the widest such run). Every character goes to the column its centre lies in, so cells set close
+  together, justified cells and cells with rules only between rows are read alike.
+* Rows are anchored on the header's number column (else the first): a row starts on each line with a
+  number there, numbers rising. Between two numbered lines the boundary is a horizontal rule lying
+  between them, else the widest gap between their lines (a number centred in its row has lines
+  above it). The table ends at a line that runs across a column boundary, or, after its last number,
+  at a rule or a gap of an empty line.
+* A cell's text is its lines top to bottom (by baseline), each read left to right.
+* A table that runs to the foot of a page goes on on the next one, under a repeated header or not:
+  the lines there before the first numbered row finish the row the page break cut.
+
+What a header looks like reaches this module as `LayoutHints` from the document types.
 """
 
 from __future__ import annotations
@@ -10,266 +26,397 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-import statistics
-from collections.abc import Callable
-from typing import Any, cast
-
-from pdfplumber.table import TableFinder
+from dataclasses import dataclass, field
 
 from pipeline.model import LayoutHints
-from pipeline.normalise.text import join_lines
+from pipeline.normalise.text import fold, join_lines
 from pipeline.read.pdf.geometry import Char
-from pipeline.read.pdf.layout import BLANK_GAP, Item, Page, Seg, TextLine, cell_text, paragraph_text
+from pipeline.read.pdf.headers import TIGHT, Header, find_header
+from pipeline.read.pdf.layout import BLANK_GAP, Item, Page, TextLine, cell_text, rule_between
+
+# A rule is a row boundary when it spans this share of the table's width.
+_RULE_SPAN = 0.5
+# Characters this close (line heights) on either side of a column boundary are one run across it.
+_TOUCH = 0.25
+_NUMBER = re.compile(r"\d+")
 
 
-class _EdgePage:
-    """Just enough of a pdfplumber page for its TableFinder: edges and a bounding box."""
+@dataclass
+class Columns:
+    bounds: list[float]  # x of the boundary between column k and k + 1
+    fields: frozenset[str]  # the fields the header names
+    anchor: int  # the column whose text starts a row
+    left: float
+    right: float
 
-    def __init__(self, edges: list[dict[str, Any]], width: float, height: float) -> None:
-        self.edges = edges
-        self.bbox = (0.0, 0.0, width, height)
+    def of(self, ch: Char) -> int:
+        return bisect.bisect_right(self.bounds, (ch.x0 + ch.x1) / 2)
 
+    def split(self, chars: list[Char]) -> list[list[Char]]:
+        out: list[list[Char]] = [[] for _ in range(len(self.bounds) + 1)]
+        for ch in chars:
+            out[self.of(ch)].append(ch)
+        return out
 
-def ruled_tables(
-    edges: list[dict[str, Any]], chars: list[Char], width: float, height: float, hints: LayoutHints
-) -> tuple[list[Item], list[Char]]:
-    """Rows of the grid tables on the page → (items, chars left outside every table)."""
-    finder = TableFinder(
-        cast(Any, _EdgePage(edges, width, height)),
-        {"vertical_strategy": "lines", "horizontal_strategy": "lines"},
-    )
-    items: list[Item] = []
-    inside: set[int] = set()
-    by_mid = sorted(range(len(chars)), key=lambda i: (chars[i].top + chars[i].bottom) / 2)
-    mids = [(chars[i].top + chars[i].bottom) / 2 for i in by_mid]
-    for table in finder.tables:
-        rows = table.rows
-        # A frame round the page or a box round a paragraph is not a table: its text stays lines.
-        if max(sum(1 for c in row.cells if c) for row in rows) < 2:
-            continue
-        for row in rows:
-            cells = [c for c in row.cells]
-            _, top, _, bottom = row.bbox
-            lo, hi = bisect.bisect_left(mids, top), bisect.bisect_right(mids, bottom)
-            per_cell: list[list[Char]] = [[] for _ in cells]
-            for i in by_mid[lo:hi]:
-                ch = chars[i]
-                cx = (ch.x0 + ch.x1) / 2
-                for k, cell in enumerate(cells):
-                    if cell and cell[0] <= cx <= cell[2] and cell[1] <= (ch.top + ch.bottom) / 2 <= cell[3]:
-                        per_cell[k].append(ch)
-                        inside.add(i)
-                        break
-            kept = [cc for cc, cell in zip(per_cell, cells, strict=True) if cell]
-            label = cell_text(kept[0]) if kept and kept[0] else ""
-            sheet_row = (
-                _bare_text(label) in hints.sheet_labels
-            )  # a detail sheet's row: its values keep paragraphs
-            texts = [label] + [cell_text(cc, paragraphs=sheet_row) if cc else "" for cc in kept[1:]]
-            if any(texts):
-                items.append(Item(top, "\t".join(texts)))
-    rest = [ch for i, ch in enumerate(chars) if i not in inside]
-    return items, rest
+    def fits(self, line: TextLine) -> bool:
+        """The line keeps to the columns: no run of its text crosses a boundary."""
+        touch = _TOUCH * line.height
+        for a, b in itertools.pairwise(line.chars):
+            if self.of(a) != self.of(b) and b.x0 - a.x1 < touch:
+                return False
+        for ch in line.chars:
+            # A character lying across a boundary, well into both sides of it.
+            k = bisect.bisect_right(self.bounds, ch.x0)
+            if k < len(self.bounds) and self.bounds[k] < ch.x1:
+                cut = self.bounds[k]
+                if min(cut - ch.x0, ch.x1 - cut) > 0.25 * (ch.x1 - ch.x0):
+                    return False
+        return True
 
 
-def is_list_header(line: TextLine, hints: LayoutHints) -> bool:
-    """The line's cell-sized runs read as a case-list header, by the rule the list parser applies."""
-    return hints.header_map([s.text for s in line.segs]) is not None
+@dataclass
+class Row:
+    """One table row: its characters per column, one part per page it runs over."""
+
+    columns: int
+    parts: list[list[list[Char]]] = field(default_factory=list)
+    number: int | None = None
+
+    def add(self, cells: list[list[Char]], new_part: bool) -> None:
+        if new_part or not self.parts:
+            self.parts.append([[] for _ in range(self.columns)])
+        for k, chars in enumerate(cells[: self.columns]):
+            self.parts[-1][k].extend(chars)
+
+    def render(self) -> str:
+        cells = []
+        for k in range(self.columns):
+            texts = [cell_text(part[k]) for part in self.parts if part[k]]
+            cells.append(join_lines(texts))
+        return "\t".join(cells)
 
 
-def unruled_list(page: Page, hints: LayoutHints) -> None:
-    """Find a case-list header among the page's free lines and turn the lines below it into rows."""
-    lines = page.lines
-    start = next((i for i, ln in enumerate(lines) if is_list_header(ln, hints)), None)
-    if start is None:
-        return
-    # Wrapped header cells (審議 / 結果) sit on lines packed tightly above and below the header line.
-    first = last = start
-    while first > 0 and lines[first].top - lines[first - 1].bottom < 0.5 * lines[first].height:
-        first -= 1
-    while last + 1 < len(lines) and lines[last + 1].top - lines[last].bottom < 0.5 * lines[last].height:
-        if re.match(r"\d", lines[last + 1].segs[0].text):
-            break
-        last += 1
-    header = lines[first : last + 1]
-    anchors = _anchors([s for ln in header for s in ln.segs])
-    centres = [(a + b) / 2 for a, b in anchors]
-    rules = [
-        r
-        for r in page.h_rules
-        if r[0] > lines[start].top and r[2] - r[1] > 0.5 * (anchors[-1][1] - anchors[0][0])
-    ]
-    body: list[TextLine] = []
-    prev_bottom = header[-1].bottom
-    for ln in lines[last + 1 :]:
-        spans = any(sum(1 for c in centres if s.x0 <= c <= s.x1) > 1 for s in ln.segs)
-        if spans or ln.top - prev_bottom > 3.0 * ln.height or (rules and ln.top > rules[-1][0]):
-            break
-        body.append(ln)
-        prev_bottom = ln.bottom
-    columns = _column_of(anchors, [s for ln in header + body for s in ln.segs])
-    rows: list[list[TextLine]] = [header]
-    if rules:
-        ys = sorted(r[0] for r in rules)
-        bands: dict[int, list[TextLine]] = {}
-        for ln in body:
-            bands.setdefault(bisect.bisect_left(ys, (ln.top + ln.bottom) / 2), []).append(ln)
-        rows += [bands[k] for k in sorted(bands)]
-    else:
-        for ln in body:
-            if columns(ln.segs[0]) == 0 or len(rows) == 1:
-                rows.append([ln])
+@dataclass
+class Carry:
+    """A table that ran to the foot of its page: its columns and its last row."""
+
+    columns: Columns
+    row: Row
+    wrap: float  # the narrowest gap between two lines of the table on that page
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def _coverage(lines: list[TextLine]) -> list[tuple[float, int]]:
+    """How many of the lines have text at each x: a step function as (x, count from x on)."""
+    events: list[tuple[float, int]] = []
+    for ln in lines:
+        spans: list[list[float]] = []
+        for ch in ln.chars:
+            if spans and ch.x0 <= spans[-1][1] + 0.5:
+                spans[-1][1] = max(spans[-1][1], ch.x1)
             else:
-                rows[-1].append(ln)
-    for row in rows:
-        cells: list[list[str]] = [[] for _ in anchors]
-        for ln in row:
-            per_line: dict[int, list[str]] = {}
-            for s in ln.segs:
-                per_line.setdefault(columns(s), []).append(s.text)
-            for k, texts in per_line.items():
-                cells[k].append(" ".join(texts))
-        page.items.append(Item(row[0].top, "\t".join(join_lines(c) for c in cells)))
-    used = {id(ln) for row in rows for ln in row}
-    page.lines = [ln for ln in lines if id(ln) not in used]
-
-
-def _anchors(segs: list[Seg]) -> list[tuple[float, float]]:
-    """The x-extent of each header column: header segments, those above one another merged."""
-    out: list[list[float]] = []
-    for s in sorted(segs, key=lambda s: s.x0):
-        if out and s.x0 < out[-1][1]:
-            out[-1][1] = max(out[-1][1], s.x1)
+                spans.append([ch.x0, ch.x1])
+        for a, b in spans:
+            events += [(a, 1), (b, -1)]
+    events.sort()
+    steps: list[tuple[float, int]] = []
+    count = 0
+    for x, d in events:
+        count += d
+        if steps and steps[-1][0] == x:
+            steps[-1] = (x, count)
         else:
-            out.append([s.x0, s.x1])
-    return [(a, b) for a, b in out]
+            steps.append((x, count))
+    return steps
 
 
-def _column_of(anchors: list[tuple[float, float]], segs: list[Seg]) -> Callable[[Seg], int]:
-    """A function segment → column index. Columns are the x-ranges that text covers (gutters between
-    them are empty in every row); each range belongs to the header anchor it overlaps most, or the
-    nearest one, so left-aligned cells under centred headers land in the right column."""
-    spans: list[list[float]] = []
-    for s in sorted(segs, key=lambda s: s.x0):
-        if spans and s.x0 <= spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], s.x1)
-        else:
-            spans.append([s.x0, s.x1])
-
-    def owner(x0: float, x1: float) -> int:
-        overlaps = [min(x1, b) - max(x0, a) for a, b in anchors]
-        best = max(range(len(anchors)), key=lambda k: overlaps[k])
-        if overlaps[best] > 0:
-            return best
-        mid = (x0 + x1) / 2
-        return min(range(len(anchors)), key=lambda k: abs((anchors[k][0] + anchors[k][1]) / 2 - mid))
-
-    starts = [sp[0] for sp in spans]
-    owners = [owner(a, b) for a, b in spans]
-
-    def column(seg: Seg) -> int:
-        k = bisect.bisect_right(starts, seg.x0 + 0.01) - 1
-        return owners[k] if k >= 0 else owner(seg.x0, seg.x1)
-
-    return column
-
-
-def _bare_text(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _continues_label(label: str, piece: str, words: frozenset[str]) -> bool:
-    """`piece` is the rest of a label wrapped in its column (個人情報の流れ及 / び情報保護対策)."""
-    joined = label + piece
-    return label not in words and piece not in words and any(w.startswith(joined) for w in words)
-
-
-def unruled_sheet(page: Page, hints: LayoutHints) -> None:
-    """A detail sheet drawn without rules → `label\tvalue` rows, as a ruled one gives.
-
-    The label column is found by position: at least two lines start with a [sheet_labels] word and
-    carry a value that starts at the same x further right. Every line from there on that keeps to the
-    two columns belongs to a row; a row starts where the label column has text (a label wrapped in
-    its column continues it). The value lines between two labels are cut at the widest gap between
-    them, so a label centred beside its value (value lines above it) still gets all of them."""
-    lines = page.lines
-    words = hints.sheet_labels
-    starts = [i for i, ln in enumerate(lines) if len(ln.segs) > 1 and _bare_text(ln.segs[0].text) in words]
-    if len(starts) < 2:
-        return
-    tol = 0.5 * statistics.median(lines[i].height for i in starts)
-    mid = statistics.median(lines[i].segs[1].x0 for i in starts)
-    aligned = [i for i in starts if abs(lines[i].segs[1].x0 - mid) <= tol]
-    if len(aligned) < 2:
-        return
-    value_x = min(lines[i].segs[1].x0 for i in aligned) - tol
-
-    def columns(ln: TextLine) -> tuple[str, str, float] | None:
-        """(label column text, value column text, the value's right edge), or None for a line across
-        both columns."""
-        if any(s.x0 < value_x < s.x1 for s in ln.segs):
-            return None
-        left = " ".join(s.text for s in ln.segs if s.x1 <= value_x)
-        value = [s for s in ln.segs if s.x0 >= value_x]
-        return left, " ".join(s.text for s in value), max((s.x1 for s in value), default=value_x)
-
-    def tight(upper: TextLine, lower: TextLine) -> bool:
-        return lower.top - upper.bottom < 0.5 * max(upper.height, lower.height)
-
-    first, last = aligned[0], aligned[-1]
-    # Above the first label with a value on its line and below the last, rows go on as long as they
-    # keep to the columns and are no further apart than the rows between.
-    widest = max(lines[k + 1].top - lines[k].bottom for k in range(first, last))
-    k = first
-    while k > 0 and (c := columns(lines[k - 1])) is not None:
-        if lines[k].top - lines[k - 1].bottom > max(widest, BLANK_GAP * lines[k].height):
+def _gutter(steps: list[tuple[float, int]], lo: float, hi: float) -> float:
+    """The middle of the widest run of x in [lo, hi] where the fewest lines have text."""
+    if hi <= lo:
+        return (lo + hi) / 2
+    k = bisect.bisect_right(steps, (lo, float("inf"))) - 1
+    count = steps[k][1] if k >= 0 else 0
+    runs: list[tuple[int, float, float]] = []  # (count, start, end)
+    start = lo
+    for x, c in steps[k + 1 :]:
+        if x >= hi:
             break
-        k -= 1
-        if _bare_text(c[0]) in words:  # a label alone on its line, centred beside its value
-            first = k
-    # Value lines packed above the first label: its value, when the label is centred beside it.
-    while (
-        first > 0 and (c := columns(lines[first - 1])) and not c[0] and tight(lines[first - 1], lines[first])
-    ):
-        first -= 1
-    cols: list[tuple[str, str, float]] = []
-    rows: list[list[int]] = []  # [first line of its label, last line of its label]
-    label = ""
-    i = first
-    while i < len(lines) and (c := columns(lines[i])) is not None:
-        left = _bare_text(c[0])
-        # The rest of a label wrapped in its column: it completes a known label, or the line before
-        # held an unknown label too and this one follows it as tightly as wrapped lines do.
-        cont = bool(left and rows) and (
-            _continues_label(label, left, words)
-            or (label not in words and bool(cols[-1][0]) and tight(lines[i - 1], lines[i]))
+        runs.append((count, start, x))
+        start, count = x, c
+    runs.append((count, start, hi))
+    fewest = min(c for c, _, _ in runs)
+    _, a, b = max((r for r in runs if r[0] == fewest), key=lambda r: r[2] - r[1])
+    return (a + b) / 2
+
+
+def _across(line: TextLine, extents: list[tuple[float, float]]) -> bool:
+    """A run of the line's text (no gap in it) lies under two header cells: no cell does that."""
+    touch = _TOUCH * line.height
+    runs: list[list[float]] = []
+    for ch in line.chars:
+        if runs and ch.x0 - runs[-1][1] < touch:
+            runs[-1][1] = max(runs[-1][1], ch.x1)
+        else:
+            runs.append([ch.x0, ch.x1])
+    return any(sum(1 for a, b in extents if min(x1, b) - max(x0, a) > 1) > 1 for x0, x1 in runs)
+
+
+def _columns(
+    header: Header, lines: list[TextLine], body: list[TextLine], v_rules: list[tuple[float, float, float]]
+) -> Columns:
+    """Column boundaries between the header's cells: a vertical rule crossing the header, else the
+    body's gutter."""
+    band_top, band_bottom = lines[header.first].top, lines[header.last].bottom
+    mid = (band_top + band_bottom) / 2
+    xs = sorted(x for x, top, bottom in v_rules if top <= mid <= bottom)
+    extents = [(min(c.x0 for c in cell), max(c.x1 for c in cell)) for cell in header.cells]
+    # The gutters are those of the table's own lines: up to the first line running across two
+    # header cells (a paragraph after the table).
+    body = list(itertools.takewhile(lambda ln: not _across(ln, extents), body))
+    steps = _coverage(body)
+    bounds: list[float] = []
+    for (_, a1), (b0, _) in itertools.pairwise(extents):
+        inside = [x for x in xs if a1 - 1 <= x <= b0 + 1]
+        bounds.append(min(inside, key=lambda x: abs(x - (a1 + b0) / 2)) if inside else _gutter(steps, a1, b0))
+    left = min([extents[0][0], *(c.x0 for ln in body for c in ln.chars[:1])])
+    right = max([extents[-1][1], *(c.x1 for ln in body for c in ln.chars[-1:])])
+    return Columns(bounds, header.fields, header.anchor, left, right)
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _numbers(
+    columns: Columns, lines: list[TextLine], rules: list[float], last: int | None
+) -> list[int | None]:
+    """The number each line starts a row with, if any. A number cell may wrap (`1` over `1` in a
+    column too narrow for 11, `第1` over `号`): lines packed tightly in the number column are one
+    cell when read together they give the next number and read apart they do not."""
+    texts = [fold("".join(c.text for c in ln.chars if columns.of(c) == columns.anchor)) for ln in lines]
+    marked = [k for k, t in enumerate(texts) if t]
+    out: list[int | None] = [None] * len(lines)
+    i = 0
+    while i < len(marked):
+        j = i + 1
+        while (
+            j < len(marked)
+            and lines[marked[j]].top - lines[marked[j - 1]].bottom < TIGHT * lines[marked[j]].height
+            and not rule_between(rules, lines[marked[j - 1]], lines[marked[j]])
+        ):
+            j += 1
+        run = marked[i:j]
+        i = j
+        apart = [int(m.group()) if (m := _NUMBER.search(texts[k])) else None for k in run]
+        whole = _NUMBER.search("".join(texts[k] for k in run))
+        rising = [n for n in apart if n is not None]
+        one_by_one = all(
+            b == a + 1 for a, b in itertools.pairwise([last, *rising] if last is not None else rising)
         )
-        if i > last:
-            gap = lines[i].top - lines[i - 1].bottom
-            labelled = cont or any(w.startswith(left) for w in words)
-            if gap > max(widest, BLANK_GAP * lines[i].height) or (left and not labelled):
-                break
-        if cont:
-            label += left
-            rows[-1][1] = i
-        elif left:
-            rows.append([i, i])
-            label = left
-        cols.append(c)
-        i += 1
-    end = i
-    if len(rows) < 2:
-        return
-    # Where each row's lines begin: after the widest gap between the previous label and this one.
-    bounds = [first]
-    for (_, prev_end), (start, _) in itertools.pairwise(rows):
-        cut = max(range(prev_end, start), key=lambda j: (lines[j + 1].top - lines[j].bottom, j))
-        bounds.append(cut + 1)
-    bounds.append(end)
-    for b0, b1 in itertools.pairwise(bounds):
-        row = cols[b0 - first : b1 - first]
-        height = statistics.median(lines[j].height for j in range(b0, b1))
-        value = paragraph_text([(v, x1) for _, v, x1 in row], height)
-        text = join_lines([lt for lt, _, _ in row if lt]) + "\t" + value
-        page.items.append(Item(lines[b0].top, text))
-    page.lines = lines[:first] + lines[end:]
+        if (
+            len(run) > 1
+            and whole
+            and (last is None or int(whole.group()) == last + 1)
+            and not (one_by_one and len(rising) > 1)
+        ):
+            out[run[0]] = last = int(whole.group())
+        else:
+            for k, n in zip(run, apart, strict=True):
+                out[k] = n
+                if n is not None:
+                    last = n
+    return out
+
+
+def _row_rules(page: Page, columns: Columns) -> list[float]:
+    """The y of every horizontal rule spanning the table (collinear pieces joined: shaded cells)."""
+    width = columns.right - columns.left
+    pieces = sorted((round(y, 1), a, b) for y, a, b in page.h_rules if b > columns.left and a < columns.right)
+    out: list[float] = []
+    for y, group in itertools.groupby(pieces, key=lambda p: p[0]):
+        covered, end = 0.0, -1e9
+        for _, a, b in sorted(group, key=lambda p: p[1]):
+            a, b = max(a, columns.left, end), min(b, columns.right)
+            if b > a:
+                covered += b - a
+                end = b
+        if covered >= _RULE_SPAN * width:
+            out.append(y)
+    return sorted(set(out))
+
+
+def _gap(upper: TextLine, lower: TextLine) -> float:
+    return round(lower.top - upper.bottom, 1)
+
+
+def _cut(lines: list[TextLine], rules: list[float]) -> int:
+    """Where two rows part among `lines` (the first row's number line … the next one's): the index of
+    the first line of the second. A rule between two lines parts them (the lowest one), else the
+    widest gap (the lowest of equal ones)."""
+    for k in range(len(lines) - 1, 0, -1):
+        if rule_between(rules, lines[k - 1], lines[k]):
+            return k
+    gaps = [(_gap(lines[k - 1], lines[k]), k) for k in range(1, len(lines))]
+    return max(gaps)[1] if gaps else len(lines)
+
+
+def _continued(lines: list[TextLine], rules: list[float], ruled: bool, wrap: float) -> int:
+    """How many of `lines` (the page's lines down to its first numbered one) finish the row the page
+    break cut; the rest belong to the numbered row, whose number is centred in it. In a table with
+    rules between its rows a rule parts them; in one without, a gap wider than the lines of a cell
+    are set apart (`wrap`)."""
+    if ruled:
+        return next(
+            (k for k in range(len(lines) - 1, 0, -1) if rule_between(rules, lines[k - 1], lines[k])), 0
+        )
+    gap, k = max((_gap(lines[k - 1], lines[k]), k) for k in range(1, len(lines)))
+    return k if gap > 1.5 * wrap + 0.5 else 0
+
+
+def _body(
+    columns: Columns, lines: list[TextLine], rules: list[float], carry: Row | None
+) -> tuple[list[TextLine], list[int], list[int]]:
+    """The lines of the table among `lines` (those below its header) → (them, the indices of the
+    numbered ones, their numbers). The table goes on while lines keep to its columns and numbers
+    rise; a block of lines set apart by a rule or an empty line's gap belongs to it only if a number
+    follows, or, with no number yet, if it finishes a row the page break cut."""
+    fitting: list[TextLine] = []
+    for ln in lines:
+        if not columns.fits(ln):
+            break
+        fitting.append(ln)
+    last = carry.number if carry else None
+    numbers = _numbers(columns, fitting, rules, last)
+    for k, n in enumerate(numbers):
+        if n is None:
+            continue
+        if last is not None and n <= last:
+            fitting, numbers = fitting[:k], numbers[:k]
+            break
+        last = n
+    apart = [
+        k
+        for k in range(1, len(fitting))
+        if rule_between(rules, fitting[k - 1], fitting[k])
+        or fitting[k].top - fitting[k - 1].bottom > BLANK_GAP * max(fitting[k].height, fitting[k - 1].height)
+    ]
+    numbered = [k for k, n in enumerate(numbers) if n is not None]
+    if numbered:
+        end = next((k for k in apart if k > numbered[-1]), len(fitting))
+    else:
+        end = (apart[0] if apart else len(fitting)) if carry is not None else 0
+    taken = fitting[:end]
+    anchors = [k for k in numbered if k < end]
+    return taken, anchors, [n for n in numbers[:end] if n is not None]
+
+
+def _forget_edges(page: Page, top: float, taken: list[TextLine], columns: Columns) -> None:
+    """The table's rules are read: the grid finder is not to read them again. Its foot is its last
+    line, or the rule closing it just below."""
+    bottom = taken[-1].bottom if taken else top
+    below = [y for y, a, b in page.h_rules if bottom <= y <= bottom + 2 * (taken[-1].height if taken else 0)]
+    bottom = max([bottom, *below]) + 1
+    left, right = columns.left - 2, columns.right + 2
+
+    def inside(e: dict[str, float]) -> bool:
+        return top - 2 <= e["top"] and e["bottom"] <= bottom and left <= e["x0"] and e["x1"] <= right
+
+    page.edges = [e for e in page.edges if not inside(e)]
+
+
+def _wrap(lines: list[TextLine]) -> float:
+    """The narrowest gap between two of the lines: how close the lines of one cell are set."""
+    return min((g for a, b in itertools.pairwise(lines) if (g := _gap(a, b)) > 0), default=float("inf"))
+
+
+def _headers(lines: list[TextLine], hints: LayoutHints, rules: list[float]) -> list[Header]:
+    out: list[Header] = []
+    i = 0
+    while i < len(lines):
+        h = find_header(lines, i, hints, rules)
+        if h is None:
+            i += 1
+        else:
+            out.append(h)
+            i = h.last + 1
+    return out
+
+
+def _rows(
+    page: Page,
+    columns: Columns,
+    rules: list[float],
+    taken: list[TextLine],
+    anchors: list[int],
+    numbers: list[int],
+    cont: Carry | None,
+) -> Row | None:
+    """The rows of a table's lines on the page → items; lines above the first number finish the row
+    the page break cut (`cont`), as far as two rows part, or else belong to the first row. Returns
+    the last row."""
+    start = 0
+    if cont is not None:
+        first = anchors[0] if anchors else len(taken)
+        if first and anchors:
+            ruled = any(rule_between(rules, a, b) for a, b in itertools.pairwise(taken))
+            start = _continued(taken[: first + 1], rules, ruled, min(_wrap(taken), cont.wrap))
+        elif first:
+            start = first
+        for ln in taken[:start]:
+            cont.row.add(columns.split(ln.chars), new_part=ln is taken[0])
+    starts = [start, *(a + _cut(taken[a : b + 1], rules) for a, b in itertools.pairwise(anchors)), len(taken)]
+    row = None
+    for k, n in enumerate(numbers):
+        row = Row(len(columns.bounds) + 1, number=n)
+        chunk = taken[starts[k] : starts[k + 1]]
+        for ln in chunk:
+            row.add(columns.split(ln.chars), new_part=False)
+        page.items.append(Item(chunk[0].top, "", row=row))
+    return row
+
+
+def read_tables(page: Page, hints: LayoutHints, carry: Carry | None) -> Carry | None:
+    """Every headed table on the page → items; their lines leave `page.lines`. Returns the table
+    that runs to the page's foot, for the next page to go on with."""
+    lines = page.lines
+    v_rules = [(e["x0"], e["top"], e["bottom"]) for e in page.edges if e["orientation"] == "v"]
+    headers = _headers(lines, hints, [y for y, _, _ in page.h_rules])
+    # Each header's table runs at most to the next header; a table cut at the foot of the last page
+    # may go on above the first.
+    regions: list[tuple[Header | None, int, int]] = []
+    if carry is not None:
+        regions.append((None, 0, headers[0].first if headers else len(lines)))
+    for k, h in enumerate(headers):
+        regions.append((h, h.last + 1, headers[k + 1].first if k + 1 < len(headers) else len(lines)))
+    used: set[int] = set()
+    out: Carry | None = None
+    for header, start, end in regions:
+        if header is not None:
+            columns = _columns(header, lines, lines[start:end], v_rules)
+        elif carry is not None:
+            columns = carry.columns
+        cont = carry if carry and (header is None or header.fields == carry.columns.fields) else None
+        rules = _row_rules(page, columns)
+        taken, anchors, numbers = _body(columns, lines[start:end], rules, cont.row if cont else None)
+        if taken or header is not None:
+            carry = None  # a page break cuts one row only
+        out = None
+        if cont is None and not (
+            anchors and any(columns.of(c) != columns.anchor for ln in taken for c in ln.chars)
+        ):
+            continue  # a header over no rows (or over numbers alone) is no table
+        if header is not None:
+            band = lines[header.first : header.last + 1]
+            head = Row(len(columns.bounds) + 1)
+            head.add(columns.split([c for ln in band for c in ln.chars]), new_part=True)
+            page.items.append(Item(band[0].top, head.render()))
+            used.update(id(ln) for ln in band)
+        used.update(id(ln) for ln in taken)
+        last = _rows(page, columns, rules, taken, anchors, numbers, cont) or (cont.row if cont else None)
+        _forget_edges(page, lines[header.first].top if header else 0.0, taken, columns)
+        # A table runs to the page's foot when no line of the page follows it.
+        if last is not None and start + len(taken) == len(lines):
+            out = Carry(columns, last, min(_wrap(taken), cont.wrap if cont else float("inf")))
+    page.lines = [ln for ln in lines if id(ln) not in used]
+    return out

@@ -1,0 +1,125 @@
+"""A table's header found by what its cells say: a line whose cells read as a table header to the
+document types (`LayoutHints.header_map`: any column order, any wording they know). The cells are
+wherever the gaps between words fall: every gap wider than a space is tried as the cell separator,
+so columns set close together and names spaced out as `区　分` are both read; a column name wrapped
+onto the lines packed above or below (`審議` / `結果`) joins its column."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from pipeline.model import LayoutHints
+from pipeline.normalise.text import fold
+from pipeline.read.pdf.geometry import Char
+from pipeline.read.pdf.layout import TextLine, rule_between
+
+# A header line has few characters and cells; longer lines are not tried.
+_HEADER_CHARS = 60
+_HEADER_CELLS = 16
+# A column name wrapped in its cell is short, and sits this close (line heights) to the header line.
+_WRAPPED_NAME = 6
+TIGHT = 0.5
+_NUMBER = re.compile(r"\d")
+
+
+@dataclass
+class Header:
+    first: int  # index of the band's first line
+    last: int  # …and of its last
+    cells: list[list[Char]]  # left to right
+    fields: frozenset[str]
+    anchor: int  # index of the number cell
+
+
+def _text(chars: list[Char]) -> str:
+    return "".join(c.text for c in chars)
+
+
+def _split(chars: list[Char], at: float) -> list[list[Char]]:
+    groups = [[chars[0]]]
+    for a, b in itertools.pairwise(chars):
+        if b.x0 - a.x1 >= at:
+            groups.append([b])
+        else:
+            groups[-1].append(b)
+    return groups
+
+
+def _read_header(cells: list[list[Char]], hints: LayoutHints) -> dict[str, int] | None:
+    return hints.header_map([fold(_text(c)) for c in cells])
+
+
+def _splits(line: TextLine, hints: LayoutHints) -> list[tuple[float, dict[str, int]]]:
+    """Every way of cutting the line into cells that reads as a table header: (the gap that separates
+    cells, the fields they name). Every gap wider than a space is tried as the separator."""
+    chars = line.chars
+    if not 4 <= len(chars) <= _HEADER_CHARS:
+        return []
+    wide = sorted(
+        (g for a, b in itertools.pairwise(chars) if (g := round(b.x0 - a.x1, 1)) > 0.15 * line.height),
+        reverse=True,
+    )
+    out = []
+    for n, gap in enumerate(wide):
+        if n + 1 < len(wide) and wide[n + 1] == gap:
+            continue  # the same cut as the next, smaller-or-equal gap gives
+        if n + 2 > _HEADER_CELLS:
+            break
+        if n + 2 >= 4:  # cutting at every gap down to this one makes n + 2 cells
+            cells = _split(chars, gap - 0.05)
+            if found := _read_header(cells, hints):
+                out.append((gap - 0.05, found))
+    return out
+
+
+def is_header(line: TextLine, hints: LayoutHints) -> bool:
+    return bool(_splits(line, hints))
+
+
+def _band(lines: list[TextLine], i: int, gap: float, rules: list[float]) -> tuple[int, int, list[list[Char]]]:
+    """The header band round lines[i] (column names wrapped onto lines packed above or below it) and
+    its cells: pieces above one another make one cell, read top to bottom."""
+
+    def wrapped(k: int, near: int) -> bool:
+        ln, other = lines[k], lines[near]
+        upper, lower = (ln, other) if k < near else (other, ln)
+        if lower.top - upper.bottom >= TIGHT * max(ln.height, other.height) or rule_between(
+            rules, upper, lower
+        ):
+            return False
+        if k > near and _NUMBER.match(fold(ln.segs[0].text)):
+            return False  # the first row, set close under the header
+        return all(len(g) <= _WRAPPED_NAME for g in _split(ln.chars, gap))
+
+    first = last = i
+    while first > 0 and i - first < 2 and wrapped(first - 1, first):
+        first -= 1
+    while last + 1 < len(lines) and last - i < 2 and wrapped(last + 1, last):
+        last += 1
+    groups = [g for k in range(first, last + 1) for g in _split(lines[k].chars, gap)]
+    cells: list[list[Char]] = []
+    for g in sorted(groups, key=lambda g: g[0].x0):
+        x0, x1 = min(c.x0 for c in g), max(c.x1 for c in g)
+        if cells and x0 < max(c.x1 for c in cells[-1]) and x1 > min(c.x0 for c in cells[-1]):
+            cells[-1].extend(g)
+        else:
+            cells.append(list(g))
+    return first, last, [sorted(c, key=lambda ch: (ch.top, ch.x0)) for c in cells]
+
+
+def find_header(lines: list[TextLine], i: int, hints: LayoutHints, rules: list[float]) -> Header | None:
+    """The header whose main line is lines[i]. Of the ways to cut it into cells, the one naming the
+    most fields with the names wrapped round it, then leaving the fewest cells unnamed (`区　分` is
+    one cell), then cutting at the widest gap."""
+    best: tuple[tuple[int, int, float], Header] | None = None
+    for gap, alone in _splits(lines[i], hints):
+        first, last, cells = _band(lines, i, gap, rules)
+        mapping = _read_header(cells, hints)
+        if mapping is None or len(mapping) < len(alone):
+            first, last, cells, mapping = i, i, _split(lines[i].chars, gap), alone
+        score = (len(mapping), len(mapping) - len(cells), gap)
+        if best is None or score > best[0]:
+            best = (score, Header(first, last, cells, frozenset(mapping), mapping.get("seq_no", 0)))
+    return best[1] if best else None
