@@ -74,14 +74,23 @@ def _sheet_only_mention(sheet: Sheet, seg: Segment, doc_id: str, k: int) -> Case
 
 
 def parse_deliberation_list(seg: Segment, doc_id: str) -> tuple[list[CaseMention], list[str]]:
-    rows = parse_list(seg.lines, seg.municipality, seg.context)
+    sheets = parse_sheets(seg.lines, seg.context)
+    # The list is over where the sheets begin: damage that hides a row's end must not read on into them.
+    starts = [s.line_start for s in sheets if s.line_start]
+    rows = parse_list(seg.lines, seg.municipality, seg.context, end=min(starts) if starts else None)
     mentions = [_mention_from_row(r, doc_id) for r in rows]
+    seen: set[str] = set()
+    for m in mentions:
+        # A number printed twice (a renumbered row, kept as printed): the second mention keeps its own id.
+        if m.mention_id in seen:
+            m.mention_id = f"{m.mention_id}@{m.line_start}"
+        seen.add(m.mention_id)
     by_seq: dict[int, CaseMention] = {}
     for m in mentions:
         if m.seq_no is not None:
             by_seq.setdefault(m.seq_no, m)
     notices: list[str] = []
-    for k, sheet in enumerate(parse_sheets(seg.lines, seg.context), start=1):
+    for k, sheet in enumerate(sheets, start=1):
         target = by_seq.get(sheet.seq_no) if sheet.seq_no is not None else None
         if target is not None and target.program_name is None:
             _apply_sheet(target, sheet, seg)
