@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.documents.deliberation_list import _damage_sides
 from pipeline.documents.deliberation_list.rows import ListRow, parse_list
 from pipeline.documents.deliberation_list.wrapped import _row_end, _row_number
 from pipeline.extract import extract_bytes
@@ -261,3 +262,58 @@ def test_a_row_that_never_ends_is_cut_and_costs_its_length() -> None:
     assert [r.seq_no for r in rows] == [1]
     assert rows[0].line_end < 40
     assert rows[0].warnings[0].startswith("row: longer than 24 lines or 600 characters, cut at line ")
+
+
+# --------------------------------------------------------------------------- list and sheet cross-check
+
+
+@pytest.mark.parametrize(
+    ("printed", "other", "marks"),
+    [
+        ("るさと納税税返礼品", "ふるさと納税返礼品", (2, 0, 0)),  # dropped and doubled in the list
+        ("ふるさと納税返礼品", "ふるさと納税納税返礼品", (0, 0, 1)),  # two characters: says nothing
+        ("予防接種", "予 防接種", (0, 1, 0)),  # a space OCR put into the sheet
+        ("一時預かり利用支援", "一時預かり利用事業", (0, 0, 1)),  # 001 No.9: a real difference
+        ("について", "について(", (0, 0, 1)),  # the rest of a sheet's marker
+    ],
+)
+def test_damage_sides(printed: str, other: str, marks: tuple[int, int, int]) -> None:
+    assert _damage_sides(printed, other) == marks
+
+
+def test_a_damaged_list_title_and_department_are_read_from_the_clean_sheet(corpus_text) -> None:
+    lines = _damaged_lines(
+        corpus_text,
+        [
+            (95, "ふるさと納税返礼品", "るさと納税税返礼品"),  # row 8: a character dropped, one doubled
+            (62, "子ども家庭支援", "子ども家庭支"),  # row 5: 援 dropped, 2 registered names as near
+        ],
+    )
+    out = extract_bytes("\n".join(lines).encode(), "002.txt")
+    by_seq = {m.seq_no: m for m in out.case_mentions if m.departments_raw is not None}
+    r8, r5 = by_seq[8], by_seq[5]
+    assert r8.title == "ふるさと納税返礼品の導入に係る外部結合等について"
+    assert r8.warnings == [
+        "title: るさと納税税返礼品の導入に係る外部結合等について: "
+        "read as ふるさと納税返礼品の導入に係る外部結合等について from the detail sheet"
+    ]
+    assert (r5.departments, r5.departments_raw) == (["子ども家庭支援課"], "子ども家庭支課")
+    assert r5.warnings == [
+        "departments: 子ども家庭支課: reads as 子ども家庭支援課 or 子ども家庭課; kept as printed",
+        "departments: 子ども家庭支課: read as 子ども家庭支援課 from the detail sheet",
+    ]
+
+
+def test_a_damaged_sheet_leaves_the_list_as_printed(corpus_text) -> None:
+    # The sheet's heading is the damaged one (税 dropped): the list's title stands, with no warning.
+    lines = _damaged_lines(corpus_text, [(1916, "ふるさと納税返礼品", "ふるさと納返礼品")])
+    out = extract_bytes("\n".join(lines).encode(), "002.txt")
+    r8 = next(m for m in out.case_mentions if m.seq_no == 8 and m.departments_raw is not None)
+    assert (r8.title, r8.warnings) == ("ふるさと納税返礼品の導入に係る外部結合等について", [])
+
+
+def test_list_and_sheet_that_really_differ_are_left_alone(corpus_text) -> None:
+    name, data = corpus_text("001")
+    m9 = next(m for m in extract_bytes(data, name).case_mentions if m.seq_no == 9)
+    assert m9.title == "ベビーシッター利用支援事業(一時預かり利用支援)委託について"
+    assert not [w for w in m9.warnings if "detail sheet" in w]
