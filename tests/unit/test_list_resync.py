@@ -97,6 +97,9 @@ def test_row_number(line: str, expected: int, read: tuple[int, str, str | None] 
         ("7月2 8日 承認", True),
         ("10月20 承認", True),  # 日 lost
         ("7月28日日 承認", True),  # 日 doubled
+        ("7月288日 承認", True),  # a digit doubled: no day has three digits
+        ("112月21日 承認", True),
+        ("11月16日 承 認", True),
         ("12月Z1日 承認", True),
         ("9月1日 承認認", True),  # result doubled: read by score
         ("9月1日 承", True),  # result lost a character: too far to read, near enough to end the row
@@ -157,10 +160,13 @@ def test_western_dates_at_the_end_of_a_row() -> None:
 
 DAMAGE = [
     (21, "7月28日 承認", "7月2 8日 承認"),  # row 1: a space inside the day
+    (44, "7月28日", "7月288日"),  # row 3: a digit of the day doubled
     (99, "外部結合、", "外結合、"),  # row 8: a 区分 lost a character
     (102, "9月1日 承認", "9月1日 承認認"),  # row 8: the result doubled
+    (147, "9月6日", "99月6日"),  # row 12: a digit of the month doubled
     (190, "10月20日 承認", "10月20 承認"),  # row 17: 日 lost
     (198, "19", "｜9"),  # row 19: its number read as a bar and a digit
+    (248, "承認", "承 認"),  # row 25: a space inside the result
     (290, "12月21日 承認", "12月21日日 承認"),  # row 28: 日 doubled
     (310, "12月21日", "12月Z1日"),  # row 31: 2 read as Z
     (346, "35", "3 5"),  # row 35: a space inside its number
@@ -168,6 +174,8 @@ DAMAGE = [
 ]
 # A space inside a date is one OCR put there, as in any wrapped cell: removed without a warning.
 REPAIRS = {
+    3: ["deliberated_on: 7月288日: read as 7月28日"],
+    12: ["deliberated_on: 99月6日: read as 9月6日"],
     8: ["categories: 外結合: read as 外部結合", "result: 承認認: read as 承認"],
     17: ["deliberated_on: 10月20: read as 10月20日"],
     19: ["seq_no: |9: read as 19"],

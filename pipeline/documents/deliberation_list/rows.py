@@ -140,24 +140,24 @@ _DAY_LOST = re.compile(r"\d\s*月\s*\d{1,2}")
 
 
 def _read_list_date(printed: str, ctx: DateContext, warnings: list[str]) -> date | None:
-    # A doubled 日 (`7月28日日`), or the 日 lost at the end of a row's date (`10月20`): the row's
-    # end says it is a date; read as the date it was, with a warning.
+    # A doubled 日 or digit (`7月28日日`, `7月288日`), or the 日 lost at the end of a row's date
+    # (`10月20`): the row's end says it is a date; read as the date it was, with a warning.
     repaired = _date_text(printed)
     if _DAY_LOST.search(repaired) and repaired.endswith(tuple("0123456789")):
         repaired += "日"
-    if _DOUBLED_UNIT.search(squeeze(printed)) or (
-        repaired.endswith("日") and not squeeze(printed).endswith("日")
-    ):
-        try:
-            got, _ = read_date(repaired, ctx)
-        except DateError:
-            pass
-        else:
-            warnings.append(f"deliberated_on: {printed}: read as {repaired}")
-            return got
     try:
+        if _DOUBLED_UNIT.search(squeeze(printed)):
+            raise DateError("a unit printed twice")
         got, note = read_date(printed, ctx)
     except DateError as exc:
+        if repaired != printed:
+            try:
+                got, _ = read_date(repaired, ctx)
+            except DateError:
+                pass
+            else:
+                warnings.append(f"deliberated_on: {printed}: read as {repaired}")
+                return got
         warnings.append(f"deliberated_on: {printed}: {exc}")
         return None
     if note is not None:

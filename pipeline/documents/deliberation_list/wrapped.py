@@ -56,10 +56,26 @@ _DOUBLED_UNIT = re.compile(r"([年月日])\1+")
 _SPACE_IN_NUMBER = re.compile(r"(?<=\d)\s+(?=\d)")
 
 
+_MONTH_OR_DAY = re.compile(r"(?<!\d)(\d{2,3})(?=[月日])")
+
+
+def _undouble(m: re.Match[str]) -> str:
+    """A month or day with a digit read twice (`288日`, `112月`, `99月`): the digit once, where the
+    number as printed cannot be one (three digits, or a month over 12 / a day over 31)."""
+    digits, unit = m.group(1), m.string[m.end()]
+    if len(digits) == 2 and int(digits) <= (12 if unit == "月" else 31):
+        return digits
+    for k in range(1, len(digits)):
+        if digits[k] == digits[k - 1]:
+            return digits[:k] + digits[k + 1 :]
+    return digits
+
+
 def _date_text(text: str) -> str:
-    """Text about to be read as a date, through OCR damage: look-alike digits, spaces, a doubled 日."""
+    """Text about to be read as a date, through OCR damage: look-alike digits, spaces, a doubled 日
+    or digit."""
     t = _SPACE_IN_NUMBER.sub("", fold_digit_lookalikes(remove_ocr_spaces(text.strip())))
-    return _DOUBLED_UNIT.sub(r"\1", t)
+    return _MONTH_OR_DAY.sub(_undouble, _DOUBLED_UNIT.sub(r"\1", t))
 
 
 def _row_end(text: str) -> bool:
@@ -352,6 +368,14 @@ def _parse_block(block: _Block, municipality: str | None) -> ListRow:
     pieces = _pieces(block)
     warnings: list[str] = list(block.warnings)
     result = date_raw = categories = None
+    if len(pieces) > 1 and pieces[-2].line == pieces[-1].line and not _result_re().search(pieces[-1].text):
+        # A space OCR put inside the result (`承 認`).
+        glued = _result_re().search(pieces[-2].text + pieces[-1].text)
+        if glued and glued.start() < len(pieces[-2].text):
+            pieces = [
+                *pieces[:-2],
+                _Piece(pieces[-2].text + pieces[-1].text, pieces[-1].line, pieces[-2].after_blank),
+            ]
     if pieces:
         last = pieces[-1].text
         m = _result_re().search(last)
