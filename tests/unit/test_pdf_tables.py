@@ -13,7 +13,16 @@ from pipeline.documents import layout_hints
 from pipeline.read.pdf.geometry import Char
 from pipeline.read.pdf.headers import find_header, is_header
 from pipeline.read.pdf.layout import Page, TextLine, line_text, paragraph_text, segments
-from pipeline.read.pdf.tables import Carry, Columns, Row, _coverage, _gutter, _numbers, read_tables
+from pipeline.read.pdf.tables import (
+    Carry,
+    Columns,
+    Row,
+    _cell_lines,
+    _coverage,
+    _gutter,
+    _numbers,
+    read_tables,
+)
 
 HINTS = layout_hints()
 SIZE = 10.0
@@ -104,6 +113,49 @@ def test_the_gutter_is_the_widest_run_where_fewest_lines_have_text() -> None:
     assert _gutter(_coverage(body), 320, 347) == pytest.approx((336 + 347) / 2)
 
 
+def test_a_gap_inside_a_spread_number_cell_is_not_the_gutter() -> None:
+    # `第 2 3` spread over a narrow number column (3-point gaps) and the title 1.5 points to its right:
+    # the rightmost free run is the gutter.
+    body = [
+        TextLine(0, 10, [], chars(46, 0, "第23", pitch=13) + chars(83.5, 0, "女性デジタル人材育成支援事業")),
+        TextLine(12, 22, [], chars(46, 12, "号") + chars(83.5, 12, "に係る業務の委託について")),
+    ]
+    assert _gutter(_coverage(body), 66, 157) == pytest.approx((82 + 83.5) / 2)
+
+
+def test_columns_set_with_next_to_no_padding_still_fit() -> None:
+    # The title runs to 1.5 points from the department: a gap all the same; running text has none.
+    columns = Columns([210.0], frozenset(), 0, 0.0, 400.0)
+    close = TextLine(
+        0, 10, [], chars(10, 0, "東京共同電子申請サービスの利用に") + chars(211.5, 0, "行政管理課")
+    )
+    across = TextLine(
+        0, 10, [], chars(10, 0, "新宿区個人情報保護管理運営会議で令和5年4月から6月までに審議した")
+    )
+    assert columns.fits(close) and not columns.fits(across)
+
+
+def test_a_header_of_two_rows() -> None:
+    # 審議 over 付議日 | 結果, parted from them by a rule under 審議 only; 備考 wrapped in its column.
+    lines = [
+        line(0, (20, "No."), (60, "案件名"), (220, "担当課"), (320, "区分"), (420, "審議"), (520, "備")),
+        line(10, (520, "考")),
+        line(16, (390, "付議日"), (460, "結果")),
+    ]
+    rules = [(13.0, 380.0, 500.0)]
+    found = find_header(lines, 0, HINTS, rules)
+    assert found is not None and (found.first, found.last) == (0, 2)
+    assert ["".join(c.text for c in cell) for cell in found.cells] == [
+        "No.",
+        "案件名",
+        "担当課",
+        "区分",
+        "付議日",
+        "結果",
+        "備考",
+    ]
+
+
 # --------------------------------------------------------------------------- numbers
 
 
@@ -164,7 +216,7 @@ def test_rows_of_an_unruled_table_with_centred_numbers() -> None:
     assert read_tables(p, HINTS, None) is not None  # the table runs to the page's foot
     assert rows(p) == [
         "No.\t事業名\t担当課\t区分\t付議日\t審議結果",
-        "1\t東京共同電子申請サービスの利用について\t行政管理課\t外部結合\t4月3日\t承認",
+        "1\t東京共同電子申請 サービスの利用 について\t行政管理課\t外部結合\t4月3日\t承認",
         "2\tAI-OCRの導入\t総務課\t外部結合\t4月3日\t承認",
     ]
     assert p.lines == []
@@ -235,7 +287,7 @@ def test_a_row_cut_by_the_page_break_goes_on_under_the_repeated_header() -> None
     p = table_page(body)
     p.number = 2
     read_tables(p, HINTS, carry)
-    assert carry.row.render() == "3\t電子契約サービスの利用について\t契約管財課\t外部結合\t6月30日\t承認"
+    assert carry.row.render() == "3\t電子契約サービスの 利用について\t契約管財課\t外部結合\t6月30日\t承認"
     assert rows(p)[1:] == ["4\t産後ケア事業\t健康づくり課\t業務委託\t1月15日\t承認"]
 
 
@@ -268,11 +320,11 @@ def test_lines_above_the_first_number_in_a_ruled_table(rules: tuple[float, ...],
     p = table_page(body, rules=rules)
     read_tables(p, HINTS, carry)
     if continued:
-        assert carry.row.render().split("\t")[1] == "電子契約産後ケア"
+        assert carry.row.render().split("\t")[1] == "電子契約 産後ケア"
         assert rows(p)[1].split("\t")[1] == "事業"
     else:
         assert carry.row.render().split("\t")[1] == "電子契約"
-        assert rows(p)[1].split("\t")[1] == "産後ケア事業"
+        assert rows(p)[1].split("\t")[1] == "産後ケア 事業"
 
 
 @pytest.mark.parametrize(("number_at", "continued"), [(40.0, False), (52.0, True)])
@@ -294,7 +346,7 @@ def test_lines_above_the_first_number_in_an_unruled_table(number_at: float, cont
     ]
     p = table_page(body)
     read_tables(p, HINTS, carry)
-    assert carry.row.render().split("\t")[1] == ("電子契約産後ケア" if continued else "電子契約")
+    assert carry.row.render().split("\t")[1] == ("電子契約 産後ケア" if continued else "電子契約")
 
 
 # --------------------------------------------------------------------------- cell text
@@ -314,15 +366,31 @@ def test_line_text(placed: list[Char], text: str) -> None:
     assert line_text(placed) == text
 
 
-def test_a_sentence_ending_at_the_cells_edge_goes_on() -> None:
+@pytest.mark.parametrize(
+    ("lines", "text"),
+    [
+        (["行政管理課", "情報システム課"], "行政管理課 情報システム課"),
+        (["令和5年4月", "3日"], "令和5年4月 3日"),
+        (["202", "3/4/3"], "2023/4/3"),  # a number is never parted
+        (["Web", "Service"], "Web Service"),
+    ],
+)
+def test_the_lines_of_a_cell(lines: list[str], text: str) -> None:
+    assert _cell_lines(lines) == text
+
+
+def test_paragraphs_of_a_value_cell() -> None:
+    # A line short of the widest ends its paragraph, and so does one ending in 。 or before an item.
     lines = [
         ("1 概要", 40.0),
         ("住民記録システムは、昭和61年から稼働している。", 300.0),
-        ("その後、いくつかの改修を経て、現在に至っている。", 300.0),
-        ("区内の事業者に委託して実施する。", 300.0),
+        ("その後、いくつかの改修を経て、現在に至っており、", 300.0),
+        ("区内の事業者に委託して運用している", 300.0),
+        ("イ 特別障害給付金の支給に関する事務", 300.0),
         ("2 委託先", 50.0),
     ]
     assert paragraph_text(lines, SIZE) == (
-        "<p>1 概要</p> <p>住民記録システムは、昭和61年から稼働している。その後、いくつかの改修を経て、"
-        "現在に至っている。区内の事業者に委託して実施する。</p> <p>2 委託先</p>"
+        "<p>1 概要</p> <p>住民記録システムは、昭和61年から稼働している。</p> <p>その後、いくつかの改修を経て、"
+        "現在に至っており、区内の事業者に委託して運用している</p> <p>イ 特別障害給付金の支給に関する事務</p> "
+        "<p>2 委託先</p>"
     )

@@ -74,7 +74,11 @@ def _read_page(doc: pdfium.PdfDocument, fallback: Fallback, index: int) -> tuple
         try:
             objs, forms = text_objects(page)
             lost = lost_objects(objs, textpage)
-            extra = recover(objs, lost, textpage, fallback.shows(index), box) if lost else []
+            extra = (
+                recover(objs, lost, textpage, fallback.shows(index), fallback.decoder(index), box)
+                if lost
+                else []
+            )
             scale = None if forms else upright_scale(objs)
             chars = None if extra is None else page_chars(textpage, box, scale) + extra
         finally:

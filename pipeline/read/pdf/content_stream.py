@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import pypdfium2 as pdfium
@@ -26,11 +27,12 @@ UNICODE_CMAP = re.compile(r"Uni[A-Za-z0-9]+-(?:UCS2|UTF16)(?:-HW)?-H")
 
 
 class Show(NamedTuple):
-    """One text-showing operator of a content stream: its strings and whether its font's char codes
-    are UTF-16 code units (a Unicode CMap)."""
+    """One text-showing operator of a content stream: its strings, whether its font's char codes
+    are UTF-16 code units (a Unicode CMap), and the font's resource name."""
 
     strings: list[bytes]
     unicode: bool
+    font: str = ""
 
     def text(self) -> str | None:
         try:
@@ -136,7 +138,7 @@ def text_shows(content: bytes, unicode_fonts: set[str]) -> list[Show]:
                 i = end.end()
             strings = [s for s in strings if isinstance(s, bytes) and s]
             if strings and font is not None:
-                shows.append(Show(strings, font in unicode_fonts))
+                shows.append(Show(strings, font in unicode_fonts, font))
             stack.clear()
     return shows
 
@@ -150,24 +152,30 @@ def recover(
     lost: list[int],
     textpage: pdfium.PdfTextPage,
     shows: list[Show] | None,
+    decode: Callable[[Show], str | None],
     box: tuple[float, float, float, float],
 ) -> list[Char] | None:
     """The characters of the lost text objects, or None when they cannot be recovered for certain
     (then pdfminer reads the page). The page's text-showing operators and PDFium's text objects
-    must pair one to one, and every pair whose font has a Unicode CMap must read the same text."""
+    must pair one to one, and every pair whose text `decode` knows (a Unicode CMap, or the font's
+    ToUnicode map) must read the same. A lost object of white space (a browser prints every space
+    as an object of its own) or of a glyph no map names loses nothing."""
     if shows is None or len(shows) != len(objs):
         return None
     lost_set = set(lost)
     for k, (obj, show) in enumerate(zip(objs, shows, strict=True)):
+        if k in lost_set:
+            continue
         # Folded: PDFium reads a code through its CID, which may come back as a look-alike code point.
-        if k not in lost_set and show.unicode and _bare(object_text(obj, textpage)) != _bare(show.text()):
+        known = decode(show)
+        if known is not None and _bare(object_text(obj, textpage)) != _bare(known):
             return None
     out: list[Char] = []
     for k in lost:
         show, obj = shows[k], objs[k]
-        text = show.text() if show.unicode else None
-        if not text:
-            return None
+        text = decode(show)
+        if text is None or not text.strip():
+            continue
         if len(text) != 1:
             # Only the one-glyph case is known; longer strings need spacing and kerning: pdfminer.
             return None
@@ -179,16 +187,13 @@ def recover(
         ):
             return None
         a, b, c, d = m.a, m.b, m.c, m.d
-        if a * d - b * c <= 0:  # mirrored text: left to pdfminer
+        angle = baseline_angle(a, b)
+        if a * d - b * c <= 0 or angle % 90:  # mirrored or slanted text: left to pdfminer
             return None
         if not pdfium_c.FPDFFont_GetGlyphWidth(font, ord(text), size, width):
             return None
-        angle = baseline_angle(a, b)
-        if ord(text) > 32 and ord(text) not in (0xA0, 0x3000) and not angle % 90:
-            # Boxed as PDFium's own characters are (`page_chars`): the object's origin, the advance
-            # and the size turned and scaled by its matrix.
-            along, across = width.value * math.hypot(a, b), size.value * math.hypot(c, d)
-            out.append(Char(*glyph_box(box, (m.e, m.f), angle, along, across), text, angle))
-        elif ord(text) > 32 and ord(text) not in (0xA0, 0x3000):
-            return None  # slanted: left to pdfminer
+        # Boxed as PDFium's own characters are (`page_chars`): the object's origin, the advance and
+        # the size turned and scaled by its matrix.
+        along, across = width.value * math.hypot(a, b), size.value * math.hypot(c, d)
+        out.append(Char(*glyph_box(box, (m.e, m.f), angle, along, across), text, angle))
     return out

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdffont import PDFFont
+from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
@@ -25,6 +28,7 @@ class Fallback:
         self.source_path = source_path
         self.pdf: pdfplumber.PDF | None = None
         self.pages: list[PDFPage] | None = None
+        self.fonts: dict[int, dict[str, PDFFont]] = {}
 
     def shows(self, index: int) -> list[Show] | None:
         """The text-showing operators of page `index`, or None if its content cannot be read simply
@@ -43,6 +47,36 @@ class Fallback:
             return text_shows(b"\n".join(s.get_data() for s in page.contents), unicode_fonts)
         except Exception:
             return None
+
+    def decoder(self, index: int) -> Callable[[Show], str | None]:
+        """What the strings of a show on page `index` read as: through a Unicode CMap, else through
+        the font's own map (its ToUnicode, its encoding) as pdfminer reads it; None where no map
+        names a code."""
+        resources = PDFResourceManager()
+
+        def font(name: str) -> PDFFont | None:
+            fonts = self.fonts.setdefault(index, {})
+            if name not in fonts:
+                try:
+                    assert self.pages is not None
+                    spec = resolve1((resolve1((self.pages[index].resources or {}).get("Font")) or {})[name])
+                    fonts[name] = resources.get_font(None, spec)
+                except Exception:
+                    return None
+            return fonts[name]
+
+        def decode(show: Show) -> str | None:
+            if show.unicode:
+                return show.text()
+            f = font(show.font)
+            if f is None:
+                return None
+            try:
+                return "".join(f.to_unichr(cid) for s in show.strings for cid in f.decode(s))
+            except Exception:
+                return None
+
+        return decode
 
     def chars(self, index: int) -> list[Char]:
         """The page's characters as pdfminer reads them, turned back into page space: pdfminer has

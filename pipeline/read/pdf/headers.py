@@ -78,41 +78,72 @@ def is_header(line: TextLine, hints: LayoutHints) -> bool:
     return bool(_splits(line, hints))
 
 
-def _band(lines: list[TextLine], i: int, gap: float, rules: list[float]) -> tuple[int, int, list[list[Char]]]:
-    """The header band round lines[i] (column names wrapped onto lines packed above or below it) and
-    its cells: pieces above one another make one cell, read top to bottom."""
+def _band(
+    lines: list[TextLine], i: int, gap: float, rules: list[tuple[float, float, float]]
+) -> tuple[int, int, list[list[Char]]]:
+    """The header band round lines[i] and its cells. A column name wrapped in its cell sits on a line
+    packed close above or below (`審議` / `結果`); a header of two rows (`審議` over `付議日 | 結果`)
+    has its second row below, parted only by a rule under the group's name, not under the whole
+    header. Pieces above one another make one cell, read top to bottom; a group's name set over two
+    or more names of a lower row is no cell of its own."""
+    x0, x1 = lines[i].chars[0].x0, lines[i].chars[-1].x1
+    across = sorted(y for y, a, b in rules if a <= x0 + 1 and b >= x1 - 1)
+    partial = sorted(y for y, a, b in rules if not (a <= x0 + 1 and b >= x1 - 1))
 
-    def wrapped(k: int, near: int) -> bool:
+    def joins(k: int, near: int) -> bool:
         ln, other = lines[k], lines[near]
         upper, lower = (ln, other) if k < near else (other, ln)
-        if lower.top - upper.bottom >= TIGHT * max(ln.height, other.height) or rule_between(
-            rules, upper, lower
-        ):
+        apart, height = lower.top - upper.bottom, max(ln.height, other.height)
+        # A name wrapped in its cell is packed close; a second header row sits a cell's padding
+        # below, under the rule that closes the group's name only.
+        second_row = k > near and apart < height and rule_between(partial, upper, lower)
+        if (apart >= TIGHT * height and not second_row) or rule_between(across, upper, lower):
             return False
         if k > near and _NUMBER.match(fold(ln.segs[0].text)):
             return False  # the first row, set close under the header
         return all(len(g) <= _WRAPPED_NAME for g in _split(ln.chars, gap))
 
     first = last = i
-    while first > 0 and i - first < 2 and wrapped(first - 1, first):
+    while first > 0 and i - first < 2 and joins(first - 1, first):
         first -= 1
-    while last + 1 < len(lines) and last - i < 2 and wrapped(last + 1, last):
+    while last + 1 < len(lines) and last - i < 2 and joins(last + 1, last):
         last += 1
-    groups = [g for k in range(first, last + 1) for g in _split(lines[k].chars, gap)]
+    # Lines round the main one are cut at a cell's gap too: the names of a second header row stand
+    # closer together than the main row's cells.
+    rows = [
+        _split(lines[k].chars, gap if k == i else min(gap, lines[k].height)) for k in range(first, last + 1)
+    ]
+
+    def span(g: list[Char]) -> tuple[float, float]:
+        return g[0].x0, max(c.x1 for c in g)
+
+    def names_a_group(row: int, k: int) -> bool:
+        """A lower row has two or more names between this name's neighbours (or, without them, within
+        its own width either side): it is set over them."""
+        a, b = span(rows[row][k])
+        lo = span(rows[row][k - 1])[1] if k else a - (b - a)
+        hi = span(rows[row][k + 1])[0] if k + 1 < len(rows[row]) else b + (b - a)
+        return any(
+            sum(1 for h in below if lo < span(h)[0] and span(h)[1] < hi) > 1 for below in rows[row + 1 :]
+        )
+
+    groups = [g for r, row in enumerate(rows) for k, g in enumerate(row) if not names_a_group(r, k)]
     cells: list[list[Char]] = []
     for g in sorted(groups, key=lambda g: g[0].x0):
-        x0, x1 = min(c.x0 for c in g), max(c.x1 for c in g)
-        if cells and x0 < max(c.x1 for c in cells[-1]) and x1 > min(c.x0 for c in cells[-1]):
+        a, b = span(g)
+        if cells and a < max(c.x1 for c in cells[-1]) and b > min(c.x0 for c in cells[-1]):
             cells[-1].extend(g)
         else:
             cells.append(list(g))
     return first, last, [sorted(c, key=lambda ch: (ch.top, ch.x0)) for c in cells]
 
 
-def find_header(lines: list[TextLine], i: int, hints: LayoutHints, rules: list[float]) -> Header | None:
-    """The header whose main line is lines[i]. Of the ways to cut it into cells, the one naming the
-    most fields with the names wrapped round it, then leaving the fewest cells unnamed (`区　分` is
-    one cell), then cutting at the widest gap."""
+def find_header(
+    lines: list[TextLine], i: int, hints: LayoutHints, rules: list[tuple[float, float, float]]
+) -> Header | None:
+    """The header whose main line is lines[i] (`rules`: the page's horizontal rules as (y, x0, x1)).
+    Of the ways to cut it into cells, the one naming the most fields with the band round it, then
+    leaving the fewest cells unnamed (`区　分` is one cell), then cutting at the widest gap."""
     best: tuple[tuple[int, int, float], Header] | None = None
     for gap, alone in _splits(lines[i], hints):
         first, last, cells = _band(lines, i, gap, rules)

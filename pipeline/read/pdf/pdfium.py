@@ -79,8 +79,12 @@ def page_chars(
     units = (ctypes.c_ushort * (count + 1))()
     pdfium_c.FPDFText_GetText(raw, 0, count, units)
     codes = list(units[:count])
-    if any(0xD800 <= c <= 0xDFFF for c in codes):
-        # Characters beyond the BMP come out as surrogate pairs and shift the indices.
+    last = count - 1
+    if any(0xD800 <= c <= 0xDFFF for c in codes) or (
+        count and codes[last] != pdfium_c.FPDFText_GetUnicode(raw, last)
+    ):
+        # Characters beyond the BMP come out as surrogate pairs, and a glyph no map names (code 0)
+        # comes out as nothing: either shifts the indices.
         codes = [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
     rect = pdfium_c.FS_RECTF()
     m = pdfium_c.FS_MATRIX()

@@ -32,12 +32,21 @@ from pipeline.model import LayoutHints
 from pipeline.normalise.text import fold, join_lines
 from pipeline.read.pdf.geometry import Char
 from pipeline.read.pdf.headers import TIGHT, Header, find_header
-from pipeline.read.pdf.layout import BLANK_GAP, Item, Page, TextLine, cell_text, rule_between
+from pipeline.read.pdf.layout import (
+    BLANK_GAP,
+    Item,
+    Page,
+    TextLine,
+    cell_text,
+    group_lines,
+    line_text,
+    rule_between,
+)
 
 # A rule is a row boundary when it spans this share of the table's width.
 _RULE_SPAN = 0.5
 # Characters this close (line heights) on either side of a column boundary are one run across it.
-_TOUCH = 0.25
+_TOUCH = 0.05
 _NUMBER = re.compile(r"\d+")
 
 
@@ -59,18 +68,17 @@ class Columns:
         return out
 
     def fits(self, line: TextLine) -> bool:
-        """The line keeps to the columns: no run of its text crosses a boundary."""
-        touch = _TOUCH * line.height
-        for a, b in itertools.pairwise(line.chars):
-            if self.of(a) != self.of(b) and b.x0 - a.x1 < touch:
+        """The line keeps to the columns: at every boundary its text leaves a gap, however narrow
+        (cells set with next to no padding still leave one), which running text across the table
+        does not (its characters touch, or a boundary falls inside one)."""
+        gap = _TOUCH * line.height
+        centres = [(c.x0 + c.x1) / 2 for c in line.chars]
+        for b in self.bounds:
+            k = bisect.bisect_left(centres, b)
+            left = max((c.x1 for c in line.chars[:k]), default=None)
+            right = min((c.x0 for c in line.chars[k:]), default=None)
+            if left is not None and right is not None and right - left < gap:
                 return False
-        for ch in line.chars:
-            # A character lying across a boundary, well into both sides of it.
-            k = bisect.bisect_right(self.bounds, ch.x0)
-            if k < len(self.bounds) and self.bounds[k] < ch.x1:
-                cut = self.bounds[k]
-                if min(cut - ch.x0, ch.x1 - cut) > 0.25 * (ch.x1 - ch.x0):
-                    return False
         return True
 
 
@@ -79,6 +87,7 @@ class Row:
     """One table row: its characters per column, one part per page it runs over."""
 
     columns: int
+    anchor: int = 0  # the number column, read as one piece
     parts: list[list[list[Char]]] = field(default_factory=list)
     number: int | None = None
 
@@ -88,12 +97,32 @@ class Row:
         for k, chars in enumerate(cells[: self.columns]):
             self.parts[-1][k].extend(chars)
 
+    def joined(self) -> str:
+        """The row as one tab line, each cell's lines joined (a header's wrapped names)."""
+        return "\t".join(
+            join_lines([cell_text(p[k]) for p in self.parts if p[k]]) for k in range(self.columns)
+        )
+
     def render(self) -> str:
+        """The row as one tab line, the lines of a cell parted by a space (`_cell_lines`) as in text
+        a converter took from a PDF: the parser then decides whether a break split a name
+        (`情|報システム課`) or parted two (`生活福祉課|保護担当課`), as it does for such text. The
+        number cell is one piece."""
         cells = []
         for k in range(self.columns):
-            texts = [cell_text(part[k]) for part in self.parts if part[k]]
-            cells.append(join_lines(texts))
+            lines = [t for p in self.parts if p[k] for ln in group_lines(p[k]) if (t := line_text(ln))]
+            cells.append(join_lines(lines) if k == self.anchor else _cell_lines(lines))
         return "\t".join(cells)
+
+
+def _cell_lines(lines: list[str]) -> str:
+    """A cell's lines as one string: a space between them, where the parser looks for a break
+    between two names (`生活福祉課 保護担当課`) and cleaning joins Japanese text again; none inside a
+    number (`202|3/4/3`)."""
+    out = lines[0] if lines else ""
+    for line in lines[1:]:
+        out += line if fold(out[-1]).isdigit() and fold(line[0]).isdigit() else " " + line
+    return out
 
 
 @dataclass
@@ -133,7 +162,8 @@ def _coverage(lines: list[TextLine]) -> list[tuple[float, int]]:
 
 
 def _gutter(steps: list[tuple[float, int]], lo: float, hi: float) -> float:
-    """The middle of the widest run of x in [lo, hi] where the fewest lines have text."""
+    """The middle of the run of x in [lo, hi] where the fewest lines have text: the rightmost of
+    those at least half as wide as the widest."""
     if hi <= lo:
         return (lo + hi) / 2
     k = bisect.bisect_right(steps, (lo, float("inf"))) - 1
@@ -147,7 +177,11 @@ def _gutter(steps: list[tuple[float, int]], lo: float, hi: float) -> float:
         start, count = x, c
     runs.append((count, start, hi))
     fewest = min(c for c, _, _ in runs)
-    _, a, b = max((r for r in runs if r[0] == fewest), key=lambda r: r[2] - r[1])
+    free = [(a, b) for c, a, b in runs if c == fewest]
+    widest = max(b - a for a, b in free)
+    # The rightmost of the widest runs: a column's text starts just right of its gutter, while gaps
+    # inside the column to the left (a cell spread to its width, `第 2 3`) can be as wide.
+    a, b = [(a, b) for a, b in free if b - a >= widest / 2][-1]
     return (a + b) / 2
 
 
@@ -168,9 +202,9 @@ def _columns(
 ) -> Columns:
     """Column boundaries between the header's cells: a vertical rule crossing the header, else the
     body's gutter."""
-    band_top, band_bottom = lines[header.first].top, lines[header.last].bottom
-    mid = (band_top + band_bottom) / 2
-    xs = sorted(x for x, top, bottom in v_rules if top <= mid <= bottom)
+    # The column rules run down from the header (its lowest row, in a header of two) into the body.
+    foot = lines[header.last].bottom
+    xs = sorted(x for x, top, bottom in v_rules if top <= foot and bottom >= foot + 2)
     extents = [(min(c.x0 for c in cell), max(c.x1 for c in cell)) for cell in header.cells]
     # The gutters are those of the table's own lines: up to the first line running across two
     # header cells (a paragraph after the table).
@@ -326,11 +360,18 @@ def _forget_edges(page: Page, top: float, taken: list[TextLine], columns: Column
 
 
 def _wrap(lines: list[TextLine]) -> float:
-    """The narrowest gap between two of the lines: how close the lines of one cell are set."""
-    return min((g for a, b in itertools.pairwise(lines) if (g := _gap(a, b)) > 0), default=float("inf"))
+    """How close the lines of one cell are set: the middle of the narrower half of the gaps between
+    the lines (the wider half parts rows)."""
+    gaps = sorted(_gap(a, b) for a, b in itertools.pairwise(lines))
+    if not gaps:
+        return float("inf")
+    narrow = gaps[: (len(gaps) + 1) // 2]
+    return max(0.0, narrow[len(narrow) // 2])
 
 
-def _headers(lines: list[TextLine], hints: LayoutHints, rules: list[float]) -> list[Header]:
+def _headers(
+    lines: list[TextLine], hints: LayoutHints, rules: list[tuple[float, float, float]]
+) -> list[Header]:
     out: list[Header] = []
     i = 0
     while i < len(lines):
@@ -368,7 +409,7 @@ def _rows(
     starts = [start, *(a + _cut(taken[a : b + 1], rules) for a, b in itertools.pairwise(anchors)), len(taken)]
     row = None
     for k, n in enumerate(numbers):
-        row = Row(len(columns.bounds) + 1, number=n)
+        row = Row(len(columns.bounds) + 1, columns.anchor, number=n)
         chunk = taken[starts[k] : starts[k + 1]]
         for ln in chunk:
             row.add(columns.split(ln.chars), new_part=False)
@@ -381,7 +422,7 @@ def read_tables(page: Page, hints: LayoutHints, carry: Carry | None) -> Carry | 
     that runs to the page's foot, for the next page to go on with."""
     lines = page.lines
     v_rules = [(e["x0"], e["top"], e["bottom"]) for e in page.edges if e["orientation"] == "v"]
-    headers = _headers(lines, hints, [y for y, _, _ in page.h_rules])
+    headers = _headers(lines, hints, page.h_rules)
     # Each header's table runs at most to the next header; a table cut at the foot of the last page
     # may go on above the first.
     regions: list[tuple[Header | None, int, int]] = []
@@ -409,8 +450,8 @@ def read_tables(page: Page, hints: LayoutHints, carry: Carry | None) -> Carry | 
         if header is not None:
             band = lines[header.first : header.last + 1]
             head = Row(len(columns.bounds) + 1)
-            head.add(columns.split([c for ln in band for c in ln.chars]), new_part=True)
-            page.items.append(Item(band[0].top, head.render()))
+            head.add(columns.split([c for cell in header.cells for c in cell]), new_part=True)
+            page.items.append(Item(band[0].top, head.joined()))
             used.update(id(ln) for ln in band)
         used.update(id(ln) for ln in taken)
         last = _rows(page, columns, rules, taken, anchors, numbers, cont) or (cont.row if cont else None)
