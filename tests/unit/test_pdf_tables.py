@@ -379,18 +379,15 @@ def test_the_lines_of_a_cell(lines: list[str], text: str) -> None:
     assert _cell_lines(lines) == text
 
 
-def test_paragraphs_of_a_value_cell() -> None:
-    # A line short of the widest ends its paragraph, and so does one ending in 。 or before an item.
+def test_a_sentence_ending_at_the_cells_edge_goes_on() -> None:
     lines = [
         ("1 概要", 40.0),
         ("住民記録システムは、昭和61年から稼働している。", 300.0),
-        ("その後、いくつかの改修を経て、現在に至っており、", 300.0),
-        ("区内の事業者に委託して運用している", 300.0),
-        ("イ 特別障害給付金の支給に関する事務", 300.0),
+        ("その後、いくつかの改修を経て、現在に至っている。", 300.0),
+        ("区内の事業者に委託して実施する。", 300.0),
         ("2 委託先", 50.0),
     ]
     assert paragraph_text(lines, SIZE) == (
-        "<p>1 概要</p> <p>住民記録システムは、昭和61年から稼働している。</p> <p>その後、いくつかの改修を経て、"
-        "現在に至っており、区内の事業者に委託して運用している</p> <p>イ 特別障害給付金の支給に関する事務</p> "
-        "<p>2 委託先</p>"
+        "<p>1 概要</p> <p>住民記録システムは、昭和61年から稼働している。その後、いくつかの改修を経て、"
+        "現在に至っている。区内の事業者に委託して実施する。</p> <p>2 委託先</p>"
     )

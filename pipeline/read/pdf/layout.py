@@ -188,20 +188,19 @@ def cell_text(chars: list[Char], paragraphs: bool = False) -> str:
     return paragraph_text(list(zip(texts, (max(c.x1 for c in ln) for ln in lines), strict=True)), height)
 
 
-# What opens an item of a list inside a cell: a number set off by a space or a stop (`2 委託先`), in
-# brackets or a circle, a bullet, a katakana counter (`イ 特別障害給付金…`).
-_MARK = re.compile(
-    r"^\s*(?:\d{1,2}[\s.．、]|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[・○●■□◆◇※]|[アイウエオカキクケコ](?![ァ-ヺー]))"
-)
+# What opens an item of a list inside a cell: a bullet, a number in brackets or a circle, a katakana
+# counter (`イ 特別障害給付金…`) or, after a sentence's end, a bare number (`2 委託先`, `3対象者数`;
+# not `10月`, `3,000人`, which go on a sentence).
+_MARK = re.compile(r"^\s*(?:[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[・○●■□◆◇※]|[アイウエオカキクケコ](?![ァ-ヺー]))")
+_NUMBERED = re.compile(r"^\s*\d{1,2}(?![\d年月日時分人件円%,，])")
 
 
 def paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
     """The lines of a sheet's value cell (text, right edge) → its text, each paragraph marked `<p>…</p>`
-    as a converter marks it. A line that ends well short of the cell's widest line, or in `。`, ended
-    its paragraph, and so did one before an item (`(1)`, `・`, `イ`): the sheet parser reads 事業内容's
-    paragraphs (`1 概要`, `3 対象者数 約1,200人`) from the marks. (A sentence ending at the cell's edge
-    in the middle of a paragraph is taken for its end too: in the generated and held-out layouts that
-    is rarer than a paragraph ending there.)"""
+    as a converter marks it. A line that ends well short of the cell's widest line ended its
+    paragraph, and so did one before an item (`(1)`, `・`, `イ`, or after a `。` `2 委託先`): the
+    sheet parser reads 事業内容's paragraphs (`1 概要`, `3 対象者数 約1,200人`) from the marks. A
+    sentence that merely ends at the cell's edge goes on into the next line."""
     lines = [(t, x1) for t, x1 in lines if t]
     if len(lines) < 2:
         return join_lines([t for t, _ in lines])
@@ -210,7 +209,8 @@ def paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
     for k, (t, x1) in enumerate(lines):
         paras[-1].append(t)
         after = lines[k + 1][0] if k + 1 < len(lines) else ""
-        if x1 < right - 2 * height or t.endswith("。") or _MARK.match(after):
+        item_next = bool(_MARK.match(after) or (t.endswith("。") and _NUMBERED.match(after)))
+        if x1 < right - 2 * height or item_next:
             paras.append([])
     paras = [p for p in paras if p]
     if len(paras) < 2:
