@@ -15,30 +15,16 @@ from typing import Any
 
 import pytest
 
+import schemas
 from pipeline.extract import extract_bytes
 
 LAYOUTS = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
 MANIFEST: list[dict[str, Any]] = json.loads((LAYOUTS / "manifest.json").read_text(encoding="utf-8"))
 TRUTH: list[dict[str, Any]] = [json.loads(line) for line in (LAYOUTS / "truth.jsonl").open(encoding="utf-8")]
 
-LIST_FIELDS = [
-    "title",
-    "departments",
-    "departments_raw",
-    "unnamed_department_count",
-    "categories",
-    "deliberated_on",
-    "result",
-]
-SHEET_FIELDS = [
-    "program_name",
-    "detail_departments_raw",
-    "purpose",
-    "target",
-    "summary",
-    "target_count",
-    "target_count_unit",
-]
+# The case fields as schemas defines them; seq_no aligns a case with its truth and is not scored.
+LIST_FIELDS = [f for f in schemas.LIST_FIELDS if f != "seq_no"]
+SHEET_FIELDS = list(schemas.SHEET_FIELDS)
 
 # file name → what the reader got when the layout was added (list / sheet field accuracy, cases
 # missing). Remove a name when the reader reads that layout right.
