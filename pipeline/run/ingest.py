@@ -24,7 +24,6 @@ not empty the store.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
 import uuid
@@ -37,14 +36,13 @@ import duckdb
 
 from pipeline import extract
 from pipeline.dedupe import apply as dedupe_store
-from pipeline.model import PDF_SUFFIXES, TEXT_SUFFIXES, ExtractionError
+from pipeline.model import ExtractionError
 from pipeline.readonly import RAW_ROOT
 from pipeline.rules import department_registry, limits
+from pipeline.run.scan import file_sha256, scan
 from pipeline.run.workers import Job, Outcome, run_jobs
 from pipeline.store import access, files, migrate, schema
 from schemas import Department, FileExtraction, IngestError, IngestRun
-
-SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES
 
 
 @dataclass
@@ -97,25 +95,6 @@ ProgressFn = Callable[[int, int, str], None]
 def parser_version() -> str:
     # Read at call time: a test (or a hot fix) that changes extract.PARSER_VERSION is seen here.
     return extract.PARSER_VERSION
-
-
-def scan(raw_dir: Path) -> list[Path]:
-    """Every candidate file below the raw root, in a stable order; hidden files are ignored."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(raw_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith(".") and name.lower().endswith(SUFFIXES):
-                found.append(Path(dirpath) / name)
-    return found
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _now() -> dt.datetime:
