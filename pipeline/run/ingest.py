@@ -461,7 +461,8 @@ def _finish(run: _Run) -> None:
     con, summary = run.con, run.summary
     con.execute("BEGIN")
     if dedupe_store.is_pending(con):
-        dedupe_store.run(con)
+        # Committed batch by batch: a first ingest's re-plan of the whole store holds a batch's changes.
+        dedupe_store.run(con, commit=True)
     if summary.files_failed == 0:
         summary.status = "ok"
     else:
