@@ -337,7 +337,14 @@ def _plan(run: _Run) -> list[Job]:
         # scan order is sorted, so the first path of a sha is the smallest whatever the timing
         if owner.setdefault(f.sha, f.rel) != f.rel:
             summary.files_skipped += 1
-            run.duplicates.append((f.rel, f.sha))
+            # A copy already recorded as one, unchanged, is not written again: a rerun rewrites nothing.
+            as_recorded = (f.sha, run.version, "duplicate", *run.stats[f.rel])
+            if (
+                prev is None
+                or (prev.file_sha256, prev.parser_version, prev.status, prev.file_size, prev.file_mtime_ns)
+                != as_recorded
+            ):
+                run.duplicates.append((f.rel, f.sha))
             summary.notices.append(
                 f"{f.rel}: same bytes as {owner[f.sha]}; its documents are stored once, there"
             )
@@ -447,7 +454,8 @@ def _finish(run: _Run) -> None:
     con, summary = run.con, run.summary
     con.execute("BEGIN")
     if dedupe_store.is_pending(con):
-        dedupe_store.run(con)
+        # Committed batch by batch: a first ingest's re-plan of the whole store holds a batch's changes.
+        dedupe_store.run(con, commit=True)
     if summary.files_failed == 0:
         summary.status = "ok"
     else:
