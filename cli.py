@@ -6,37 +6,42 @@ or a domain error, 2 a usage error or a store that cannot be opened.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import json
-import shutil
 import sys
-from decimal import Decimal
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 
-from pipeline.store import access
+from pipeline.cli_support import Command, Group
+from pipeline.readonly import DEFAULT_DB, StoreError
 
-# The stages are imported inside the commands that need them: `council sql` is called often and
-# should not pay for the PDF stack and the parsers at start-up.
+# Only typer and the light modules above are imported at start-up: `council --help` and `council sql`
+# are run all day, and the parsers, the PDF stack, pydantic and Arrow (about three times DuckDB's own
+# start-up) are imported by the commands that use them (bench/startup_bench.py measures this).
+
 
 app = typer.Typer(
+    cls=Group,
     help="Turn council packets on personal-information protection into a DuckDB store.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: rich's boxes cost a third of the start-up and carried the type placeholders.
+    rich_markup_mode=None,
 )
 
-DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB store.")]
+DbOption = Annotated[Path, typer.Option("--db", metavar="PATH", help="The DuckDB store.")]
 
 
 def _err(message: str, code: int) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def _sentence(text: str) -> str:
+    return text.rstrip("!. ") + "."
 
 
 class Executor(StrEnum):
@@ -55,28 +60,62 @@ class ExportFormat(StrEnum):
     csv = "csv"
 
 
-@app.command()
+def _by_type(counts: Mapping[str, int]) -> str:
+    """`deliberation_list 2, incident_report 1`: the registered types in their order, then any other."""
+    from pipeline.documents import registered
+
+    order = [kind.doc_type for kind in registered()]
+    names = [*(t for t in order if counts.get(t)), *sorted(t for t in counts if t not in order and counts[t])]
+    return ", ".join(f"{t} {counts[t]}" for t in names) or "none new"
+
+
+@app.command(cls=Command)
 def ingest(
-    raw_dir: Annotated[Path, typer.Argument(help="Folder of packets (any depth).")] = Path("data/raw"),
-    db: DbOption = access.DEFAULT_DB,
-    jobs: Annotated[int, typer.Option(help="Parser processes; 0 = all cores.")] = 0,
-    reparse: Annotated[bool, typer.Option(help="Re-parse every file, changed or not.")] = False,
+    raw_dir: Annotated[Path, typer.Argument(metavar="RAW_DIR", help="Folder of packets (any depth).")] = Path(
+        "data/raw"
+    ),
+    db: DbOption = DEFAULT_DB,
+    jobs: Annotated[int, typer.Option("--jobs", metavar="N", help="Parser processes; 0 = all cores.")] = 0,
+    reparse: Annotated[bool, typer.Option("--reparse", help="Re-parse every file, changed or not.")] = False,
     quiet: Annotated[
-        bool, typer.Option(help="No progress bar (also off when stderr is not a terminal).")
+        bool, typer.Option("--quiet", help="No progress bar (also off when stderr is not a terminal).")
     ] = False,
-    timeout: Annotated[float | None, typer.Option(help="Seconds one file may take to parse.")] = None,
-    lock_wait: Annotated[float, typer.Option(help="Seconds to wait for another ingest to finish.")] = 60.0,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="S",
+            help="Seconds one file may take to parse (rules/limits.toml timeout_seconds).",
+        ),
+    ] = None,
+    lock_wait: Annotated[
+        float, typer.Option("--lock-wait", metavar="S", help="Seconds to wait for another ingest to finish.")
+    ] = 60.0,
     executor: Annotated[
-        Executor, typer.Option(help="Where files are parsed: local processes, or Ray tasks (extra: ray).")
+        Executor,
+        typer.Option(
+            "--executor",
+            metavar="local|ray",
+            help="Where files are parsed: local processes, or Ray tasks (extra: ray).",
+        ),
     ] = Executor.local,
     ray_address: Annotated[
         str | None,
-        typer.Option(help="Ray cluster for --executor ray (host:port or auto); default: a local Ray."),
+        typer.Option(
+            "--ray-address",
+            metavar="ADDRESS",
+            help="Ray cluster for --executor ray (host:port or auto); default: a local Ray.",
+        ),
     ] = None,
 ) -> None:
-    """Parse every new or changed file under RAW_DIR and load it: all of a file's rows or none."""
+    """Load every new or changed file under RAW_DIR into the store.
+
+    All of a file's rows or none; unchanged files are skipped; a bad file is recorded in
+    ingest_errors and the run goes on.
+    """
     from pipeline.run import ingest as ingest_mod
     from pipeline.run.ray import RayUnavailable, require_ray
+    from pipeline.store import access
 
     if executor is Executor.ray:
         try:
@@ -108,14 +147,13 @@ def ingest(
                 summary = ingest_mod.ingest(opts, progress)
         else:
             summary = ingest_mod.ingest(opts)
-    except (
-        access.StoreError,
-        RayUnavailable,
-    ) as exc:  # Ray: cluster unreachable, or no node fits memory_mb
-        _err(str(exc), 2)
+    except (StoreError, RayUnavailable) as exc:  # Ray: cluster unreachable, or no node fits memory_mb
+        _err(_sentence(str(exc)), 2)
     for notice in summary.notices:
         typer.echo(f"notice: {notice}", err=True)
     if summary.errors:
+        from pipeline.store import access
+
         with access.reader(db) as con:
             rows = con.execute(
                 "SELECT source_path, error_kind, message FROM ingest_errors WHERE run_id = ? ORDER BY source_path",
@@ -123,42 +161,42 @@ def ingest(
             ).fetchall()
         for path, kind, message in rows:
             typer.echo(f"failed: {path} [{kind}] {message}", err=True)
-    types = ", ".join(f"{k} {v}" for k, v in sorted(summary.doc_types.items())) or "none new"
-    typer.echo(f"documents by type (this run): {types}", err=True)
+    typer.echo(f"documents by type (this run): {_by_type(summary.doc_types)}", err=True)
     typer.echo(summary.line())
     raise typer.Exit(1 if summary.files_failed else 0)
 
 
 def _records(path: Path) -> dict[str, Any]:
+    import logging
+
     from pipeline.extract import extract_bytes
     from pipeline.model import ExtractionError
 
+    # pdfminer (the PDF reader's fallback) logs a warning for every font it finds odd, e.g. `Could
+    # not get FontBBox from font descriptor`: noise about the file, not about its records.
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        _err(f"cannot read {path}: {exc.strerror}.", 2)
+        _err(f"cannot read {path}: {exc.strerror}; check the path.", 2)
     try:
         return extract_bytes(data, path.name).model_dump(mode="json")
     except ExtractionError as exc:
         _err(exc.message, 1)
 
 
-@app.command()
+@app.command(cls=Command)
 def extract(
-    file: Annotated[Path, typer.Argument(help="One packet (.pdf, .txt, .md).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="One packet (.pdf, .txt, .md).")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines: one record per line.")] = False,
 ) -> None:
-    """Parse one file and print its records, without touching the store."""
+    """Print the records of one file, without touching the store."""
+    import json
+
+    from schemas import FILE_TABLES
 
     result = _records(file)
-    tables = [
-        "documents",
-        "case_mentions",
-        "outsourcing_entries",
-        "institution_counts",
-        "sensitive_items",
-        "incidents",
-    ]
+    tables = ["documents", *FILE_TABLES]
     if as_json:
         for table in tables:
             for rec in result[table]:
@@ -173,7 +211,8 @@ def extract(
     for doc in result["documents"]:
         console.print(
             f"[bold]{doc['document_id']}[/] {doc['doc_type']} {doc['municipality'] or ''} "
-            f"{escape(doc['title'] or '')} fiscal_year={doc['fiscal_year']} issued_on={doc['issued_on']}",
+            f"{escape(doc['title'] or '')} fiscal_year={doc['fiscal_year']} issued_on={doc['issued_on']}"
+            + (" [bold red]suspect[/]" if doc["suspect"] else ""),
             soft_wrap=True,
         )
     if result["case_mentions"]:
@@ -189,136 +228,111 @@ def extract(
                 escape(m["program_name"] or ""),
             )
         console.print(t)
-    for table in tables[2:]:
-        if result[table]:
+    for table in tables:
+        if table not in ("documents", "case_mentions", "extraction_checks") and result[table]:
             console.print(f"{table}: {len(result[table])} rows")
+    checks = result["extraction_checks"]
+    failed = [c for c in checks if not c["passed"]]
+    console.print(f"extraction_checks: {len(checks) - len(failed)} of {len(checks)} passed")
+    for c in failed:
+        console.print(
+            f"[bold red]failed[/] {c['document_id']} {c['check_name']}: expected {escape(c['expected'] or '')}, "
+            f"found {escape(c['found'] or '')}. {escape(c['detail'] or '')}",
+            soft_wrap=True,
+        )
     for notice in result["notices"]:
         typer.echo(f"notice: {notice}", err=True)
 
 
-@app.command()
+@app.command(cls=Command)
 def reextract(
-    file: Annotated[Path, typer.Argument(help="A file under the raw folder.")],
-    db: DbOption = access.DEFAULT_DB,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A file under the raw folder.")],
+    db: DbOption = DEFAULT_DB,
     raw_dir: Annotated[
-        Path, typer.Option("--raw", help="The raw root the file's stored path is relative to.")
-    ] = Path("data/raw"),
+        Path | None,
+        typer.Option(
+            "--raw",
+            metavar="DIR",
+            help="The raw folder FILE's stored path is relative to; default: the folder the last "
+            "ingest read (recorded in the store), else data/raw.",
+        ),
+    ] = None,
 ) -> None:
-    """Re-parse one file and replace everything it contributed, in one transaction."""
+    """Re-parse one file and replace what it contributed.
+
+    In one transaction, dedupe included. FILE must lie under the raw folder: its path there is
+    its identity in the store.
+    """
+    from pipeline import readonly
     from pipeline.model import ExtractionError
     from pipeline.run import ingest as ingest_mod
 
     if not file.is_file():
-        _err(f"{file} does not exist or is not a file.", 2)
+        _err(f"{file} does not exist or is not a file; give the path of one packet under the raw folder.", 2)
+    if raw_dir is None:
+        recorded = readonly.recorded(db, readonly.RAW_ROOT) if db.exists() else None
+        raw_dir = Path(recorded) if recorded else Path("data/raw")
     try:
+        # The stored path is the file's identity: a path relative to another folder would be a new file.
         rel = file.resolve().relative_to(raw_dir.resolve()).as_posix()
     except ValueError:
-        rel = file.name
+        _err(
+            f"{file} is not under the raw folder {raw_dir}; move it there, or pass the folder it was "
+            "ingested from with --raw.",
+            2,
+        )
     try:
         n = ingest_mod.reextract(file, rel, db)
     except ExtractionError as exc:
         _err(exc.message, 1)
-    except access.StoreError as exc:
-        _err(str(exc), 2)
+    except StoreError as exc:
+        _err(_sentence(str(exc)), 2)
     typer.echo(f"reextracted {rel}: {n} documents")
-
-
-def _sentence(text: str) -> str:
-    return text.rstrip("!. ") + "."
-
-
-def _plain(value: Any) -> Any:
-    """A value as JSON would hold it: dates in ISO form, lists and structs kept as such."""
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, bool | int | float | str) or value is None:
-        return value
-    return str(value)
-
-
-def _text(value: Any) -> str:
-    """One cell of the table or CSV: NULL is empty, lists and structs are JSON, booleans as SQL prints them."""
-    value = _plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
 
 
 def _format_rows(
     columns: list[str], rows: list[tuple[Any, ...]], fmt: SqlFormat, width: int | None = None
 ) -> str:
-    """Rows as JSON lines, CSV, or a table aligned by display width (so 課名 line up with ASCII).
+    from pipeline.publish.rows import format_rows
 
-    `width` None draws every column at its natural width (files, pipes); a terminal passes its width
-    and long cells fold onto further lines rather than being cut.
-    """
-    if fmt is SqlFormat.json:
-        return "\n".join(
-            json.dumps({c: _plain(v) for c, v in zip(columns, r, strict=True)}, ensure_ascii=False)
-            for r in rows
-        )
-    if fmt is SqlFormat.csv:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(columns)
-        w.writerows([_text(v) for v in r] for r in rows)
-        return buf.getvalue().rstrip("\n")
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    # ASCII borders: box-drawing characters are "ambiguous width" and CJK terminals draw them double.
-    t = Table(box=box.ASCII_DOUBLE_HEAD)
-    for i, c in enumerate(columns):
-        values = [r[i] for r in rows if r[i] is not None]
-        numeric = bool(values) and all(
-            isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in values
-        )
-        t.add_column(c, overflow="fold", no_wrap=width is None, justify="right" if numeric else "left")
-    for r in rows:
-        t.add_row(*(_text(v) for v in r))
-    console = Console(
-        file=io.StringIO(), width=width or 100_000, force_terminal=False, color_system=None, markup=False
-    )
-    console.print(t, crop=False)
-    out = console.file.getvalue()  # type: ignore[attr-defined]
-    return "\n".join(line.rstrip() for line in str(out).splitlines())
+    return format_rows(columns, rows, fmt.value, width)
 
 
-@app.command()
+@app.command(cls=Command)
 def sql(
-    query: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
-    db: DbOption = access.DEFAULT_DB,
-    fmt: Annotated[SqlFormat, typer.Option("--format", help="table, csv or json lines.")] = SqlFormat.table,
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="SQL to run (reads only).")],
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[
+        SqlFormat, typer.Option("--format", metavar="table|csv|json", help="A table, CSV or JSON lines.")
+    ] = SqlFormat.table,
     output: Annotated[
-        Path | None, typer.Option("--output", help="Write to this file instead of stdout.")
+        Path | None, typer.Option("--output", metavar="FILE", help="Write to this file instead of stdout.")
     ] = None,
 ) -> None:
-    """Run read-only SQL against the store (tables, views such as v_cases_per_month_category)."""
+    """Run SQL that reads the store, and nothing else.
+
+    Tables and views (v_cases_per_month_category, v_series …; see docs/schema.md). Statements that
+    write (INSERT, CREATE, COPY … TO, EXPORT), reach other files or databases (read_csv, ATTACH) or
+    install and load extensions are refused.
+    """
+    import shutil
+
     import duckdb
 
+    from pipeline import readonly
+
     try:
-        with access.reader(db) as con:
+        with readonly.sandbox(db) as con:
             try:
+                readonly.check(con, query)
                 rel = con.execute(query)
                 columns = [c[0] for c in rel.description] if rel.description else []
                 rows = rel.fetchall() if rel.description else []
+            except readonly.Refused as exc:
+                _err(_sentence(str(exc)), 1)
             except duckdb.Error as exc:
-                first = str(exc).splitlines()[0]
-                if "read-only" in first.lower() or "read only" in first.lower():
-                    _err("`sql` opens the store read-only, so statements that change it are refused.", 1)
-                _err(f"the query failed: {first}", 1)
-    except access.StoreError as exc:
+                _err(readonly.explain(exc) or f"the query failed: {str(exc).splitlines()[0]}", 1)
+    except StoreError as exc:
         _err(_sentence(str(exc)), 2)
     except duckdb.Error as exc:
         _err(_sentence(f"cannot open the store {db}: {str(exc).splitlines()[0]}"), 2)
@@ -333,46 +347,55 @@ def sql(
     try:
         output.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
-        _err(f"cannot write {output}: {exc.strerror}.", 1)
+        _err(f"cannot write {output}: {exc.strerror}; choose a file in a folder you can write to.", 1)
 
 
-@app.command()
+@app.command(cls=Command)
 def export(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write to.")],
-    db: DbOption = access.DEFAULT_DB,
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet or csv.")] = ExportFormat.parquet,
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder to write to.")],
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", metavar="parquet|csv", help="Parquet or CSV.")
+    ] = ExportFormat.parquet,
 ) -> None:
-    """Write every table to files: Parquet (partitioned by municipality, fiscal_year) or CSV (UTF-8 + BOM)."""
+    """Write every table to Parquet or CSV files.
+
+    Parquet is partitioned by municipality and fiscal_year where a table has them; CSV is UTF-8 with
+    a BOM, lists and structs written as JSON arrays.
+    """
     import duckdb
 
     from pipeline.publish import export as export_mod
 
     try:
         written = export_mod.export(db, out, fmt.value)
-    except access.StoreError as exc:
+    except StoreError as exc:
         _err(_sentence(str(exc)), 2)
     except OSError as exc:
-        _err(_sentence(f"cannot write to {out}: {exc.strerror or exc}"), 1)
+        _err(f"cannot write to {out}: {exc.strerror or exc}; choose a folder you can write to.", 1)
     except duckdb.Error as exc:
-        _err(_sentence(f"the export failed: {str(exc).splitlines()[0]}"), 1)
+        _err(f"the export failed: {str(exc).splitlines()[0]}; check the free space under {out}.", 1)
     for table, n in written.items():
         typer.echo(f"{table}: {n} rows")
 
 
-@app.command()
+@app.command(cls=Command)
 def report(
-    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
-    db: DbOption = access.DEFAULT_DB,
+    out: Annotated[Path, typer.Option("--out", metavar="FILE.html", help="The HTML file to write.")],
+    db: DbOption = DEFAULT_DB,
 ) -> None:
-    """One self-contained HTML page of charts and tables for a first look at the store."""
+    """Write one HTML page of charts for a first look at the store.
+
+    Self-contained: no scripts, no network; it opens anywhere and can be mailed as one file.
+    """
     from pipeline.publish import report as report_mod
 
     try:
         report_mod.write_report(db, out)
-    except access.StoreError as exc:
+    except StoreError as exc:
         _err(_sentence(str(exc)), 2)
     except OSError as exc:
-        _err(_sentence(f"cannot write {out}: {exc.strerror or exc}"), 1)
+        _err(f"cannot write {out}: {exc.strerror or exc}; choose a file in a folder you can write to.", 1)
     typer.echo(f"wrote {out}")
 
 

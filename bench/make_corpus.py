@@ -1,10 +1,12 @@
 """Build a synthetic archive of council packets from the real corpus, deterministic from a seed.
 
     .venv/bin/python bench/make_corpus.py --packets 1000 --seed 1 --out bench/out/a1000 [--pdf-share 0.1]
+    .venv/bin/python bench/make_corpus.py --packets 10000 --places japan --out bench/out/a10000
+    .venv/bin/python bench/make_corpus.py --packets 1600 --distinct-scopes --places tokyo --out bench/out/d1600
 
 Every packet is a real corpus packet with its identity changed consistently:
-- the ward (新宿区 / 世田谷区 and their stems, as in 広報新宿) becomes another ward of
-  `municipalities` in rules/vocabulary.toml;
+- the ward (新宿区 / 世田谷区 and their stems, as in 広報新宿) becomes another municipality of
+  bench/places.toml (`--places`: Tokyo's 23 wards, all of Tokyo, or Japan's large cities too);
 - every era date moves by a whole number of years (令和5年度 → 令和2年度, 令和6年1月18日 →
   令和3年1月18日, R3 → R0 written H30, H22.4.1 → H19.4.1), written in the era in force on the new
   date, so dates stay valid and year-less 付議日 stay inside the shifted fiscal year; years of
@@ -19,6 +21,11 @@ meeting. On top of them the archive holds known duplicates (the same packet rena
 OCR-damaged, re-issued with small edits, or rendered as PDF) and known look-alikes that must stay
 distinct (the same packet in another ward; the same ward and year with every year-less 付議日
 moved inside its month, as a later meeting of recurring items). `manifest.json` lists them all.
+
+`--distinct-scopes` makes another archive, for memory that must not grow with the number of
+dedupe scopes: every packet is the 51-case list of text/002 with its sheets, each in a ward-year no
+other packet has (the 23 wards through 35 fiscal years first, then the other places of `--places`),
+with no duplicates, look-alikes, damage or PDFs.
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ BASE_YEAR = {"000": 2021, "001": 2023, "002": 2023, "003": 2023, "004": 2019}  #
 PDF_BASE = "002"
 CORPUS_PDF_BASE = "001"  # pdf/001_* is the corpus rendering of text/001_*
 SHIFTS = range(-20, 11)  # years; 23 wards × 31 shifts × 5 bases distinct meetings
+SCOPE_BASE = "002"  # the packet of a --distinct-scopes archive
+SCOPE_SHIFTS = range(0, -35, -1)  # its 35 fiscal years: 令和5年度 back to 平成元年度
 DUP_KINDS = ("renamed_copy", "reencoded", "ocr_copy", "reissue", "pdf_render")
 LOOK_KINDS = ("other_ward", "other_meeting")
 ENCODINGS = ("utf-8", "utf-8", "utf-8", "utf-8-sig", "cp932", "utf-16")
@@ -81,13 +90,16 @@ def load_eras() -> list[Era]:
     return [Era(e["name"], e["abbrev"], e["start"]) for e in data["era"]]
 
 
-def load_wards() -> list[str]:
-    data = tomllib.loads((ROOT / "rules" / "vocabulary.toml").read_text(encoding="utf-8"))
-    return list(data["municipalities"])
+def load_places() -> dict[str, list[list[str]]]:
+    """`--places` choice → its tiers of municipalities, in order (bench/places.toml)."""
+    data = tomllib.loads((ROOT / "bench" / "places.toml").read_text(encoding="utf-8"))
+    return {choice: [data["tiers"][t] for t in names] for choice, names in data["places"].items()}
 
 
 ERAS = load_eras()
-WARDS = load_wards()
+PLACE_TIERS = load_places()
+PLACES = {choice: [m for tier in tiers for m in tier] for choice, tiers in PLACE_TIERS.items()}
+WARDS = PLACES["wards"]
 ERA_BY_NAME = {e.name: e for e in ERAS}
 ERA_BY_ABBREV = {e.abbrev: e for e in ERAS}
 
@@ -316,10 +328,46 @@ def packet_text(base: str, p: Packet) -> str:
     return text
 
 
+def scope_keys(places: str, seed: int) -> list[tuple[str, int]]:
+    """(municipality, shift) of every packet a --distinct-scopes archive can hold, in the order it takes
+    them: tier after tier, shuffled inside a tier, so a smaller archive is a prefix of a larger one."""
+    rng = random.Random(f"{seed}:scopes")
+    keys: list[tuple[str, int]] = []
+    for tier in PLACE_TIERS[places]:
+        block = [(m, k) for m in tier for k in SCOPE_SHIFTS]
+        rng.shuffle(block)
+        keys.extend(block)
+    return keys
+
+
+def build_scopes(packets: int, seed: int, places: str = "wards") -> Archive:
+    """`packets` copies of the 002 list, each in a ward-year of its own (see the module's docstring)."""
+    keys = scope_keys(places, seed)
+    if packets > len(keys):
+        raise SystemExit(f"--places {places} holds {len(keys)} distinct scopes, fewer than {packets} packets")
+    base = base_texts()[SCOPE_BASE]
+    arch = Archive(seed)
+    for n, (muni, shift) in enumerate(keys[:packets]):
+        p = Packet("", SCOPE_BASE, muni, shift, "text", "utf-8", tseed=f"{seed}:{n}")
+        p.path = f"{muni}/{BASE_YEAR[SCOPE_BASE] + shift}/packet_{n:05d}_{SCOPE_BASE}.txt"
+        arch.packets.append(p)
+        arch.files[p.path] = packet_text(base, p).encode("utf-8")
+    return arch
+
+
 def build(
-    packets: int, seed: int, pdf_share: float = 0.1, dup_share: float = 0.1, look_share: float = 0.06
+    packets: int,
+    seed: int,
+    pdf_share: float = 0.1,
+    dup_share: float = 0.1,
+    look_share: float = 0.06,
+    places: str = "wards",
+    distinct_scopes: bool = False,
 ) -> Archive:
     """The whole archive in memory (file bytes by relative path), the same for the same arguments."""
+    if distinct_scopes:
+        return build_scopes(packets, seed, places)
+    pool = PLACES[places]
     rng = random.Random(seed)
     texts = base_texts()
     arch = Archive(seed)
@@ -337,7 +385,7 @@ def build(
     def fresh(n: int, base: str | None = None) -> tuple[Packet, str]:
         while True:
             b = base or rng.choices(list(BASES), weights=list(BASES.values()))[0]
-            key = (b, rng.choice(WARDS), rng.choice(SHIFTS))
+            key = (b, rng.choice(pool), rng.choice(SHIFTS))
             if key not in used:
                 used.add(key)
                 break
@@ -408,7 +456,7 @@ def build(
             p = Packet(**{**asdict(orig), "of": orig.path, "kind": kind, "ocr": False})
             base = texts[orig.base]
             if kind == "other_ward":
-                p.ward = rng.choice([w for w in WARDS if w != orig.ward])
+                p.ward = rng.choice([w for w in pool if w != orig.ward])
                 if (orig.base, p.ward, orig.shift) in used:
                     continue
                 used.add((orig.base, p.ward, orig.shift))
@@ -477,8 +525,24 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pdf-share", type=float, default=0.1)
     ap.add_argument("--dup-share", type=float, default=0.1)
     ap.add_argument("--look-share", type=float, default=0.06)
+    ap.add_argument(
+        "--places", choices=sorted(PLACES), default="wards", help="municipalities (bench/places.toml)"
+    )
+    ap.add_argument(
+        "--distinct-scopes",
+        action="store_true",
+        help="only the 002 list, each packet in a ward-year of its own",
+    )
     args = ap.parse_args(argv)
-    arch = build(args.packets, args.seed, args.pdf_share, args.dup_share, args.look_share)
+    arch = build(
+        args.packets,
+        args.seed,
+        args.pdf_share,
+        args.dup_share,
+        args.look_share,
+        places=args.places,
+        distinct_scopes=args.distinct_scopes,
+    )
     man = write(arch, args.out)
     print(
         f"{man['packets']} packets, {man['bytes'] / 1e6:.1f} MB, {len(man['duplicates'])} duplicates, "

@@ -72,7 +72,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "document_id": X, "file_sha256": X, "source_path": X, "source_format": X, "encoding": X,
         "municipality": S, "doc_type": S, "report_no": S, "title": F, "issued_on": S, "fiscal_year": S,
         "period_start": S, "period_end": S, "page_count": X, "text": X, "parser_version": X,
-        "ingested_at": X,
+        "ingested_at": X, "warnings": X, "suspect": X,
     },
     "case_mentions": {
         "mention_id": X, "document_id": K, "case_id": X, "seq_no": K, "title": F, "departments": S,

@@ -30,12 +30,11 @@ import pypdfium2 as pdfium
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.documents import layout_hints  # noqa: E402
+from pipeline.documents import layout_hints, segments  # noqa: E402
 from pipeline.documents.deliberation_list.rows import parse_list  # noqa: E402
 from pipeline.read.pdf import read_pdf  # noqa: E402
 from pipeline.read.pdf.fallback import Fallback  # noqa: E402
 from pipeline.read.pdf.geometry import Char  # noqa: E402
-from pipeline.segment import segment  # noqa: E402
 
 
 def plumber_text(data: bytes) -> None:
@@ -58,7 +57,7 @@ def pdfium_text(data: bytes) -> None:
 
 def whole_path(data: bytes) -> None:
     source = read_pdf(data, "bench.pdf", layout_hints())
-    for seg in segment(source.lines):
+    for seg in segments(source.lines):
         parse_list(seg.lines, seg.municipality)
 
 

@@ -71,6 +71,12 @@ def vocabulary() -> dict[str, Any]:
 
 
 @cache
+def document_rules(doc_type: str) -> dict[str, Any]:
+    """`rules/documents/<doc_type>.toml`: how a document type is recognised and the words its parser reads."""
+    return _toml(f"documents/{doc_type}.toml")
+
+
+@cache
 def dedupe_thresholds() -> dict[str, Any]:
     return _toml("dedupe.toml")
 

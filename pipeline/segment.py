@@ -1,7 +1,8 @@
 """Stage 2: a file's lines → documents, each with its type and the metadata every type shares.
 
 A packet may hold several documents back to back; a `報告第N号` line always starts a new one.
-Type recognition is by the rules in `rules/vocabulary.toml` (`doc_type_rule`), not by code.
+Each document's type is the first of the given `Recognition`s that matches it: the registered
+document types' rules (pipeline/documents, from `rules/documents/<doc_type>.toml`), not code.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -22,8 +24,8 @@ from pipeline.normalise.dates import (
     read_period,
 )
 from pipeline.normalise.ocr import fold_digit_lookalikes, has_digit_lookalike
-from pipeline.normalise.text import clean, remove_ocr_spaces
-from pipeline.rules import vocabulary
+from pipeline.normalise.text import clean, remove_ocr_spaces, squeeze
+from pipeline.rules import eras, vocabulary
 
 _REPORT_NO = re.compile(r"^\s*報告\s*第\s*(\d+)\s*号\s*$")
 _HEADING_MARK = re.compile(r"^\s*#+\s*")
@@ -52,22 +54,28 @@ class Segment:
         return "\n".join(ln.text for ln in self.lines)
 
 
-@cache
-def _type_rules() -> list[tuple[str, str, re.Pattern[str]]]:
-    return [(r["doc_type"], r["where"], re.compile(r["pattern"])) for r in vocabulary()["doc_type_rule"]]
+@dataclass(frozen=True)
+class Recognition:
+    """How a document of one type is told from the others, and which of its lines is its title."""
+
+    doc_type: str
+    pattern: re.Pattern[str]
+    where: str = "any"  # "head": the first 12 non-blank lines only; "any": the whole text
+    title: re.Pattern[str] | None = None  # the line naming the document's kind
 
 
 def _nonblank(lines: list[Line]) -> list[str]:
     return [remove_ocr_spaces(ln.text.strip()) for ln in lines if ln.text.strip()]
 
 
-def classify(lines: list[Line]) -> str:
+def classify(lines: list[Line], kinds: Sequence[Recognition]) -> Recognition | None:
+    """The first of `kinds` whose pattern the document matches; None: an unknown document."""
     body = _nonblank(lines)
     head, whole = "\n".join(body[:12]), "\n".join(body)
-    for doc_type, where, pattern in _type_rules():
-        if pattern.search(head if where == "head" else whole):
-            return doc_type
-    return "unknown"
+    for kind in kinds:
+        if kind.pattern.search(head if kind.where == "head" else whole):
+            return kind
+    return None
 
 
 def split_documents(lines: list[Line]) -> list[list[Line]]:
@@ -83,19 +91,12 @@ def split_documents(lines: list[Line]) -> list[list[Line]]:
     return [lines[a:b] for a, b in itertools.pairwise(bounds) if a < b]
 
 
-def _title(lines: list[Line], doc_type: str) -> str | None:
+def _title(lines: list[Line], kind: Recognition | None) -> str | None:
     """The document's title: the line naming its kind, else the first heading-like line."""
-    keys = {
-        "deliberation_list": r"審議案件一覧",
-        "outsourcing_report": r"業務委託の状況",
-        "review_status_report": r"審査の状況",
-        "council_item": r"諮問・報告事項|諮問事項|報告事項",
-    }
     body = [ln.text for ln in lines if ln.text.strip()]
-    pattern = keys.get(doc_type)
-    if pattern:
+    if kind is not None and kind.title is not None:
         for t in body:
-            if re.search(pattern, remove_ocr_spaces(t)) and len(t) < 120:
+            if kind.title.search(remove_ocr_spaces(t)) and len(t) < 120:
                 # A chapter number before the title (`7 個人情報業務委託の状況`) is not part of it.
                 return clean(_SECTION_NO.sub("", _HEADING_MARK.sub("", t)))
     for t in body[:8]:
@@ -110,7 +111,7 @@ _DATE_LINE = re.compile(r"(令和|平成|昭和|\d{4}年)[\d元〇一二三四�
 
 
 def _is_date_line(text: str) -> bool:
-    t = re.sub(r"\s+", "", text)
+    t = squeeze(text)
     if _DATE_LINE.fullmatch(t):
         return True
     return has_digit_lookalike(t) and bool(_DATE_LINE.fullmatch(fold_digit_lookalikes(t)))
@@ -145,22 +146,53 @@ def _issued_on(lines: list[Line]) -> tuple[dt.date | None, list[str]]:
 _CAPTION = re.compile(r"^\s*(?:[(（]\s*\d+\s*[)）]|\d+\s)")
 
 
+@cache
+def _printed_dates() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A month range and a 年度 as printed, however damaged (`令和5年4月月から6月`, `令和S年度`): what a
+    period or fiscal year that did not parse is reported by."""
+    era = f"(?:{'|'.join(e.name for e in eras())}|[A-Za-z])"
+    month_range = re.compile(
+        rf"{era}?\s*[\d元]+\s*年[^。、]{{0,8}}?月[^。、]{{0,12}}?(?:から|より|~|-)[^。、]{{0,12}}?\d\s*月"
+    )
+    fiscal = re.compile(rf"{era}?[^\s年度]{{0,3}}年度")
+    return month_range, fiscal
+
+
 def _period(lines: list[Line], warnings: list[str]) -> tuple[dt.date, dt.date] | None:
     """The period the document covers, from a sentence that says so (`令和5年7月から令和6年1月に審議した`).
 
     Only sentences with a cue from `period_cues` count: a 委託期間 elsewhere in the text is not the
-    document's period. A period read through OCR damage adds a warning.
+    document's period. A period read through OCR damage adds a warning; a cue sentence printing a
+    month range that cannot be read at all adds one too (`令和5年4月月から6月`).
     """
     cues: list[str] = vocabulary()["period_cues"]
+    unread: list[str] = []
     for ln in lines:
         t = remove_ocr_spaces(ln.text)
         if any(c in t for c in cues):
-            found, note = read_period(t)
+            printed = _printed_dates()[0].search(t)
+            try:
+                found, note = read_period(t)
+            except DateError as exc:
+                warnings.append(f"period: {clean(printed.group(0) if printed else t)}: {exc}")
+                return None
             if found:
                 if note is not None:
                     warnings.append(note.warning("period"))
                 return found
+            if printed and not unread:
+                unread.append(f"period: {clean(printed.group(0))}: not a period")
+    warnings += unread
     return None
+
+
+def _unread_fiscal_year(title: str | None) -> list[str]:
+    """A 年度 in the title that does not read as a fiscal year, even through OCR damage."""
+    t = remove_ocr_spaces(title or "")
+    m = _printed_dates()[1].search(t)
+    if m is None or read_fiscal_year(m.group(0))[0] is not None:
+        return []
+    return [f"fiscal_year: {m.group(0)}: not a fiscal year"]
 
 
 def _fiscal_year(seg: Segment) -> int | None:
@@ -196,25 +228,28 @@ def _fiscal_year(seg: Segment) -> int | None:
     return latest
 
 
-def segment(lines: list[Line]) -> list[Segment]:
+def segment(lines: list[Line], kinds: Sequence[Recognition]) -> list[Segment]:
+    """The file's documents, each typed by the first of `kinds` that matches it (else `unknown`)."""
     out: list[Segment] = []
     for part in split_documents(lines):
-        doc_type = classify(part)
-        seg = Segment(doc_type, part)
+        kind = classify(part, kinds)
+        seg = Segment(kind.doc_type if kind else "unknown", part)
         text = remove_ocr_spaces(seg.text)
         for ln in part:
             m = _REPORT_NO.match(ln.text)
             if m:
                 seg.report_no = int(m.group(1))
                 break
-        seg.title = _title(part, doc_type)
+        seg.title = _title(part, kind)
         seg.municipality = _municipality(text)
         seg.issued_on, seg.warnings = _issued_on(part)
+        if seg.title is None:
+            seg.warnings.append("title: : no title line found")
+        period = _period(part, seg.warnings)
         try:
-            period = _period(part, seg.warnings)
+            seg.warnings += _unread_fiscal_year(seg.title)
         except DateError as exc:
-            period = None
-            seg.warnings.append(f"period: {exc}")
+            seg.warnings.append(f"fiscal_year: {exc}")
         if period:
             seg.period_start, seg.period_end = period
         try:

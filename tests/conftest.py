@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus"
+# `make mutation` runs the tests from a copy in mutants/, one folder deeper: look up the tree.
+CORPUS = next(
+    (p / "shared" / "corpus" for p in ROOT.parents if (p / "shared" / "corpus").is_dir()),
+    ROOT.parent / "shared" / "corpus",
+)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 INTEGRATION = Path(__file__).resolve().parent / "integration"
 

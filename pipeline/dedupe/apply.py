@@ -12,17 +12,27 @@ re-linked over all their cases, read back from the store.
 
 What is pending survives a crash: it is `store_state.dedupe_pending`, written in the transaction
 that loads the mentions: `"0"` nothing, `"all"` (or the `"1"` of older stores) everything, or a JSON
-object of scopes and series ids. A change of rules/dedupe.toml re-plans everything once.
+object of scopes and series ids (`"series": "all"`: every series). A change of rules/dedupe.toml
+re-plans everything once.
+
+A re-plan, of a few scopes or of the whole store (a first ingest, `--reparse`, a rules change), works
+through the scopes in batches of about `BATCH_MENTIONS` mentions, whole components at a time, then
+through the series in batches of as many: what it holds (rows read back, plans, DuckDB's temporary
+tables) is a batch's, never the store's. The ingest also lets it commit after each batch
+(`commit=True`), so the transaction's own changes, which DuckDB keeps in memory until the commit, stay
+a batch's too; what is still pending is recorded with each commit, and a run cut short resumes there.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.dedupe import plan
 from pipeline.dedupe.keys import quality
@@ -33,7 +43,9 @@ from schemas import Case, CaseLink, CaseMention
 
 PENDING = "dedupe_pending"
 RULES = "dedupe_rules"
-# Plans are written once this many cases wait (a full re-plan streams scope by scope).
+# Scopes (whole components of them) and series are re-planned in batches of about this many mentions.
+BATCH_MENTIONS = 5_000
+# Plans are written once this many cases wait; rows are read back this many at a time.
 WRITE_CASES = 5_000
 FETCH_ROWS = 5_000
 
@@ -44,24 +56,27 @@ def _rules_fingerprint() -> str:
     return hashlib.sha1(json.dumps(dedupe_thresholds(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _read(con: duckdb.DuckDBPyConnection) -> tuple[set[Scope], set[str]] | str:
+Series = set[str] | None  # series ids to re-link; None: every series
+
+
+def _read(con: duckdb.DuckDBPyConnection) -> tuple[set[Scope], Series] | str:
     raw = access.get_state(con, PENDING)
     if raw in (None, "0", ""):
         return set(), set()
     if raw in ("1", ALL):
         return ALL
     data = json.loads(str(raw))
-    return {(str(m), fy) for m, fy in data["scopes"]}, set(data["series"])
+    scopes = {(str(m), fy) for m, fy in data["scopes"]}
+    return scopes, None if data["series"] == ALL else set(data["series"])
 
 
-def _write(con: duckdb.DuckDBPyConnection, scopes: set[Scope], series: set[str]) -> None:
-    if not scopes and not series:
+def _write(con: duckdb.DuckDBPyConnection, scopes: set[Scope], series: Series) -> None:
+    if not scopes and series is not None and not series:
         access.set_state(con, PENDING, "0")
         return
     ordered = sorted(scopes, key=_order)
-    access.set_state(
-        con, PENDING, json.dumps({"scopes": ordered, "series": sorted(series)}, ensure_ascii=False)
-    )
+    listed = ALL if series is None else sorted(series)
+    access.set_state(con, PENDING, json.dumps({"scopes": ordered, "series": listed}, ensure_ascii=False))
 
 
 def mark(con: duckdb.DuckDBPyConnection, scopes: Iterable[Scope], series: Iterable[str] = ()) -> None:
@@ -70,10 +85,11 @@ def mark(con: duckdb.DuckDBPyConnection, scopes: Iterable[Scope], series: Iterab
     if current == ALL:
         return
     assert not isinstance(current, str)
+    known, known_series = current
     new_scopes, new_series = set(scopes), set(series)
-    if new_scopes <= current[0] and new_series <= current[1]:
+    if new_scopes <= known and (known_series is None or new_series <= known_series):
         return
-    _write(con, current[0] | new_scopes, current[1] | new_series)
+    _write(con, known | new_scopes, None if known_series is None else known_series | new_series)
 
 
 def is_pending(con: duckdb.DuckDBPyConnection) -> bool:
@@ -132,8 +148,9 @@ def forget(con: duckdb.DuckDBPyConnection, document_ids_sql: str, params: list[A
 # --------------------------------------------------------------------------- the run
 
 
-def _components(con: duckdb.DuckDBPyConnection) -> dict[Scope, int]:
-    """Every scope of the store → its component: scopes joined by a mention that holds both."""
+def _components(con: duckdb.DuckDBPyConnection) -> tuple[dict[Scope, int], Counter[int]]:
+    """Every scope of the store → its component (scopes joined by a mention that holds both), and the
+    number of mentions of each component."""
     parent: dict[Scope, Scope] = {}
 
     def find(x: Scope) -> Scope:
@@ -143,19 +160,44 @@ def _components(con: duckdb.DuckDBPyConnection) -> dict[Scope, int]:
             x = parent[x]
         return x
 
-    for own, other in _scope_pairs(con):
-        a = find(own)
-        if other is not None:
-            b = find(other)
+    own: Counter[Scope] = Counter()
+    rows = con.execute(
+        f"""SELECT coalesce(d.municipality, ''), d.fiscal_year, {_DATE_FY}, count(*)
+            FROM case_mentions m JOIN documents d USING (document_id) GROUP BY ALL"""
+    ).fetchall()
+    for muni, fy, dfy, n in rows:
+        own[(muni, fy)] += n
+        a = find((muni, fy))
+        if dfy is not None and dfy != fy:
+            b = find((muni, dfy))
             if a != b:
                 parent[max(a, b, key=_order)] = min(a, b, key=_order)
     roots = sorted({find(s) for s in parent}, key=_order)
     number = {r: k for k, r in enumerate(roots)}
-    return {s: number[find(s)] for s in parent}
+    component = {s: number[find(s)] for s in parent}
+    sizes: Counter[int] = Counter()
+    for s, n in own.items():
+        sizes[component[s]] += n
+    return component, sizes
 
 
 def _order(s: Scope) -> tuple[str, int]:
     return (s[0], -1 if s[1] is None else s[1])
+
+
+def _ranges(sizes: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
+    """(first, last) runs of consecutive groups, given as (group, rows) in order, of about `limit` rows."""
+    ranges: list[tuple[int, int]] = []
+    start, rows = None, 0
+    for group, n in sizes:
+        start = group if start is None else start
+        rows += n
+        if rows >= limit:
+            ranges.append((start, group))
+            start, rows = None, 0
+    if start is not None:
+        ranges.append((start, sizes[-1][0]))
+    return ranges
 
 
 def _groups(con: duckdb.DuckDBPyConnection, table: str, order: str) -> Iterator[list[dict[str, Any]]]:
@@ -163,17 +205,7 @@ def _groups(con: duckdb.DuckDBPyConnection, table: str, order: str) -> Iterator[
     at a time. Fetched a few groups per query and never left open: the caller writes to the store
     between groups, and a new statement on the connection would cut an open result short."""
     sizes = con.execute(f"SELECT _group, count(*) FROM {table} GROUP BY 1 ORDER BY 1").fetchall()
-    ranges: list[tuple[int, int]] = []
-    start, rows = None, 0
-    for group, n in sizes:
-        start = group if start is None else start
-        rows += n
-        if rows >= FETCH_ROWS:
-            ranges.append((start, group))
-            start, rows = None, 0
-    if start is not None:
-        ranges.append((start, sizes[-1][0]))
-    for first, last in ranges:
+    for first, last in _ranges(sizes, FETCH_ROWS):
         rel = con.execute(
             f"SELECT * FROM {table} WHERE _group BETWEEN ? AND ? ORDER BY {order}", [first, last]
         )
@@ -212,8 +244,6 @@ def _mentions(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[CaseMention
 def _replace_temp(
     con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list[Any]], types: str
 ) -> None:
-    import pyarrow as pa
-
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({types})")
     if any(columns.values()):
         con.register("_incoming_temp", pa.table(columns))
@@ -237,77 +267,42 @@ def _write_plans(
     schema.insert(con, "case_links", links)
 
 
-def _relink_series(con: duckdb.DuckDBPyConnection, series: set[str] | None) -> None:
-    """Rebuild the chains of these series (None: of every series) over all their cases."""
-    if series is None:
-        con.execute("CREATE OR REPLACE TEMP TABLE _replan_series AS SELECT DISTINCT series_id FROM cases")
-    else:
-        _replace_temp(con, "_replan_series", {"series_id": sorted(series)}, "series_id VARCHAR")
-    members = """SELECT m.mention_id FROM case_mentions m JOIN cases c USING (case_id)
-                 JOIN _replan_series USING (series_id)"""
-    con.execute(
-        f"""DELETE FROM case_links WHERE decision = 'same_series'
-            AND (left_mention_id IN ({members}) OR right_mention_id IN ({members}))"""
-    )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _relink_rows AS
-           SELECT dense_rank() OVER (ORDER BY c.series_id) AS _group, c.series_id AS _series_id,
-                  c.deliberated_on AS _case_date, d.source_format AS _source_format, m.*
-           FROM cases c JOIN _replan_series USING (series_id)
-           JOIN case_mentions m USING (case_id) JOIN documents d USING (document_id)"""
-    )
-    links: list[CaseLink] = []
-    for rows in _groups(con, "_relink_rows", "_group, case_id, mention_id"):
-        best: dict[str, tuple[tuple[int, int, str], SeriesEntry]] = {}
-        for rec in rows:
-            del rec["_group"]
-            series_id, case_date, fmt = (
-                rec.pop("_series_id"),
-                rec.pop("_case_date"),
-                rec.pop("_source_format"),
-            )
-            m = CaseMention(**rec)
-            q = quality(m, fmt)
-            case_id = m.case_id or ""
-            if case_id not in best or q < best[case_id][0]:
-                best[case_id] = (q, SeriesEntry(series_id, case_id, case_date, m))
-        links.extend(series_links(entry for _, entry in best.values()))
-        if len(links) >= WRITE_CASES:
-            schema.insert(con, "case_links", links)
-            links = []
-    con.execute("DROP TABLE _relink_rows")
-    schema.insert(con, "case_links", links)
+def _batches(
+    components: dict[Scope, int], sizes: Counter[int], todo: set[Scope]
+) -> Iterator[dict[Scope, int]]:
+    """The scopes of `todo` (unions of whole components), a few components at a time: about
+    BATCH_MENTIONS mentions, in the order of the components."""
+    by_component: dict[int, list[Scope]] = defaultdict(list)
+    for s in todo:
+        by_component[components[s]].append(s)
+    batch: dict[Scope, int] = {}
+    mentions = 0
+    for c in sorted(by_component):
+        batch.update((s, c) for s in by_component[c])
+        mentions += sizes[c]
+        if mentions >= BATCH_MENTIONS:
+            yield batch
+            batch, mentions = {}, 0
+    if batch:
+        yield batch
 
 
-def run(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> int:
-    """Re-plan what is pending (everything when `full`, when marked so, or when the rules changed),
-    in the caller's transaction; returns the number of cases in the store."""
-    pending = _read(con)
-    if full or pending == ALL or access.get_state(con, RULES) != _rules_fingerprint():
-        scopes: set[Scope] | None = None
-        series: set[str] | None = None
-    else:
-        assert not isinstance(pending, str)
-        scopes, series = pending
-    components = _components(con)
-    if scopes is None:
-        chosen = components
-        con.execute("DELETE FROM cases")
-        con.execute("DELETE FROM case_links")
-    else:
-        wanted = {components[s] for s in scopes if s in components}
-        chosen = {s: c for s, c in components.items() if c in wanted}
+def _replan(
+    con: duckdb.DuckDBPyConnection, batch: dict[Scope, int], *, forget_old: bool, series: Series
+) -> None:
+    """Plan the mentions of a batch of scopes and write the plans. With `forget_old`, the cases and links
+    the mentions had are dropped first. The series of old and new cases join `series` (unless None)."""
     _replace_temp(
         con,
         "_replan_scope",
         {
-            "municipality": [s[0] for s in chosen],
-            "fiscal_year": [-1 if s[1] is None else s[1] for s in chosen],
-            "component": list(chosen.values()),
+            "municipality": [s[0] for s in batch],
+            "fiscal_year": [-1 if s[1] is None else s[1] for s in batch],
+            "component": list(batch.values()),
         },
         "municipality VARCHAR, fiscal_year INTEGER, component INTEGER",
     )
-    if scopes is not None and chosen:
+    if forget_old:
         replan = """SELECT m.mention_id FROM case_mentions m JOIN documents d USING (document_id)
                     JOIN _replan_scope s ON s.municipality = coalesce(d.municipality, '')
                          AND s.fiscal_year = coalesce(d.fiscal_year, -1)"""
@@ -315,18 +310,19 @@ def run(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> int:
         old_cases = (
             "SELECT case_id FROM case_mentions WHERE mention_id IN (SELECT mention_id FROM _replan_mentions)"
         )
-        assert series is not None
-        series |= {
-            r[0]
-            for r in con.execute(
-                f"SELECT DISTINCT series_id FROM cases WHERE case_id IN ({old_cases})"
-            ).fetchall()
-        }
+        if series is not None:
+            series |= {
+                r[0]
+                for r in con.execute(
+                    f"SELECT DISTINCT series_id FROM cases WHERE case_id IN ({old_cases})"
+                ).fetchall()
+            }
         con.execute(f"DELETE FROM cases WHERE case_id IN ({old_cases})")
         con.execute(
             """DELETE FROM case_links WHERE left_mention_id IN (SELECT mention_id FROM _replan_mentions)
                OR right_mention_id IN (SELECT mention_id FROM _replan_mentions)"""
         )
+        con.execute("DROP TABLE _replan_mentions")
     case_of: dict[str, str] = {}
     cases: list[Case] = []
     links: list[CaseLink] = []
@@ -341,8 +337,104 @@ def run(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> int:
             _write_plans(con, case_of, cases, links)
             case_of, cases, links = {}, [], []
     _write_plans(con, case_of, cases, links)
-    _relink_series(con, series)
-    access.set_state(con, PENDING, "0")
+
+
+def _relink_series(
+    con: duckdb.DuckDBPyConnection, series: Series, progress: Callable[[Series], None]
+) -> None:
+    """Rebuild the chains of these series (None: of every series) over all their cases, a batch of series
+    at a time; `progress` is told after each batch which series are still to do."""
+    if series is None:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _replan_series AS
+               SELECT series_id, dense_rank() OVER (ORDER BY series_id) AS _group
+               FROM (SELECT DISTINCT series_id FROM cases WHERE series_id IS NOT NULL)"""
+        )
+        ordered: list[str] = []
+    else:
+        ordered = sorted(series)
+        _replace_temp(
+            con,
+            "_replan_series",
+            {"series_id": ordered, "_group": list(range(1, len(ordered) + 1))},
+            "series_id VARCHAR, _group INTEGER",
+        )
+    sizes = con.execute(
+        """SELECT s._group, count(*) FROM _replan_series s JOIN cases c USING (series_id)
+           JOIN case_mentions m USING (case_id) GROUP BY 1 ORDER BY 1"""
+    ).fetchall()
+    members = """SELECT m.mention_id FROM case_mentions m JOIN cases c USING (case_id)
+                 JOIN _replan_series s USING (series_id) WHERE s._group BETWEEN ? AND ?"""
+    for first, last in _ranges(sizes, BATCH_MENTIONS):
+        con.execute(
+            f"""DELETE FROM case_links WHERE decision = 'same_series'
+                AND (left_mention_id IN ({members}) OR right_mention_id IN ({members}))""",
+            [first, last, first, last],
+        )
+        rel = con.execute(
+            """SELECT c.series_id AS _series_id, c.deliberated_on AS _case_date,
+                      d.source_format AS _source_format, m.*
+               FROM _replan_series s JOIN cases c USING (series_id)
+               JOIN case_mentions m USING (case_id) JOIN documents d USING (document_id)
+               WHERE s._group BETWEEN ? AND ? ORDER BY s._group, m.case_id, m.mention_id""",
+            [first, last],
+        )
+        names = [c[0] for c in rel.description]
+        best: dict[str, tuple[tuple[int, int, str], SeriesEntry]] = {}
+        for row in rel.fetchall():
+            rec = dict(zip(names, row, strict=True))
+            series_id, case_date, fmt = (
+                rec.pop("_series_id"),
+                rec.pop("_case_date"),
+                rec.pop("_source_format"),
+            )
+            m = CaseMention(**rec)
+            q = quality(m, fmt)
+            case_id = m.case_id or ""
+            if case_id not in best or q < best[case_id][0]:
+                best[case_id] = (q, SeriesEntry(series_id, case_id, case_date, m))
+        schema.insert(con, "case_links", series_links(entry for _, entry in best.values()))
+        progress(None if series is None else set(ordered[last:]))
+    con.execute("DROP TABLE _replan_series")
+
+
+def run(con: duckdb.DuckDBPyConnection, *, full: bool = False, commit: bool = False) -> int:
+    """Re-plan what is pending (everything when `full`, when marked so, or when the rules changed), in
+    the caller's transaction; returns the number of cases in the store. With `commit`, that transaction
+    is committed after each batch and a new one begun, which the caller ends."""
+    pending = _read(con)
+    components, sizes = _components(con)
+    everything = full or pending == ALL or access.get_state(con, RULES) != _rules_fingerprint()
+    series: Series
+    if everything:
+        con.execute("DELETE FROM cases")
+        con.execute("DELETE FROM case_links")
+        todo, series = set(components), None
+    else:
+        assert not isinstance(pending, str)
+        scopes, series = pending
+        wanted = {components[s] for s in scopes if s in components}
+        todo = {s for s, c in components.items() if c in wanted}
+    # From here on what is left is recorded as scopes and series: a resumed run does only the rest.
     access.set_state(con, RULES, _rules_fingerprint())
+
+    def save() -> None:
+        if commit:
+            _write(con, todo, series)
+            con.execute("COMMIT")
+            con.execute("BEGIN")
+
+    def relinked(left: Series) -> None:
+        nonlocal series
+        series = left
+        save()
+
+    save()
+    for batch in _batches(components, sizes, todo):
+        _replan(con, batch, forget_old=not everything, series=series)
+        todo.difference_update(batch)
+        save()
+    _relink_series(con, series, relinked)
+    access.set_state(con, PENDING, "0")
     ((count,),) = con.execute("SELECT count(*) FROM cases").fetchall()
     return int(count)

@@ -47,9 +47,9 @@ from rapidfuzz import fuzz
 
 from pipeline.dedupe.keys import Settings, fold_key, hashed, quality, series_key, settings, split_qualifier
 from pipeline.dedupe.series import SeriesEntry, series_links
-from pipeline.dedupe.values import CASE_FIELDS, best, majority
+from pipeline.dedupe.values import best, majority
 from pipeline.normalise.text import match_key
-from schemas import Case, CaseLink, CaseMention
+from schemas import CASE_FIELDS, Case, CaseLink, CaseMention
 
 
 @dataclass(frozen=True)

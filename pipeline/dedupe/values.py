@@ -72,22 +72,3 @@ def majority(values: list[Any]) -> Any:
         return None
     counts = Counter(present)
     return min(counts, key=lambda v: (-counts[v], str(v)))
-
-
-CASE_FIELDS = [
-    "seq_no",
-    "title",
-    "departments",
-    "departments_raw",
-    "unnamed_department_count",
-    "categories",
-    "deliberated_on",
-    "result",
-    "program_name",
-    "detail_departments_raw",
-    "purpose",
-    "target",
-    "summary",
-    "target_count",
-    "target_count_unit",
-]

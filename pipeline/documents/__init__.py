@@ -1,17 +1,44 @@
-"""Stage 3: document types. Each type knows how its documents look and how to parse them.
+"""Stage 3: document types, each a plug-in that knows how its documents look and how to parse them.
 
-`layout_hints()` gathers what the types tell the PDF reader about their tables.
+This package is the registry (`registry.py`: what a type declares, `register`, the registered
+types in order) with the built-in types registered. A new type is a module here that declares a
+`DocumentType`, its rules file `rules/documents/<doc_type>.toml`, and one line below.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from pipeline.documents import council_item, deliberation_list, incident, outsourcing, review_status
+from pipeline.documents.registry import (
+    DocumentType,
+    Parsed,
+    get,
+    layout_hints,
+    recognitions,
+    register,
+    registered,
+    registered_for,
+    unregister,
+)
+from pipeline.model import Line
+from pipeline.segment import Segment, segment
 
-from pipeline.documents.deliberation_list.rows import header_map
-from pipeline.documents.deliberation_list.sheets import label_words
-from pipeline.model import LayoutHints
+__all__ = [
+    "DocumentType",
+    "Parsed",
+    "get",
+    "layout_hints",
+    "recognitions",
+    "register",
+    "registered",
+    "registered_for",
+    "segments",
+    "unregister",
+]
+
+for _module in (deliberation_list, outsourcing, review_status, incident, council_item):
+    register(_module.DOCUMENT_TYPE)
 
 
-@cache
-def layout_hints() -> LayoutHints:
-    return LayoutHints(header_map=header_map, sheet_labels=label_words())
+def segments(lines: list[Line]) -> list[Segment]:
+    """A file's documents, each typed by the registered types' rules."""
+    return segment(lines, recognitions())

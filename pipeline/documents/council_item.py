@@ -2,7 +2,7 @@
 
 An item starts at a 件名 row that is followed, before the next 件名, by its 条例の根拠; 件名 rows
 without one (the item's sub-items: one table per outsourced business) stay inside the item. The
-labels are matched by meaning from `rules/doc_council_item.toml`:
+labels are matched by meaning from `rules/documents/council_item.toml`:
 - categories: the bracketed kind after each article of the basis (`第14条第1項（業務委託）`);
 - departments: the `（担当部課：…）` marker beside the basis, else the sheet's 担当課;
   names the registry knows are mapped to their canonical 課名, others kept as printed;
@@ -18,12 +18,13 @@ import re
 from functools import cache
 from typing import Any
 
-from pipeline.documents.tables import row_cells, squeeze
+from pipeline.documents.registry import DocumentType, Parsed
+from pipeline.documents.tables import cell_key, row_cells
 from pipeline.model import Line
 from pipeline.normalise.departments import departments_of
 from pipeline.normalise.ocr import Note
 from pipeline.normalise.text import clean, clean_multiline, counts_in, fold, remove_ocr_spaces
-from pipeline.rules import _toml
+from pipeline.rules import document_rules
 from pipeline.segment import Segment
 from schemas.records import CaseMention
 
@@ -34,7 +35,7 @@ _PARA_NO = re.compile(r"^\s*(?:\d{1,2}|[(（]\d{1,2}[)）])\s*")
 
 @cache
 def _rules() -> dict[str, Any]:
-    return _toml("doc_council_item.toml")
+    return document_rules("council_item")
 
 
 def _label(text: str) -> tuple[str, str] | None:
@@ -42,24 +43,24 @@ def _label(text: str) -> tuple[str, str] | None:
     labels: dict[str, list[str]] = _rules()["labels"]
     cells = row_cells(text)
     if cells is not None:
-        head, value = squeeze(cells[0]), "\t".join(cells[1:])
+        head, value = cell_key(cells[0]), "\t".join(cells[1:])
     else:
         parts = fold(text).strip().split(None, 1)
-        if len(parts) < 2 or squeeze(parts[0]) not in [squeeze(w) for w in labels["title"]]:
+        if len(parts) < 2 or cell_key(parts[0]) not in [cell_key(w) for w in labels["title"]]:
             # Only 件名 is printed as `件名 value` without a tab; a spaced label such as `件 名` is too.
             joined = re.match(r"^\s*(件\s*名)\s+(.+)$", fold(text))
-            if not joined or squeeze(joined.group(1)) not in [squeeze(w) for w in labels["title"]]:
+            if not joined or cell_key(joined.group(1)) not in [cell_key(w) for w in labels["title"]]:
                 return None
             parts = [joined.group(1), joined.group(2)]
-        head, value = squeeze(parts[0]), parts[1]
+        head, value = cell_key(parts[0]), parts[1]
     for fname, words in labels.items():
-        if head in (squeeze(w) for w in words):
+        if head in (cell_key(w) for w in words):
             return fname, value
     return None
 
 
 def _is_basis(text: str) -> bool:
-    return squeeze(text) in (squeeze(w) for w in _rules()["labels"]["basis"])
+    return cell_key(text) in (cell_key(w) for w in _rules()["labels"]["basis"])
 
 
 def _items(lines: list[Line]) -> list[list[Line]]:
@@ -142,3 +143,11 @@ def parse_council_item(seg: Segment, document_id: str) -> tuple[list[CaseMention
     mentions = [_mention(lines, seg, f"{document_id}:{i}", document_id) for i, lines in enumerate(items, 1)]
     notices = [f"{m.mention_id}: no 件名 found" for m in mentions if m.title is None]
     return mentions, notices
+
+
+def parse(seg: Segment, document_id: str) -> Parsed:
+    mentions, notices = parse_council_item(seg, document_id)
+    return Parsed({"case_mentions": mentions}, notices)
+
+
+DOCUMENT_TYPE = DocumentType("council_item", parse, ("case_mentions",))

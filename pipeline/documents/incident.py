@@ -1,6 +1,6 @@
 """Stage 3: an incident_report (漏えい, 滅失, 誤廃棄 … of personal information) → one `Incident`.
 
-What the report says is found by its headings' meaning (`rules/doc_incident.toml`):
+What the report says is found by its headings' meaning (`rules/documents/incident_report.toml`):
 - departments: the lines under the date of issue, up to the first blank line or heading;
 - incident_kind: the first of `vocabulary.toml`'s `incident_kinds` in the title, else in the text;
 - records / affected count: the text under a sub-heading such as `(1) 名称` / `(3) 誤廃棄した件数`;
@@ -20,12 +20,13 @@ import re
 from functools import cache
 from typing import Any
 
+from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.model import Line
 from pipeline.normalise.dates import DateError, kanji_to_int, parse_date, patterns, prepare, resolve_month_day
 from pipeline.normalise.departments import departments_of
 from pipeline.normalise.ocr import Note
-from pipeline.normalise.text import clean, clean_multiline, fold, parse_count, remove_ocr_spaces
-from pipeline.rules import _toml, vocabulary
+from pipeline.normalise.text import clean, clean_multiline, fold, parse_count, remove_ocr_spaces, squeeze
+from pipeline.rules import document_rules, vocabulary
 from pipeline.segment import Segment
 from schemas.records import Incident, IncidentEvent
 
@@ -39,7 +40,7 @@ _DATE_LINE = re.compile(r"^(令和|平成|昭和)?\s*[\d元]+\s*年\s*\d+\s*月\
 
 @cache
 def _rules() -> dict[str, Any]:
-    return _toml("doc_incident.toml")
+    return document_rules("incident_report")
 
 
 def _nonblank(lines: list[Line]) -> list[Line]:
@@ -51,7 +52,7 @@ def _issuers(seg: Segment) -> list[str]:
     out: list[str] = []
     lines = seg.lines
     for i, ln in enumerate(lines):
-        if _DATE_LINE.match(re.sub(r"\s+", "", remove_ocr_spaces(ln.text))):
+        if _DATE_LINE.match(squeeze(remove_ocr_spaces(ln.text))):
             for nxt in lines[i + 1 :]:
                 t = nxt.text.strip()
                 if not t or _HEADING.match(t) or _SUBHEADING.match(t):
@@ -79,7 +80,7 @@ def _sections(lines: list[Line]) -> list[tuple[str, list[Line]]]:
         # `(6) 7月27日(木) 報告した。` is a short event, not a heading.
         dated = m is not None and _LEADING_DATE.match(remove_ocr_spaces(m.group(m.lastindex or 1)))
         if m and not dated and not t.startswith(("-", "・")):
-            out.append((re.sub(r"\s+", "", m.group(m.lastindex or 1)), []))
+            out.append((squeeze(m.group(m.lastindex or 1)), []))
         elif out:
             out[-1][1].append(ln)
     return out
@@ -169,3 +170,11 @@ def parse_incident(seg: Segment, document_id: str) -> tuple[list[Incident], list
         events=events,
     )
     return [incident], notices
+
+
+def parse(seg: Segment, document_id: str) -> Parsed:
+    incidents, notices = parse_incident(seg, document_id)
+    return Parsed({"incidents": incidents}, notices)
+
+
+DOCUMENT_TYPE = DocumentType("incident_report", parse, ("incidents",))

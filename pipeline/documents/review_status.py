@@ -4,7 +4,7 @@ The document holds one count table per review kind (審査件数 and the うち�
 and then lists of the items that handle 要配慮個人情報. The lists may all share one caption and
 restart their numbering per kind; what kind a list is comes from its own column headers
 (委託の内容 → 外部委託, 提供先… → 外部提供, オンライン結合・システム導入の別 → オンライン結合),
-as set in `rules/doc_review.toml`. Columns without a field of their own (提供先, 該当条項,
+as set in `rules/documents/review_status_report.toml`. Columns without a field of their own (提供先, 該当条項,
 システム導入の別, …) are kept in `extra` as JSON keyed by their header.
 
 担当部課 is split into bureau and department. A name the department registry
@@ -16,48 +16,45 @@ department name behind is the bureau, the rest the department, OCR spaces remove
 (`D X 推進担当部 D X 推進担当課` → `DX推進担当部` + `DX推進担当課`); a name with no such part
 is the department with a NULL bureau.
 
-Cross-check: per kind and institution, the number of 有 flags in the list equals the count
-table's うち… column; a disagreement is returned as a notice, as is a 合計 row that is not the sum
-of its rows.
+`flag_totals` says what the count tables count (per kind, institution and flag), so that
+pipeline/checks/reports.py can check them against the lists' 有 flags.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from functools import cache
 from typing import Any
 
+from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.documents.tables import (
     CountTable,
     CountTableReader,
     best_field,
     cell,
-    check_count_table,
+    cell_key,
     count_records,
     field_columns,
     is_total,
     row_cells,
-    squeeze,
-    unparsed_counts,
 )
 from pipeline.normalise.departments import department_and_bureau
 from pipeline.normalise.ocr import Note, read_word, thresholds
 from pipeline.normalise.text import clean, parse_int
-from pipeline.rules import _toml, vocabulary
+from pipeline.rules import document_rules, vocabulary
 from pipeline.segment import Segment
 from schemas.records import InstitutionCount, SensitiveItem
 
 
 @cache
 def _rules() -> dict[str, Any]:
-    return _toml("doc_review.toml")
+    return document_rules("review_status_report")
 
 
 def category_of(header: list[str]) -> str | None:
-    keys = [squeeze(c) for c in header]
+    keys = [cell_key(c) for c in header]
     for cat in _rules()["category"]:
-        if any(squeeze(w) in k for w in cat["header"] for k in keys):
+        if any(cell_key(w) in k for w in cat["header"] for k in keys):
             return str(cat["name"])
     return None
 
@@ -100,9 +97,9 @@ def _item(
     w += [n.warning("department") for n in notes]
     own = set(cols.values())
     extra = {
-        squeeze(h): clean(cells[i]) if i < len(cells) else None
+        cell_key(h): clean(cells[i]) if i < len(cells) else None
         for i, h in enumerate(header)
-        if i not in own and squeeze(h)
+        if i not in own and cell_key(h)
     }
     return SensitiveItem(
         document_id=document_id,
@@ -149,21 +146,20 @@ def parse_review_status(
         if header is None or parse_int(cell(cells, cols, "seq_no")) is None:
             continue
         items.append(_item(cells, header, cols, category, seg, document_id))
-    notices += unparsed_counts(counts.tables)
-    for table in counts.tables:
-        notices += check_count_table(table)
-    notices += check_flags(counts.tables, items)
+    # The count tables are checked against themselves and the lists in pipeline/checks/reports.py.
+    # 実施機関 read through OCR damage: what the count tables repaired, as notices (no warnings column).
+    notices += [n for t in counts.tables for n in t.notes]
     return items, [r for t in counts.tables for r in count_records(t, document_id)], notices
 
 
 def _table_category(table: CountTable) -> str | None:
     """The review kind a count table counts: the kind whose name or header word its caption holds."""
-    name = squeeze(table.name)
+    name = cell_key(table.name)
     for cat in _rules()["category"]:
-        if squeeze(cat["name"]) in name:
+        if cell_key(cat["name"]) in name:
             return str(cat["name"])
     for cat in _rules()["category"]:
-        if any(squeeze(w) in name for w in cat["header"]):
+        if any(cell_key(w) in name for w in cat["header"]):
             return str(cat["name"])
     return None
 
@@ -185,21 +181,9 @@ def flag_totals(tables: list[CountTable]) -> dict[tuple[str, str, str], int]:
     return out
 
 
-def check_flags(tables: list[CountTable], items: list[SensitiveItem]) -> list[str]:
-    """Notices where the lists' 有 flags disagree with the count tables' うち… columns."""
-    seen: Counter[tuple[str, str, str]] = Counter()
-    for it in items:
-        for flag in ("sensitive", "ordinance_sensitive"):
-            if getattr(it, flag) and it.review_category and it.institution:
-                seen[(it.review_category, it.institution, flag)] += 1
-    expected = flag_totals(tables)
-    kinds = {k[0] for k in expected}
-    notices = []
-    for key in sorted(expected.keys() | {k for k in seen if k[0] in kinds}):
-        if expected.get(key, 0) != seen.get(key, 0):
-            cat, inst, flag = key
-            notices.append(
-                f"{cat} / {inst}: the count table has {expected.get(key, 0)} items with {flag} "
-                f"but the list flags {seen.get(key, 0)}"
-            )
-    return notices
+def parse(seg: Segment, document_id: str) -> Parsed:
+    items, counts, notices = parse_review_status(seg, document_id)
+    return Parsed({"sensitive_items": items, "institution_counts": counts}, notices)
+
+
+DOCUMENT_TYPE = DocumentType("review_status_report", parse, ("sensitive_items", "institution_counts"))

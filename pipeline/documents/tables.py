@@ -1,5 +1,6 @@
 """Table rows of the report parsers (outsourcing, review status, council items): cells of a row,
-header cells matched to fields by meaning, and count tables (実施機関 × metric) with their checks."""
+header cells matched to fields by meaning, and count tables (実施機関 × metric) with their checks;
+and the page furniture every parser skips."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline.normalise.ocr import match_header, read_word, thresholds
-from pipeline.normalise.text import clean, fold, parse_int, strip_html
+from pipeline.normalise.text import clean, fold, parse_int, squeeze, strip_html
 from pipeline.rules import vocabulary
 from schemas.records import InstitutionCount
 
@@ -30,11 +31,21 @@ def row_cells(text: str) -> list[str] | None:
     return None
 
 
+# A page number on a line of its own: `- 3 -` (any dash), `3/5`; with `bare`, also `12`, `- 3`.
+_PAGE_NO = re.compile(r"^\s*[-‐―ー]\s*\d{1,3}\s*[-‐―ー]\s*$|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")
+_BARE_PAGE_NO = re.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$")
+
+
+def is_page_number(text: str, *, bare: bool) -> bool:
+    """Whether a line is a page number. `bare`: a number alone counts too, where no row starts with one."""
+    return bool(_PAGE_NO.match(text) or (bare and _BARE_PAGE_NO.match(text)))
+
+
 @lru_cache(maxsize=8192)
-def squeeze(text: str) -> str:
+def cell_key(text: str) -> str:
     """A header cell as a key: NFKC, HTML removed, every space gone. Cached: header words are
-    squeezed again for every cell they are compared with."""
-    return re.sub(r"\s+", "", strip_html(fold(text)))
+    keyed again for every cell they are compared with."""
+    return squeeze(strip_html(fold(text)))
 
 
 def strip_caption(text: str) -> str:
@@ -51,11 +62,11 @@ def best_field(
     characters right than the longest word found intact (`要配慮個人情報`), and no other field is
     read as well.
     """
-    key = squeeze(cell)
+    key = cell_key(cell)
     best: tuple[int, str] | None = None
     for fname, ws in words.items():
         for w in ws:
-            wk = squeeze(w)
+            wk = cell_key(w)
             hit = key.rstrip(".") == wk.rstrip(".") if fname in exact else wk in key
             if hit and (best is None or len(wk) > best[0]):
                 best = (len(wk), fname)
@@ -98,7 +109,7 @@ def cell(cells: list[str], cols: dict[str, int], name: str) -> str:
 
 
 def is_total(institution: str) -> bool:
-    return squeeze(institution) in TOTAL_WORDS
+    return cell_key(institution) in TOTAL_WORDS
 
 
 @dataclass
@@ -120,8 +131,8 @@ class CountTable:
 
 def is_count_header(cells: list[str], corner_words: list[str]) -> bool:
     """A count table's header: its first cell names the row dimension (実施機関), the rest metrics."""
-    first = squeeze(cells[0])
-    return len(cells) >= 2 and any(squeeze(w) in first for w in corner_words)
+    first = cell_key(cells[0])
+    return len(cells) >= 2 and any(cell_key(w) in first for w in corner_words)
 
 
 def count_row(cells: list[str]) -> bool:
@@ -198,7 +209,7 @@ class CountTableReader:
             self.current = None
             return False
         if is_count_header(cells, self.corner_words):
-            self.current = CountTable(strip_caption(caption), [squeeze(c) for c in cells[1:]])
+            self.current = CountTable(strip_caption(caption), [cell_key(c) for c in cells[1:]])
             self.tables.append(self.current)
             return True
         if self.current is not None and count_row(cells):

@@ -45,6 +45,12 @@ def remove_ocr_spaces(text: str) -> str:
     return _SPACE_CJK_RIGHT.sub("", text)
 
 
+def squeeze(text: str) -> str:
+    """`text` with every space, tab and line break removed: how labels, header words and date lines
+    are compared whatever spacing a layout or OCR gave them (`区 分`, `令 和 5 年`)."""
+    return "".join(text.split())
+
+
 def join_lines(lines: list[str]) -> str:
     """Join a cell's wrapped lines: no separator inside Japanese text, one space between Latin words."""
     out = ""

@@ -40,17 +40,32 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _view_types() -> dict[str, list[tuple[str, str]]]:
-    """Column names and types of each view, read from an empty in-memory store built like the real one."""
+def _described(names: list[str]) -> dict[str, list[tuple[str, str, bool]]]:
+    """Column names, types and nullability of tables or views, read from an empty in-memory store
+    built like the real one (views and the internal tables have no pydantic model)."""
     con = duckdb.connect()
     try:
         migrate.ensure_schema(con)
         return {
-            name: [(str(r[0]), str(r[1])) for r in con.execute(f"DESCRIBE {name}").fetchall()]
-            for name in VIEWS
+            name: [(str(r[0]), str(r[1]), r[2] == "YES") for r in con.execute(f"DESCRIBE {name}").fetchall()]
+            for name in names
         }
     finally:
         con.close()
+
+
+def _columns_table(
+    entry_columns: dict[str, str], cols: list[tuple[str, str, bool]], nulls: bool
+) -> list[str]:
+    head = "| column | 用語 | type | null | meaning |" if nulls else "| column | 用語 | type | meaning |"
+    out = [head, "|---|---|---|---|---|" if nulls else "|---|---|---|---|"]
+    for col, dtype, nullable in cols:
+        term, meaning = "", ""
+        if col in entry_columns:
+            term, _, meaning = split_comment(entry_columns[col])
+        null = f" {'yes' if nullable else 'no'} |" if nulls else ""
+        out.append(f"| `{col}` | {_cell(term)} | {_cell(dtype)} |{null} {_cell(meaning)} |")
+    return out
 
 
 def render() -> str:
@@ -63,6 +78,11 @@ def render() -> str:
         "",
         "Every table and column below carries the same text as a DuckDB COMMENT, so the store explains "
         "itself: `SELECT table_name, column_name, comment FROM duckdb_columns()`.",
+        "",
+        "Lists (`VARCHAR[]`, `DATE[]`) and structs (`events`) keep their types in DuckDB and in Parquet "
+        "exports. In CSV (`council export --format csv`, `council sql --format csv`) each is one cell "
+        'holding a JSON array: `["外部結合","業務委託"]`, `[{"date":"2023-06-26","text":"…"}]`, `[]` '
+        "for an empty list, an empty cell for NULL.",
         "",
         "## Tables",
         "",
@@ -82,18 +102,24 @@ def render() -> str:
             null = "yes" if _nullable(field.annotation) else "no"
             out.append(f"| `{col}` | {_cell(term)} | {_cell(dtype)} | {null} | {_cell(meaning)} |")
         out.append("")
-    out += ["## Views", ""]
-    for name, cols in _view_types().items():
-        term, _, meaning = split_comment(views[name].comment)
-        entry = views[name]
+    internal = [name for name in tables if name not in schema.TABLES]
+    described = _described([*internal, *VIEWS])
+    out += [
+        "## Internal tables",
+        "",
+        "Bookkeeping of the ingest, not part of the contract: they may change between versions, and "
+        "only `council ingest` and `council reextract` write them.",
+        "",
+    ]
+    for name in internal:
+        term, _, meaning = split_comment(tables[name].comment)
         out += [f"### {name} ({term})", "", _cell(meaning), ""]
-        out += ["| column | 用語 | type | meaning |", "|---|---|---|---|"]
-        for col, dtype in cols:
-            term, meaning = "", ""
-            if col in entry.columns:
-                term, _, meaning = split_comment(entry.columns[col])
-            out.append(f"| `{col}` | {_cell(term)} | {_cell(dtype)} | {_cell(meaning)} |")
-        out.append("")
+        out += [*_columns_table(tables[name].columns, described[name], nulls=True), ""]
+    out += ["## Views", ""]
+    for name in VIEWS:
+        term, _, meaning = split_comment(views[name].comment)
+        out += [f"### {name} ({term})", "", _cell(meaning), ""]
+        out += [*_columns_table(views[name].columns, described[name], nulls=False), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -6,7 +6,9 @@ hive_partitioning=true)` and `pyarrow.dataset.dataset('OUT/cases', partitioning=
 back. Partition values are URL-encoded in folder names (`municipality=%E6%96%B0…`) and a NULL
 fiscal_year is `__HIVE_DEFAULT_PARTITION__`; both readers decode these.
 
-CSV: `OUT/<table>.csv` in UTF-8 with a BOM, which Excel in Japan opens without mojibake.
+CSV: `OUT/<table>.csv` in UTF-8 with a BOM, which Excel in Japan opens without mojibake; a list or
+struct column is one cell holding JSON (`["外部結合","業務委託"]`), which any language reads back,
+where DuckDB's own text (`[外部結合, 業務委託]`) cannot be told apart from a name with a comma in it.
 All tables are read in one read-only connection, so they are one consistent snapshot.
 """
 
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+
+import duckdb
 
 from pipeline.store import access, schema
 
@@ -30,6 +34,21 @@ def _remove(target: Path) -> None:
         shutil.rmtree(target)
     elif target.exists():
         target.unlink()
+
+
+def _csv_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The table's columns, lists and structs as JSON text."""
+    rows = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
+        "ORDER BY column_index",
+        [table],
+    ).fetchall()
+    out = []
+    for name, dtype in rows:
+        quoted = '"' + str(name).replace('"', '""') + '"'
+        nested = str(dtype).endswith("]") or str(dtype).startswith(("STRUCT", "MAP"))
+        out.append(f"to_json({quoted}) AS {quoted}" if nested else quoted)
+    return ", ".join(out)
 
 
 def export(db: Path, out: Path, fmt: str) -> dict[str, int]:
@@ -57,7 +76,9 @@ def export(db: Path, out: Path, fmt: str) -> dict[str, int]:
             else:
                 path = out / f"{table}.csv"
                 tmp = out / f".{table}.csv.tmp"
-                con.execute(f"COPY {table} TO {_literal(tmp)} (FORMAT CSV, HEADER)")
+                con.execute(
+                    f"COPY (SELECT {_csv_columns(con, table)} FROM {table}) TO {_literal(tmp)} (FORMAT CSV, HEADER)"
+                )
                 with path.open("wb") as dst, tmp.open("rb") as src:
                     dst.write(BOM)
                     shutil.copyfileobj(src, dst)

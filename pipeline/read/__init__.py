@@ -19,4 +19,6 @@ def read_bytes(data: bytes, source_path: str, hints: LayoutHints) -> Source:
         return read_pdf(data, source_path, hints)
     if lower.endswith(TEXT_SUFFIXES):
         return read_text(data, source_path)
-    raise ExtractionError("not_a_packet", f"{source_path}: is not a .pdf, .txt or .md file.")
+    raise ExtractionError(
+        "not_a_packet", f"{source_path}: is not a .pdf, .txt or .md file; export the packet as PDF or text."
+    )

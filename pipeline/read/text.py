@@ -84,7 +84,8 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     if score < _MIN_PLAUSIBLE:
         if data.count(0) > len(data) // 8:
             raise ExtractionError(
-                "unreadable", f"{name}: is binary data, not text (it is full of NUL bytes)."
+                "unreadable",
+                f"{name}: is binary data, not text (it is full of NUL bytes); export the packet's text again.",
             )
         raise ExtractionError(
             "unreadable",
@@ -98,7 +99,8 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
 def _damaged_utf8(name: str, data: bytes, first_bad: int) -> ExtractionError:
     if first_bad < 0:
         return ExtractionError(
-            "unreadable", f"{name}: is UTF-8 text with NUL bytes in it; the file is damaged."
+            "unreadable",
+            f"{name}: is UTF-8 text with NUL bytes in it; the file is damaged: download or convert it again.",
         )
     bad = data.decode("utf-8", errors="replace").count("\ufffd")
     return ExtractionError(
@@ -125,7 +127,11 @@ def split_lines(text: str, page: int | None = None, start_no: int = 1) -> list[L
 def read_text(data: bytes, source_path: str) -> Source:
     text, encoding = decode_text(data, source_path)
     if "\x00" in text or not _looks_like_text(text):
-        raise ExtractionError("unreadable", f"{source_path}: holds binary data, not text.")
+        raise ExtractionError(
+            "unreadable", f"{source_path}: holds binary data, not text; export the packet's text again."
+        )
     if not text.strip():
-        raise ExtractionError("not_a_packet", f"{source_path}: is empty.")
+        raise ExtractionError(
+            "not_a_packet", f"{source_path}: is empty; export the packet again or remove the file."
+        )
     return Source(source_path, sha256_bytes(data), "text", encoding, None, split_lines(text))

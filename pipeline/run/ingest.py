@@ -24,7 +24,6 @@ not empty the store.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
 import uuid
@@ -37,13 +36,13 @@ import duckdb
 
 from pipeline import extract
 from pipeline.dedupe import apply as dedupe_store
-from pipeline.model import PDF_SUFFIXES, TEXT_SUFFIXES, ExtractionError
+from pipeline.model import ExtractionError
+from pipeline.readonly import RAW_ROOT
 from pipeline.rules import department_registry, limits
+from pipeline.run.scan import file_sha256, scan
 from pipeline.run.workers import Job, Outcome, run_jobs
 from pipeline.store import access, files, migrate, schema
 from schemas import Department, FileExtraction, IngestError, IngestRun
-
-SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES
 
 
 @dataclass
@@ -73,6 +72,7 @@ class Summary:
     documents: int = 0
     case_mentions: int = 0
     cases: int = 0
+    suspect: int = 0  # documents stored in this run with a failed check
     resumed: bool = False
     errors: Counter[str] = field(default_factory=Counter)
     doc_types: Counter[str] = field(default_factory=Counter)
@@ -84,7 +84,8 @@ class Summary:
         return (
             f"ingest status={self.status} run_id={self.run_id} files_seen={self.files_seen} "
             f"files_new={self.files_new} files_skipped={self.files_skipped} files_failed={self.files_failed} "
-            f"documents={self.documents} case_mentions={self.case_mentions} cases={self.cases} errors={errs}"
+            f"documents={self.documents} case_mentions={self.case_mentions} cases={self.cases} "
+            f"suspect={self.suspect} errors={errs}"
         )
 
 
@@ -94,25 +95,6 @@ ProgressFn = Callable[[int, int, str], None]
 def parser_version() -> str:
     # Read at call time: a test (or a hot fix) that changes extract.PARSER_VERSION is seen here.
     return extract.PARSER_VERSION
-
-
-def scan(raw_dir: Path) -> list[Path]:
-    """Every candidate file below the raw root, in a stable order; hidden files are ignored."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(raw_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith(".") and name.lower().endswith(SUFFIXES):
-                found.append(Path(dirpath) / name)
-    return found
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _now() -> dt.datetime:
@@ -227,7 +209,9 @@ class _Seen:
 
 def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
     if not opts.raw_dir.is_dir():
-        raise access.StoreError(f"the raw folder {opts.raw_dir} does not exist")
+        raise access.StoreError(
+            f"the raw folder {opts.raw_dir} does not exist; give the folder of packets as RAW_DIR"
+        )
     version = parser_version()
     run_row = IngestRun(
         run_id=uuid.uuid4().hex[:12], started_at=_now(), status="running", parser_version=version
@@ -247,6 +231,7 @@ def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
             con.execute("BEGIN")
             migrate.ensure_schema(con)
             load_departments(con)
+            access.set_state(con, RAW_ROOT, str(opts.raw_dir.resolve()))  # reextract's default root
             # A run that was killed never closed its row; the working copy it left is resumed now.
             con.execute("UPDATE ingest_runs SET status = 'failed' WHERE status = 'running'")
             schema.insert(con, "ingest_runs", [run_row])
@@ -352,7 +337,14 @@ def _plan(run: _Run) -> list[Job]:
         # scan order is sorted, so the first path of a sha is the smallest whatever the timing
         if owner.setdefault(f.sha, f.rel) != f.rel:
             summary.files_skipped += 1
-            run.duplicates.append((f.rel, f.sha))
+            # A copy already recorded as one, unchanged, is not written again: a rerun rewrites nothing.
+            as_recorded = (f.sha, run.version, "duplicate", *run.stats[f.rel])
+            if (
+                prev is None
+                or (prev.file_sha256, prev.parser_version, prev.status, prev.file_size, prev.file_mtime_ns)
+                != as_recorded
+            ):
+                run.duplicates.append((f.rel, f.sha))
             summary.notices.append(
                 f"{f.rel}: same bytes as {owner[f.sha]}; its documents are stored once, there"
             )
@@ -367,7 +359,7 @@ def _plan(run: _Run) -> list[Job]:
 def _refusal(opts: Options, f: _Seen) -> tuple[str, str] | None:
     """Files refused before parsing: (error_kind, message), or None."""
     if f.size == 0:
-        return "not_a_packet", f"{f.rel}: is empty."
+        return "not_a_packet", f"{f.rel}: is empty; export the packet again or remove the file."
     if f.size > opts.max_file_mb * 1e6:
         return (
             "too_large",
@@ -454,6 +446,7 @@ def _flush(run: _Run) -> None:
     for ex in batch:
         run.summary.files_new += 1
         run.summary.doc_types.update(d.doc_type for d in ex.documents)
+        run.summary.suspect += sum(d.suspect for d in ex.documents)
         run.summary.notices.extend(ex.notices)
 
 
@@ -461,7 +454,8 @@ def _finish(run: _Run) -> None:
     con, summary = run.con, run.summary
     con.execute("BEGIN")
     if dedupe_store.is_pending(con):
-        dedupe_store.run(con)
+        # Committed batch by batch: a first ingest's re-plan of the whole store holds a batch's changes.
+        dedupe_store.run(con, commit=True)
     if summary.files_failed == 0:
         summary.status = "ok"
     else:

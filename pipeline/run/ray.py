@@ -193,7 +193,8 @@ def _collect(ray: ModuleType, ref: Any, job: Job) -> Outcome:
             job,
             error_kind="crashed",
             message=f"{job.source_path}: the Ray worker parsing it died ({type(exc).__name__}); "
-            "the file is probably damaged or too large to parse.",
+            "the file is probably damaged or too large to parse: check that it opens, or give the workers "
+            "more memory.",
         )
     if status != "ok":
         kind, message = payload

@@ -125,7 +125,7 @@ def _parse(job: Job, memory_mb: int, max_pages: int) -> tuple[str, Any]:
 def _memory_message(job: Job, memory_mb: int) -> str:
     return (
         f"{job.source_path}: needs more than {memory_mb} MB to parse (rules/limits.toml memory_mb); "
-        "the file is probably damaged or hostile."
+        "the file is probably damaged or hostile: remove it, or raise the limit if it is a real packet."
     )
 
 
@@ -180,7 +180,8 @@ def _died(job: Job, code: int | None, memory_mb: int) -> Outcome:
         job,
         error_kind="crashed",
         message=f"{job.source_path}: the parser process {how} before it finished; the file is "
-        f"probably damaged, or needs more than the {memory_mb} MB memory cap.",
+        f"probably damaged, or needs more than the {memory_mb} MB memory cap: check that it opens, "
+        "or raise memory_mb in rules/limits.toml.",
     )
 
 

@@ -73,6 +73,17 @@ VIEWS: dict[str, str] = {
         GROUP BY ALL
         ORDER BY d.municipality, d.fiscal_year, entries DESC, o.department
     """,
+    "v_suspect_documents": """
+        SELECT d.document_id, d.source_path, d.doc_type, d.municipality, d.title,
+               list(c.check_name ORDER BY c.check_name) AS failed_checks,
+               list(c.check_name || ': expected ' || coalesce(c.expected, '') || '; found '
+                    || coalesce(c.found, '') || '. ' || coalesce(c.detail, '') ORDER BY c.check_name) AS details
+        FROM documents d
+        JOIN extraction_checks c USING (document_id)
+        WHERE NOT c.passed
+        GROUP BY ALL
+        ORDER BY d.source_path, d.document_id
+    """,
     "v_sensitive_by_category_bureau": """
         SELECT d.municipality, d.fiscal_year, s.review_category, s.bureau,
                count(*) AS items,

@@ -16,39 +16,16 @@ import duckdb
 import pyarrow as pa
 from pydantic import BaseModel
 
+import schemas
 from pipeline.store import access
-from schemas import (
-    Case,
-    CaseLink,
-    CaseMention,
-    Department,
-    Document,
-    Incident,
-    IngestError,
-    IngestRun,
-    InstitutionCount,
-    OutsourcingEntry,
-    SensitiveItem,
-)
 
-TABLES: dict[str, type[BaseModel]] = {
-    "documents": Document,
-    "case_mentions": CaseMention,
-    "cases": Case,
-    "case_links": CaseLink,
-    "outsourcing_entries": OutsourcingEntry,
-    "institution_counts": InstitutionCount,
-    "sensitive_items": SensitiveItem,
-    "incidents": Incident,
-    "departments": Department,
-    "ingest_runs": IngestRun,
-    "ingest_errors": IngestError,
-}
+# Every table of the contract, from the models that declare one (schemas/records.py).
+TABLES: dict[str, type[BaseModel]] = dict(schemas.TABLES)
 PRIMARY_KEYS = {"documents": "document_id", "case_mentions": "mention_id", "cases": "case_id"}
 # Counts that can outgrow 2^31 in a national archive; other integers are INTEGER.
 BIGINT_COLUMNS = {"target_count", "value", "affected_count"}
 # Tables whose rows come from one file, deleted through their document_id when the file changes.
-FILE_TABLES = ("case_mentions", "outsourcing_entries", "institution_counts", "sensitive_items", "incidents")
+FILE_TABLES = schemas.FILE_TABLES
 
 
 # --------------------------------------------------------------------------- types
@@ -136,7 +113,23 @@ def arrow_table(table: str, records: Sequence[BaseModel]) -> pa.Table:
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         con.execute(ddl(table))
+        add_missing_columns(con, table)
     con.execute(access.INTERNAL_DDL)
+
+
+def add_missing_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """A store made by an older version gains the columns added to its models since (documents.warnings,
+    documents.suspect): CREATE TABLE IF NOT EXISTS leaves an existing table as it was."""
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database()",
+            [table],
+        ).fetchall()
+    }
+    for name, f in TABLES[table].model_fields.items():
+        if name not in have:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {duck_type(name, f.annotation)}")
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[BaseModel]) -> int:

@@ -14,8 +14,10 @@ import pypdfium2 as pdfium
 import pytest
 from ingest_support import load_make_corpus
 
+from pipeline import segment
 from pipeline.extract import extract_bytes
 from pipeline.read.text import decode_text
+from pipeline.rules import vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -215,3 +217,48 @@ def test_write_puts_files_and_manifest(tmp_path: Path, corpus: Path) -> None:
         p.relative_to(tmp_path / "a" / "raw").as_posix() for p in (tmp_path / "a" / "raw").rglob("*.*")
     ) == sorted(arch.files)
     assert (tmp_path / "a" / "manifest.json").is_file() and man["packets"] == 3
+
+
+# --------------------------------------------------------------------------- places and distinct scopes
+
+
+def test_every_place_is_one_the_pipeline_recognises() -> None:
+    """A packet moved to any place of bench/places.toml is attributed to that place, not to a name
+    inside it (久留米市 in 東久留米市, 大阪市 in 東大阪市) nor to the ward it came from."""
+    known = vocabulary()["municipalities"]
+    heading = "令和5年度新宿区個人情報保護管理運営会議における審議案件一覧\n新宿区総合政策部区政情報課"
+    for place in mc.PLACES["japan"]:
+        assert place in known
+        assert segment._municipality(mc.replace_ward(heading, place)) == place
+    assert len(mc.PLACES["japan"]) == len(set(mc.PLACES["japan"])) == 143
+    assert mc.PLACES["wards"] == mc.WARDS == known[:23]
+
+
+def test_distinct_scopes_take_the_wards_first_and_never_repeat_a_scope() -> None:
+    keys = mc.scope_keys("tokyo", 1)
+    assert len(keys) == len(set(keys)) == 62 * 35
+    assert {m for m, _ in keys[: 23 * 35]} == set(mc.WARDS)
+    assert {k for _, k in keys} == set(range(-34, 1))
+    small, large = (
+        mc.build(40, 1, distinct_scopes=True),
+        mc.build(80, 1, distinct_scopes=True, places="tokyo"),
+    )
+    assert [p.path for p in small.packets] == [p.path for p in large.packets[:40]]
+    assert all(p.base == "002" and p.kind == "distinct" and p.format == "text" for p in large.packets)
+    with pytest.raises(SystemExit, match="805 distinct scopes"):
+        mc.build(806, 1, distinct_scopes=True)
+
+
+def test_a_distinct_scope_packet_parses_as_its_place_and_year() -> None:
+    """The 35th fiscal year back of a city: 平成元年度 (1989), all 51 cases in it."""
+    keys = mc.scope_keys("tokyo", 1)
+    n = next(i for i, (m, k) in enumerate(keys) if m.endswith("市") and k == -34)
+    arch = mc.build(n + 1, 1, distinct_scopes=True, places="tokyo")
+    p = arch.packets[n]
+    ex = extract_bytes(arch.files[p.path], p.path)
+    (doc,) = ex.documents
+    assert (doc.municipality, doc.fiscal_year) == (keys[n][0], 1989)
+    assert doc.title == f"平成元年度{keys[n][0]}個人情報保護管理運営会議における審議案件一覧"
+    assert len(ex.case_mentions) == 51
+    dates = {m.deliberated_on for m in ex.case_mentions} - {None}
+    assert dates and all(dt.date(1989, 4, 1) <= d <= dt.date(1990, 3, 31) for d in dates)

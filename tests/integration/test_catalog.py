@@ -48,12 +48,28 @@ def test_every_table_has_a_comment(con: duckdb.DuckDBPyConnection, table: str) -
     assert split_comment(row[0])[1] == table
 
 
-def test_catalog_names_no_column_the_models_lack() -> None:
+def _store_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+def test_catalog_names_no_column_the_models_lack(con: duckdb.DuckDBPyConnection) -> None:
     """A typo in rules/catalog.toml would otherwise break every ingest at COMMENT ON COLUMN."""
     tables, _ = catalog()
-    assert set(tables) == set(schema.TABLES)
+    # Every table of the store is described, the internal ones (ingested_files, store_state) included.
+    assert set(tables) == _store_tables(con)
+    assert {"ingested_files", "store_state"} <= set(tables) - set(schema.TABLES)
     for name, entry in tables.items():
-        assert set(entry.columns) <= set(schema.TABLES[name].model_fields), name
+        assert set(entry.columns) <= set(_comments(con, name)), name
+
+
+@pytest.mark.parametrize("table", ["ingested_files", "store_state"])
+def test_internal_tables_and_columns_have_comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    row = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()
+    assert row and split_comment(row[0])[1] == table
+    assert "not part of the contract" in row[0]
+    for column, comment in _comments(con, table).items():
+        assert comment, f"{table}.{column} has no comment"
+        assert split_comment(comment)[1] == column
 
 
 @pytest.mark.parametrize("view", list(VIEWS))
@@ -142,6 +158,9 @@ def test_schema_md_lists_types_from_the_models() -> None:
     assert "| `events` | 経過 | STRUCT(date DATE, text VARCHAR)[] | no |" in text
     assert "| `document_id` | 文書ID | VARCHAR PK | no |" in text
     assert "| `month` | 月 | DATE |" in text
+    assert "| `file_mtime_ns` | 更新時刻 | BIGINT | yes |" in text
+    assert "| `key` | キー | VARCHAR | no | raw_root (the raw folder the last ingest read" in text
+    assert "pdfplumber" not in text and "PDFium through pypdfium2" in text
 
 
 def test_docgen_check_reports_drift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

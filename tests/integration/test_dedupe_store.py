@@ -79,9 +79,11 @@ def archive(corpus: Path) -> Any:
 def test_loads_in_steps_end_as_a_full_replan(
     archive: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Small reads and writes, so plans are written while later groups are still to be read.
+    # Small reads, writes and batches, so plans are written while later groups are still to be read
+    # and a re-plan is committed in many batches of scopes and of series.
     monkeypatch.setattr(dedupe_store, "FETCH_ROWS", 40)
     monkeypatch.setattr(dedupe_store, "WRITE_CASES", 25)
+    monkeypatch.setattr(dedupe_store, "BATCH_MENTIONS", 60)
     raw, db = tmp_path / "raw", tmp_path / "council.duckdb"
     paths = sorted(archive.files)
     steps = [paths[k::4] for k in range(4)]  # each step touches scopes the others already hold
@@ -98,6 +100,42 @@ def test_loads_in_steps_end_as_a_full_replan(
     assert run(raw, db).files_new >= 1
     final = _assert_same_as_full(db)
     assert len(final["cases"]) > 100 and final["case_links"]
+
+
+def test_a_replan_cut_short_resumes_where_it_stopped(
+    archive: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first ingest's re-plan commits batch by batch; killed half-way, the next run plans only the
+    scopes still pending and ends where an uninterrupted run ends."""
+    monkeypatch.setattr(dedupe_store, "BATCH_MENTIONS", 60)
+    raw, db = tmp_path / "raw", tmp_path / "council.duckdb"
+    for rel, data in archive.files.items():
+        (raw / rel).parent.mkdir(parents=True, exist_ok=True)
+        (raw / rel).write_bytes(data)
+    real = dedupe.plan
+    planned: list[int] = []
+
+    def killed_at_the_sixth_component(ms: Any, **kw: Any) -> Any:
+        if len(planned) == 5:
+            raise KeyboardInterrupt
+        planned.append(len(ms))
+        return real(ms, **kw)
+
+    monkeypatch.setattr(dedupe, "plan", killed_at_the_sixth_component)
+    with pytest.raises(KeyboardInterrupt):
+        run(raw, db)
+    assert not db.exists() and access.work_path(db).exists()
+    first = sum(planned)
+    planned.clear()
+    monkeypatch.setattr(dedupe, "plan", lambda ms, **kw: planned.append(len(ms)) or real(ms, **kw))
+    summary = run(raw, db)
+    assert summary.resumed and summary.files_new == 0
+    con = duckdb.connect(str(db), read_only=True)
+    ((mentions,),) = con.execute("SELECT count(*) FROM case_mentions").fetchall()
+    con.close()
+    # Only what the interrupted run had not committed is planned again.
+    assert 0 < sum(planned) < mentions and first + sum(planned) >= mentions
+    _assert_same_as_full(db)
 
 
 def _extraction(data: bytes, name: str, fiscal_year: int | None) -> FileExtraction:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -129,13 +130,50 @@ def test_csv_values(csv_dir: Path) -> None:
             r for r in csv.DictReader(fh) if r["title"].startswith("新宿区立大久保公園周辺における防犯カメラ")
         ]
     # 002 No. 18: 危機管理課, 防犯カメラ, 10月20日, 承認.
+    # Lists as JSON arrays (DuckDB's own `[危機管理課]` could not be told from a name holding `, `).
     assert [(r["departments"], r["categories"], r["deliberated_on"], r["result"]) for r in rows] == [
-        ("[危機管理課]", "[防犯カメラ]", "2023-10-20", "承認")
+        ('["危機管理課"]', '["防犯カメラ"]', "2023-10-20", "承認")
     ]
     with (csv_dir / "documents.csv").open(encoding="utf-8-sig", newline="") as fh:
         texts = {r["doc_type"]: r["text"] for r in csv.DictReader(fh)}
     # Full texts with their line breaks survive CSV quoting.
     assert "報告第360号" in texts["incident_report"] and "\n" in texts["incident_report"]
+
+
+def _canonical(text: str | None) -> str:
+    """A JSON text in one spelling (NULL: the empty cell)."""
+    return json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True) if text else ""
+
+
+def test_csv_lists_and_structs_are_json(csv_dir: Path, corpus_store: Path) -> None:
+    """Every list or struct cell of every table reads back with json.loads equal to the store's value."""
+    with access.reader(corpus_store) as con:
+        nested = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+            "AND (data_type LIKE '%[]' OR data_type LIKE 'STRUCT%') AND table_name IN "
+            f"({', '.join(repr(t) for t in schema.TABLES)}) ORDER BY ALL"
+        ).fetchall()
+        assert ("incidents", "events") in nested and ("cases", "document_ids") in nested
+        for table, column in nested:
+            stored = con.execute(f"SELECT {column}::JSON::VARCHAR FROM {table}").fetchall()
+            with (csv_dir / f"{table}.csv").open(encoding="utf-8-sig", newline="") as fh:
+                cells = [r[column] for r in csv.DictReader(fh)]
+            assert sorted(map(_canonical, cells)) == sorted(_canonical(v) for (v,) in stored), (table, column)
+    with (csv_dir / "incidents.csv").open(encoding="utf-8-sig", newline="") as fh:
+        (incident,) = csv.DictReader(fh)
+    events = json.loads(incident["events"])
+    # 報告第360号's 経過: seven dated events, the first the 平成30年度 records put into a box on 6月26日.
+    assert [e["date"] for e in events] == [
+        "2023-06-26",
+        "2023-06-27",
+        "2023-07-03",
+        "2023-07-07",
+        "2023-07-10",
+        "2023-07-27",
+        "2023-08-04",
+    ]
+    assert events[0]["text"].startswith("平成30年度中に相談が終結した")
+    assert json.loads(incident["departments"]) == ["砧総合支所保健福祉センター健康づくり課", "区政情報課"]
 
 
 def test_export_of_a_missing_store(tmp_path: Path) -> None:

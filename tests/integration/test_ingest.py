@@ -25,6 +25,7 @@ NO_ORPHANS = {
     "institution_counts.document_id": 0,
     "sensitive_items.document_id": 0,
     "incidents.document_id": 0,
+    "extraction_checks.document_id": 0,
     "case_mentions.case_id": 0,
     "cases.document_ids": 0,
     "case_links": 0,

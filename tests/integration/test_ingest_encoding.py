@@ -65,7 +65,10 @@ def test_encodings_are_detected(data: bytes, encoding: str) -> None:
             codecs.BOM_UTF16_LE + SAMPLE.encode("utf-16-le") + b"\x00",
             "x.txt: has a UTF-16 byte-order mark but is not valid UTF-16; convert it again.",
         ),
-        (b"\x00" * 64, "x.txt: is binary data, not text (it is full of NUL bytes)."),
+        (
+            b"\x00" * 64,
+            "x.txt: is binary data, not text (it is full of NUL bytes); export the packet's text again.",
+        ),
     ],
 )
 def test_undecodable_text_is_refused_with_a_reason(data: bytes, message: str) -> None:

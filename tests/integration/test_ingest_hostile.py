@@ -41,8 +41,8 @@ def _bad_raw(raw: Path, corpus: Path) -> dict[str, tuple[str, str]]:
     for name, data in files.items():
         (raw / name).write_bytes(data)
     return {
-        "empty.txt": ("not_a_packet", "empty.txt: is empty."),
-        "empty.pdf": ("not_a_packet", "empty.pdf: is empty."),
+        "empty.txt": ("not_a_packet", "empty.txt: is empty; export the packet again or remove the file."),
+        "empty.pdf": ("not_a_packet", "empty.pdf: is empty; export the packet again or remove the file."),
         "truncated.pdf": (
             "unreadable",
             "truncated.pdf: is not a readable PDF (damaged or truncated); export or download it again.",
@@ -55,7 +55,10 @@ def _bad_raw(raw: Path, corpus: Path) -> dict[str, tuple[str, str]]:
             "unreadable",
             "random.txt: is neither UTF-8, UTF-16, Shift_JIS (CP932) nor EUC-JP text; re-save it as UTF-8.",
         ),
-        "nul.txt": ("unreadable", "nul.txt: is binary data, not text (it is full of NUL bytes)."),
+        "nul.txt": (
+            "unreadable",
+            "nul.txt: is binary data, not text (it is full of NUL bytes); export the packet's text again.",
+        ),
         "damaged-utf8.txt": (
             "unreadable",
             "damaged-utf8.txt: is UTF-8 text with 3 invalid byte(s), the first at byte 1000; "
@@ -173,12 +176,13 @@ def test_parsers_that_hang_die_or_raise_become_errors(
     assert rows["exits.txt"] == (
         "crashed",
         "exits.txt: the parser process exited with code 3 before it finished; the file is probably damaged, "
-        f"or needs more than the {cap} MB memory cap.",
+        f"or needs more than the {cap} MB memory cap: check that it opens, or raise memory_mb in rules/limits.toml.",
     )
     assert rows["killed.txt"] == (
         "crashed",
         "killed.txt: the parser process was killed by SIGKILL before it finished; the file is probably "
-        f"damaged, or needs more than the {cap} MB memory cap.",
+        f"damaged, or needs more than the {cap} MB memory cap: check that it opens, or raise memory_mb in "
+        "rules/limits.toml.",
     )
     kind, message = rows["raises.txt"]
     assert kind == "parse_error"
@@ -205,12 +209,13 @@ def test_a_flate_bomb_hits_the_memory_cap_not_the_run(tmp_path: Path, corpus: Pa
         (
             "crashed",
             "bomb.pdf: the parser process was killed by SIGABRT before it finished; the file is probably "
-            f"damaged, or needs more than the {cap} MB memory cap.",
+            f"damaged, or needs more than the {cap} MB memory cap: check that it opens, or raise memory_mb in "
+            "rules/limits.toml.",
         ),
         (
             "too_large",
             f"bomb.pdf: needs more than {cap} MB to parse (rules/limits.toml memory_mb); the file is "
-            "probably damaged or hostile.",
+            "probably damaged or hostile: remove it, or raise the limit if it is a real packet.",
         ),
     }
 

@@ -15,59 +15,24 @@ from typing import Any
 
 import pytest
 
+import schemas
 from pipeline.extract import extract_bytes
 
 LAYOUTS = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
 MANIFEST: list[dict[str, Any]] = json.loads((LAYOUTS / "manifest.json").read_text(encoding="utf-8"))
 TRUTH: list[dict[str, Any]] = [json.loads(line) for line in (LAYOUTS / "truth.jsonl").open(encoding="utf-8")]
 
-LIST_FIELDS = [
-    "title",
-    "departments",
-    "departments_raw",
-    "unnamed_department_count",
-    "categories",
-    "deliberated_on",
-    "result",
-]
-SHEET_FIELDS = [
-    "program_name",
-    "detail_departments_raw",
-    "purpose",
-    "target",
-    "summary",
-    "target_count",
-    "target_count_unit",
-]
+# The case fields as schemas defines them; seq_no aligns a case with its truth and is not scored.
+LIST_FIELDS = [f for f in schemas.LIST_FIELDS if f != "seq_no"]
+SHEET_FIELDS = list(schemas.SHEET_FIELDS)
 
 # file name → what the reader got when the layout was added (list / sheet field accuracy, cases
 # missing). Remove a name when the reader reads that layout right.
 KNOWN_FAILING: dict[str, str] = {
-    "ruled-portrait-gothic-cid-colsB-01.pdf": "list 1.000, sheet 0.714, 0/30 cases missing",
-    "ruled-portrait-mincho-cid-colsB-02.pdf": "list 1.000, sheet 0.143, 0/51 cases missing",
-    "ruled-landscape-gothic-cid-colsB-03.pdf": "list 1.000, sheet 0.143, 0/51 cases missing",
-    "ruled-rotate90-mincho-cid-colsB-06.pdf": "list 1.000, sheet 0.071, 0/51 cases missing",
-    "hair-portrait-mincho-cid-colsA-08.pdf": "list 0.995, sheet 0.071, 0/30 cases missing",
-    "hair-landscape-gothic-cid-colsA-09.pdf": "list 1.000, sheet 0.000, 0/51 cases missing",
     "hair-landscape-mincho-cid-colsA-10.pdf": "list 0.216, sheet 0.214, 40/51 cases missing",
-    "hair-rotate90-gothic-cid-colsA-11.pdf": "list 0.333, sheet 0.071, 20/30 cases missing",
-    "shaded-portrait-gothic-cid-colsC-13.pdf": "list 0.941, sheet 0.143, 3/51 cases missing",
-    "shaded-landscape-mincho-cid-colsC-16.pdf": "list 0.961, sheet 0.071, 2/51 cases missing",
-    "shaded-rotate90-gothic-cid-colsA-17.pdf": "list 0.890, sheet 0.071, 0/30 cases missing",
-    "shaded-rotate90-mincho-cid-colsA-18.pdf": "list 0.967, sheet 0.000, 1/30 cases missing",
-    "plain-landscape-gothic-cid-colsC-21.pdf": "list 0.157, sheet 0.071, 43/51 cases missing",
-    "plain-landscape-mincho-cid-colsC-22.pdf": "list 0.333, sheet 0.071, 20/30 cases missing",
-    "plain-rotate90-gothic-cid-colsB-23.pdf": "list 0.003, sheet 0.143, 50/51 cases missing",
-    "plain-rotate90-mincho-cid-colsA-24.pdf": "list 0.989, sheet 0.000, 0/51 cases missing",
-    "ruled-portrait-gothic-ttf-colsC-25.pdf": "list 1.000, sheet 0.000, 0/12 cases missing",
-    "hair-rotate90-gothic-ttf-colsB-27.pdf": "list 1.000, sheet 0.000, 0/12 cases missing",
-    "hair-portrait-mincho-ttf-colsA-28.pdf": "list 1.000, sheet 0.286, 0/12 cases missing",
-    "shaded-rotate90-mincho-ttf-colsC-30.pdf": "list 0.917, sheet 0.286, 1/12 cases missing",
-    "chrome-ruled-portrait-gothic-ttf-colsA-33.pdf": "list 1.000, sheet 0.000, 0/12 cases missing",
-    "chrome-ruled-landscape-mincho-ttf-colsA-34.pdf": "list 1.000, sheet 0.286, 0/12 cases missing",
-    "chrome-hair-portrait-mincho-ttf-colsA-35.pdf": "list 0.000, sheet 0.000, 11/12 cases missing",
-    "chrome-hair-landscape-gothic-ttf-colsB-36.pdf": "list 0.750, sheet 0.000, 3/12 cases missing",
-    "chrome-plain-landscape-gothic-ttf-colsA-40.pdf": "list 0.000, sheet 0.000, 11/12 cases missing",
+    # One sheet field: a sentence of No.8's 事業内容 ends with 。 a little short of the cell's edge
+    # and its paragraph goes on; the reader takes it for a paragraph's end (see paragraph_text).
+    "ruled-portrait-gothic-cid-colsB-01.pdf": "list 1.000, sheet 0.964, 0/30 cases missing",
 }
 
 

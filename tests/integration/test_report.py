@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from pipeline.publish.charts import CHART_WIDTH
 from pipeline.store import access, schema
 
 runner = CliRunner()
@@ -68,31 +69,57 @@ def con(corpus_store: Path):
 
 def test_cases_per_month_by_category(report: tuple[str, Page], con: duckdb.DuckDBPyConnection) -> None:
     _, page = report
-    drawn = {
+    cells = {
         (a["data-month"], a["data-category"]): int(a["data-value"])
-        for a in page.marks("cases-per-month", "rect")
+        for a in page.marks("cases-per-month", "td")
     }
     # Straight from the cases table, not through the view the chart is drawn from.
     rows = con.execute(
         "SELECT coalesce(strftime(deliberated_on, '%Y-%m'), '付議日なし'), c, count(*) "
         "FROM (SELECT deliberated_on, unnest(categories) AS c FROM cases) GROUP BY ALL"
     ).fetchall()
-    assert drawn == {(m, c): n for m, c, n in rows}
+    assert {k: n for k, n in cells.items() if n} == {(m, c): n for m, c, n in rows}
     # Counted in the printed lists (see test_views.py).
-    assert drawn[("2023-12", "業務委託")] == 10 and drawn[("2023-10", "防犯カメラ")] == 1
-    assert drawn[("付議日なし", "業務委託")] == 1
+    assert cells[("2023-12", "業務委託")] == 10 and cells[("2023-10", "防犯カメラ")] == 1
+    assert cells[("付議日なし", "業務委託")] == 1
+    # A month without cases is a row of zeros, not a missing row.
+    assert {c: n for (m, c), n in cells.items() if m == "2023-08"} == {
+        "業務委託": 0,
+        "外部結合": 0,
+        "電算処理": 0,
+        "外部提供": 0,
+        "指定管理者": 0,
+        "防犯カメラ": 0,
+    }
 
 
-def test_month_totals_count_cases_not_segments(report: tuple[str, Page]) -> None:
-    """A case with two 区分 is two segments but one case: the label after each bar is the month's cases,
-    as counted in the printed lists (001: 14, 14, 2; 002: 6, 9, 9, 2, 15, 10; 004: no 付議日)."""
+def test_month_bars_are_as_long_as_their_cases(report: tuple[str, Page]) -> None:
+    """One bar per month from the first 付議日 to the last, its length the month's cases (not its 区分
+    entries), as counted in the printed lists (001: 14, 14, 2; 002: 6, none in August, 9, 9, 2, 15,
+    10; 004: no 付議日)."""
     _, page = report
-    totals = [
-        int(a["data-cases"])
-        for s, t, a in page.elements
-        if s == "cases-per-month" and t == "text" and "data-cases" in a
+    bars = page.marks("cases-per-month", "rect")
+    assert [(a["data-month"], int(a["data-value"])) for a in bars] == [
+        ("2023-04", 14),
+        ("2023-05", 14),
+        ("2023-06", 2),
+        ("2023-07", 6),
+        ("2023-08", 0),
+        ("2023-09", 9),
+        ("2023-10", 9),
+        ("2023-11", 2),
+        ("2023-12", 15),
+        ("2024-01", 10),
+        ("付議日なし", 1),
     ]
-    assert totals == [14, 14, 2, 6, 9, 9, 2, 15, 10, 1]
+    _assert_one_scale(bars)
+
+
+def _assert_one_scale(marks: list[dict[str, str]]) -> None:
+    """Every bar's length is its value on the chart's one scale (the longest bar is CHART_WIDTH)."""
+    peak = max(int(a["data-value"]) for a in marks)
+    for a in marks:
+        assert int(a["width"]) == round(CHART_WIDTH * int(a["data-value"]) / peak), a
 
 
 def test_top_departments(report: tuple[str, Page], con: duckdb.DuckDBPyConnection) -> None:
@@ -154,6 +181,94 @@ def test_ingest_health(report: tuple[str, Page], con: duckdb.DuckDBPyConnection)
     assert (status, seen, new) == ("ok", 5, 5)
     totals = next(a for _, t, a in page.elements if t == "p" and a.get("id") == "totals")
     assert (totals["data-documents"], totals["data-cases"], totals["data-ingest-errors"]) == ("6", "82", "0")
+
+
+def test_outsourcing(report: tuple[str, Page]) -> None:
+    _, page = report
+    lists = {
+        a["data-label"]: int(a["data-value"])
+        for a in page.marks("outsourcing", "rect")
+        if "data-segment" not in a
+    }
+    # 000 (新宿区, 令和3年度): (2) new Nos. 1-53, (3) not outsourced Nos. 1-24, (4) changed Nos. 1-6.
+    assert lists == {"new 新規": 53, "discontinued 終了": 24, "changed 変更": 6}
+    segments = [a for a in page.marks("outsourcing", "rect") if "data-segment" in a]
+    by_department: dict[str, dict[str, int]] = {}
+    for a in segments:
+        by_department.setdefault(a["data-label"], {})[a["data-segment"]] = int(a["data-value"])
+    # 保健予防課: new Nos. 30-39, and No. 18 of the not-outsourced list.
+    assert next(iter(by_department.items())) == ("新宿区 保健予防課", {"new": 10, "discontinued": 1})
+    assert by_department["新宿区 地域包括ケア推進課"] == {"new": 4, "changed": 3}
+    totals = {
+        a["data-label"]: int(a["data-total"])
+        for s, t, a in page.elements
+        if s == "outsourcing" and t == "text" and "data-total" in a
+    }
+    assert totals == {label: sum(c.values()) for label, c in by_department.items()}
+    assert "新宿区 2021年度: 83 entries" in page.text["outsourcing"]
+
+
+def test_sensitive_items_by_category_and_bureau(
+    report: tuple[str, Page], con: duckdb.DuckDBPyConnection
+) -> None:
+    _, page = report
+    marks = page.marks("sensitive-items", "rect")
+    categories = {a["data-label"]: int(a["data-value"]) for a in marks if "data-segment" not in a}
+    # 003 報告第359号 (世田谷区, 令和5年4月1日時点): the lists of 外部委託, 外部提供 and オンライン結合.
+    assert categories == {"外部委託": 319, "外部提供": 58, "オンライン結合": 57}
+    _assert_one_scale([a for a in marks if "data-segment" not in a])
+    by_bureau: dict[str, dict[str, int]] = {}
+    for a in marks:
+        if "data-segment" in a:
+            by_bureau.setdefault(a["data-label"], {})[a["data-segment"]] = int(a["data-value"])
+    stored = con.execute(
+        "SELECT coalesce(bureau, '(部なし)'), review_category, count(*) FROM sensitive_items GROUP BY ALL"
+    ).fetchall()
+    assert by_bureau == {b: {c: n for bb, c, n in stored if bb == b} for b in {b for b, _, _ in stored}}
+    # 障害福祉部: 58 outsourced businesses and 4 online links (62 rows of the lists name it).
+    assert by_bureau["障害福祉部"] == {"外部委託": 58, "オンライン結合": 4}
+    assert sum(sum(c.values()) for c in by_bureau.values()) == 434
+
+
+def test_incidents_with_their_course(report: tuple[str, Page]) -> None:
+    _, page = report
+    (article,) = [a for s, t, a in page.elements if s == "incidents" and t == "article"]
+    assert (article["data-report-no"], article["data-events"]) == ("360", "7")
+    # 報告第360号's 経過, each event dated in full; found out on 7月7日 (drawn larger, in red).
+    events = [a["data-date"] for s, t, a in page.elements if s == "incidents" and t == "li"]
+    dots = [a["data-date"] for s, t, a in page.elements if s == "incidents" and t == "circle"]
+    dates = ["2023-06-26", "2023-06-27", "2023-07-03", "2023-07-07", "2023-07-10", "2023-07-27", "2023-08-04"]
+    assert events == dots == dates
+    found = [a for s, t, a in page.elements if s == "incidents" and t == "circle" and a["r"] == "7"]
+    assert [a["data-date"] for a in found] == ["2023-07-07"]
+    text = page.text["incidents"]
+    assert "世田谷区 報告第360号 個人情報を含む保存期間中の文書の誤廃棄について" in text
+    assert "誤廃棄" in text and "40件" in text and "精神保健相談記録" in text
+    assert "2023-07-07 (+11 日)他自治体より照会があり、文書庫を確認したところ" in text
+
+
+def test_suspect_documents_are_listed_with_their_failed_checks(corpus_store: Path, tmp_path: Path) -> None:
+    """The corpus passes every check; a document with a failed check is listed with it."""
+    html = tmp_path / "clean.html"
+    assert runner.invoke(app, ["report", "--db", str(corpus_store), "--out", str(html)]).exit_code == 0
+    page = Page()
+    page.feed(html.read_text(encoding="utf-8"))
+    assert "no suspect documents: every check passed" in page.text["suspect-documents"]
+    db = tmp_path / "council.duckdb"
+    shutil.copy(corpus_store, db)
+    with access.writer(db) as w:
+        w.execute(
+            "UPDATE extraction_checks SET passed = false, found = '1..14, 5, 16..30' WHERE check_name = "
+            "'numbering_contiguous' AND document_id IN (SELECT document_id FROM documents WHERE "
+            "doc_type = 'deliberation_list' AND source_path LIKE '001_%')"
+        )
+    after = tmp_path / "after.html"
+    assert runner.invoke(app, ["report", "--db", str(db), "--out", str(after)]).exit_code == 0
+    page = Page()
+    page.feed(after.read_text(encoding="utf-8"))
+    section = page.text["suspect-documents"]
+    assert "001_1994ceeb1dad16c3.txt" in section and "numbering_contiguous" in section
+    assert "found 1..14, 5, 16..30" in section
 
 
 def test_page_is_self_contained(report: tuple[str, Page]) -> None:
@@ -225,6 +340,32 @@ def test_renders_in_headless_chromium(report: tuple[str, Page], tmp_path: Path, 
     rendered = Page()
     rendered.feed(dom)
     _, written = report
-    for section in ("cases-per-month", "top-departments"):
+    for section in ("cases-per-month", "top-departments", "outsourcing", "sensitive-items", "ingest-health"):
         assert rendered.marks(section, "rect") == written.marks(section, "rect")
         assert rendered.marks(section, "rect")
+    assert rendered.marks("cases-per-month", "td") == written.marks("cases-per-month", "td")
+    circles = [a for s, t, a in rendered.elements if s == "incidents" and t == "circle"]
+    assert len(circles) == 7
+    # And a picture of it: the whole page drawn, not an empty or broken one.
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            str(chromium),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1000,5200",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    image = pytest.importorskip("PIL.Image").open(shot).convert("L")
+    assert image.size == (1000, 5200)
+    # Ink in every band of 400 px down to the ingest-health section: no section came out blank.
+    for top in range(0, 4400, 400):
+        band = image.crop((0, top, 1000, top + 400))
+        assert band.getextrema()[0] < 128, f"nothing drawn between {top} and {top + 400} px"

@@ -46,6 +46,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+import schemas
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "fixtures" / "layouts"
 CORPUS = ROOT.parent / "shared" / "corpus" / "text"
@@ -56,24 +58,9 @@ IPA = {
 CID = {"gothic": "HeiseiKakuGo-W5", "mincho": "HeiseiMin-W3"}
 CSS_FACE = {"gothic": "LayoutGothic", "mincho": "LayoutMincho"}
 
-LIST_FIELDS = [
-    "title",
-    "departments",
-    "departments_raw",
-    "unnamed_department_count",
-    "categories",
-    "deliberated_on",
-    "result",
-]
-SHEET_FIELDS = [
-    "program_name",
-    "detail_departments_raw",
-    "purpose",
-    "target",
-    "summary",
-    "target_count",
-    "target_count_unit",
-]
+# The case fields as schemas defines them; seq_no aligns a case with its truth and is not scored.
+LIST_FIELDS = [f for f in schemas.LIST_FIELDS if f != "seq_no"]
+SHEET_FIELDS = list(schemas.SHEET_FIELDS)
 SHEETS_PER_LAYOUT = 4
 EMBEDDED_ROWS = 12
 

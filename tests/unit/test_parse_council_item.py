@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.documents import segments
 from pipeline.normalise.departments import canonical
 from pipeline.read.text import read_text, split_lines
-from pipeline.segment import segment
 
 SUMMARY = "\n".join(
     [
@@ -29,7 +29,7 @@ def parsed(corpus_text):
     from pipeline.documents.council_item import parse_council_item
 
     name, data = corpus_text("004")
-    (seg,) = segment(read_text(data, name).lines)
+    (seg,) = segments(read_text(data, name).lines)
     assert seg.doc_type == "council_item"
     return parse_council_item(seg, "doc004")
 
@@ -105,7 +105,7 @@ ITEM = """情報公開・個人情報保護審議会 諮問・報告事項
 def test_target_count(count, inner, expected):
     from pipeline.documents.council_item import parse_council_item
 
-    (seg,) = segment(split_lines(ITEM.format(title="電子申請の導入について", count=count, inner=inner)))
+    (seg,) = segments(split_lines(ITEM.format(title="電子申請の導入について", count=count, inner=inner)))
     (m,), _ = parse_council_item(seg, "x")
     assert (m.target_count, m.target_count_unit) == expected
 
@@ -116,7 +116,7 @@ def test_two_items_in_one_document():
     text = ITEM.format(title="一つ目の件", count="", inner="") + ITEM.format(
         title="二つ目の件", count="", inner=""
     )
-    (seg,) = segment(split_lines(text))
+    (seg,) = segments(split_lines(text))
     mentions, _ = parse_council_item(seg, "x")
     assert [(m.mention_id, m.title, m.categories, m.departments_raw) for m in mentions] == [
         ("x:1", "一つ目の件", ["外部結合", "業務委託"], "総務部総務課"),

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from pipeline.documents import segments
 from pipeline.read.text import read_text, split_lines
-from pipeline.segment import segment
 from schemas.records import IncidentEvent
 
 D = dt.date
@@ -55,7 +55,7 @@ def incident(corpus_text):
     from pipeline.documents.incident import parse_incident
 
     name, data = corpus_text("003")
-    seg = segment(read_text(data, name).lines)[1]
+    seg = segments(read_text(data, name).lines)[1]
     assert (seg.doc_type, seg.report_no) == ("incident_report", 360)
     incidents, notices = parse_incident(seg, "doc003b")
     assert notices == []
@@ -96,7 +96,7 @@ def test_event_count(incident):
 def _parse(text: str):
     from pipeline.documents.incident import parse_incident
 
-    (seg,) = segment(split_lines(text))
+    (seg,) = segments(split_lines(text))
     return parse_incident(seg, "x")
 
 

@@ -7,6 +7,7 @@ with its year resolved from the document's period, 審議結果).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from pipeline.documents.deliberation_list.rows import parse_list
 from pipeline.extract import extract_bytes
+from pipeline.normalise.dates import DateContext
 from pipeline.read.text import split_lines
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -191,3 +193,24 @@ def test_wrapped_shape_whose_header_has_ocr_spaces_inside_the_column_names() -> 
         "7月28日",
         "承認",
     )
+
+
+def test_a_rows_case_fields_with_and_without_the_documents_dates() -> None:
+    """担当課 and 区分 are read into names either way; 付議日 only against the document's fiscal year
+    (1月15日 of 令和5年度 is 2024-01-15; 2月30日 is no day, a warning on its row)."""
+    text = (
+        "No.\t事業名\t担当課\t区分\t付議日\t審議結果\n"
+        "1\t電子申請について\t行政管理課、情報システム課外1課\t外部結合・業務委託\t1月15日\t承認\n"
+        "2\t区民アンケートの委託について\t区政情報課\t業務委託\t2月30日\t承認\n"
+    )
+    fields = ("departments", "unnamed_department_count", "categories", "deliberated_on", "warnings")
+    read = parse_list(split_lines(text), "新宿区", DateContext(2023, None, None))
+    assert [tuple(getattr(r, f) for f in fields) for r in read] == [
+        (["行政管理課", "情報システム課"], 1, ["外部結合", "業務委託"], dt.date(2024, 1, 15), []),
+        (["区政情報課"], 0, ["業務委託"], None, ["deliberated_on: 2月30日: no such day 2月30日 in 2024"]),
+    ]
+    printed = parse_list(split_lines(text), "新宿区")
+    assert [(r.date_raw, r.deliberated_on, r.warnings) for r in printed] == [
+        ("1月15日", None, []),
+        ("2月30日", None, []),
+    ]

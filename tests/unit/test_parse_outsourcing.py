@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.documents import segments
 from pipeline.documents.outsourcing import section_of
 from pipeline.documents.tables import CountTable, check_count_table
 from pipeline.read.text import read_text
-from pipeline.segment import segment
 from schemas.records import OutsourcingEntry
 
 # (section, No., department, registration numbers, business name, content, ○, start, end, change, reason, warnings)
@@ -134,7 +134,7 @@ def parsed(corpus_text):
     from pipeline.documents.outsourcing import parse_outsourcing
 
     name, data = corpus_text("000")
-    (seg,) = segment(read_text(data, name).lines)
+    (seg,) = segments(read_text(data, name).lines)
     assert seg.doc_type == "outsourcing_report"
     return parse_outsourcing(seg, "doc000")
 
@@ -245,7 +245,7 @@ def test_pipe_rows_and_page_headers_without_caption():
             "| 2 | 総務課 | 230101-041 | 調査 | 有無 | 集計 | 平成32年度 | R4 | 委託終了のため |",
         ]
     )
-    (seg,) = segment(split_lines(text))
+    (seg,) = segments(split_lines(text))
     entries, counts, _ = parse_outsourcing(seg, "x")
     assert counts == []
     assert [(e.section, e.seq_no, e.registration_numbers) for e in entries] == [

@@ -13,11 +13,9 @@ from collections import Counter
 
 import pytest
 
-from pipeline.documents.review_status import check_flags
-from pipeline.documents.tables import CountTable
+from pipeline.documents import segments
 from pipeline.normalise.departments import department_and_bureau, split_bureau
 from pipeline.read.text import read_text
-from pipeline.segment import segment
 from schemas.records import SensitiveItem
 
 # (review_category, No., description, bureau, department, institution, 要配慮, 条例要配慮, extra)
@@ -490,7 +488,7 @@ def parsed(corpus_text):
     from pipeline.documents.review_status import parse_review_status
 
     name, data = corpus_text("003")
-    seg = segment(read_text(data, name).lines)[0]
+    seg = segments(read_text(data, name).lines)[0]
     assert (seg.doc_type, seg.report_no) == ("review_status_report", 359)
     return parse_review_status(seg, "doc003")
 
@@ -556,24 +554,6 @@ def test_flags_agree_with_count_tables(parsed):
         listed = [it for it in items if it.review_category == kind and it.institution == c.institution]
         assert sum(bool(getattr(it, flag)) for it in listed) == c.value, (kind, c.institution, flag)
     assert notices == []
-
-
-def test_disagreeing_flags_are_a_notice():
-    table = CountTable(
-        "(1) 外部委託の審査基準", ["審査件数", SENS, ORD], [("区長", [3, 2, 0]), ("合計", [3, 2, 0])]
-    )
-    item = SensitiveItem(
-        document_id="d",
-        seq_no=1,
-        review_category="外部委託",
-        institution="区長",
-        sensitive=True,
-        ordinance_sensitive=True,
-    )
-    assert check_flags([table], [item]) == [
-        "外部委託 / 区長: the count table has 0 items with ordinance_sensitive but the list flags 1",
-        "外部委託 / 区長: the count table has 2 items with sensitive but the list flags 1",
-    ]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.documents import layout_hints
 from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
+from pipeline.extract import extract_bytes
 from pipeline.model import Line
 from pipeline.normalise.text import clean, fold
 from pipeline.read import read_bytes
@@ -568,3 +569,211 @@ def test_pdf_sheets_through_the_pdf_reader(corpus_pdf) -> None:
         sheet = by_seq[seq]
         assert (sheet.page_start, sheet.page_end) == (page, page)
         assert (sheet.target_count, sheet.target_count_unit) == (count, unit)
+
+
+# --------------------------------------------------------------------------- numbering before the title
+
+# (what is printed above the rows → case number, heading, first line of the sheet). The sheet's rows
+# (SHEET_BODY) follow on the next line.
+LEADING_FORMS = [
+    ("【別紙1】見本事業の委託について", 1, "見本事業の委託について", 1),
+    ("【別紙１２】見本事業の委託について", 12, "見本事業の委託について", 1),
+    ("【 別 紙 1 2 】 見本事業の委託について", 12, "見本事業の委託について", 1),
+    ("[別紙3] 見本事業の委託について", 3, "見本事業の委託について", 1),
+    ("別紙1 見本事業の委託について", 1, "見本事業の委託について", 1),
+    ("別紙 ７\n見本事業の委託について", 7, "見本事業の委託について", 1),
+    # A title wrapped under its number.
+    ("別紙7\n区立施設における見本事業の委託について(委託内容の\n追加)", 7, None, 1),
+    ("案件3　見本事業の委託について", 3, "見本事業の委託について", 1),
+    ("案 件 1 5 見本事業の委託について", 15, "見本事業の委託について", 1),
+    ("No.4\n見本事業の委託について", 4, "見本事業の委託について", 1),
+    ("№４\n\n見本事業の委託について", 4, "見本事業の委託について", 1),
+    ("Ｎｏ．２ ３\n見本事業の委託について", 23, "見本事業の委託について", 1),
+    # The number on its own line under the title (the title's first line is the sheet's first).
+    ("見本事業の委託について\nNo.4", 4, "見本事業の委託について", 1),
+    ("区立施設における見本事業の委託について(委託内容の\n追加)\n別紙4", 4, None, 1),
+    # An end marker cut by the line width.
+    ("区立施設における見本事業の委託について(委託内容の追加)(No.\n6)", 6, None, 1),
+    ("見本事業の委託について(No.1\n2)", 12, "見本事業の委託について", 1),
+]
+
+
+@pytest.mark.parametrize(("title", "seq_no", "heading", "line_start"), LEADING_FORMS)
+def test_numbering_forms(title: str, seq_no: int, heading: str | None, line_start: int) -> None:
+    [sheet] = parse_sheets(lines_of(title + "\n" + SHEET_BODY))
+    assert sheet.seq_no == seq_no
+    expected = heading or clean(
+        "区立施設における見本事業の委託について(委託内容の追加)"
+        if "追加" in title
+        else title.replace("\n", "")
+    )
+    assert sheet.heading == expected
+    assert (sheet.program_name, sheet.detail_departments_raw, sheet.categories_raw) == (
+        "見本事業",
+        "見本課",
+        "業務委託",
+    )
+    assert sheet.line_start == line_start
+    assert not sheet.warnings
+
+
+def test_leading_numbers_back_to_back() -> None:
+    text = (
+        "別紙1\n見本事業について"
+        + SHEET_BODY
+        + "別紙2\n別の事業について"
+        + SHEET_BODY.replace("見本", "別の")
+    )
+    first, second = parse_sheets(lines_of(text))
+    assert (first.seq_no, first.heading, first.program_name) == (1, "見本事業について", "見本事業")
+    assert (second.seq_no, second.heading, second.program_name) == (2, "別の事業について", "別の事業")
+    assert (first.line_end, second.line_start) == (6, 7)
+
+
+@pytest.mark.parametrize("number", ["別紙 ３", "No.3", "【別紙３】", "案件 ３"])
+def test_leading_number_in_the_raw_text_shape(number: str) -> None:
+    # The raw shape (wrapped cells, blank lines, page numbers) with its number above the title.
+    text = RAW_SHEET.replace(
+        " 見本事業のシステム改修について(No3)", number + "\n 見本事業のシステム改修について"
+    )
+    [sheet] = parse_sheets(lines_of(text, page=4))
+    [expected] = parse_sheets(lines_of(RAW_SHEET, page=4))
+    assert (sheet.seq_no, sheet.heading) == (3, "見本事業のシステム改修について")
+    fields = ("program_name", "detail_departments_raw", "categories_raw", "purpose", "target", "summary")
+    assert [getattr(sheet, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert (sheet.line_start, sheet.line_end) == (1, 39)
+
+
+# Numbers that are no sheet's: what each text yields (case numbers of the sheets found).
+NOT_A_SHEET_NUMBER = [
+    # A case list whose rows are numbered `No.N` (tabbed, or each cell wrapped on its own line).
+    (
+        "No.\t事業名\t担当課\nNo.1\t見本事業について\t見本課\nNo.2\t別の事業について\t別の課\n"
+        "見本事業について(No.1)" + SHEET_BODY,
+        [1],
+    ),
+    (
+        "No.1\n見本事業について\n見本課\n業務委託\n4月3日\n承認\nNo.2\n別の事業について\n別の課\n"
+        "※各事業に係る事項の詳細については、別紙のとおり。\n\n【別紙2】別の事業について" + SHEET_BODY,
+        [2],
+    ),
+    (
+        "No.1 見本事業について 見本課 業務委託 承認\nNo.2 別の事業について 別の課 外部結合 承認\n"
+        "【別紙1】見本事業について" + SHEET_BODY,
+        [1],
+    ),
+    # A page number above a title, and paragraphs of 事業内容 numbered inside the sheet.
+    ("- 3 -\n案件1 見本事業について" + SHEET_BODY, [1]),
+    (
+        "案件1 見本事業について\n事業名 見本事業\n事業内容\n1 対象者\n区民\n2 概要\n別紙2 参照\n"
+        "No.3 の手続を追加する。\n個人情報の流れ及び情報保護対策 別紙のとおり\n",
+        [1],
+    ),
+    # The annex value and a reference to an annex are not numbers.
+    ("案件1 見本事業について\n事業名 見本事業\n別紙1のとおり\n担当課 見本課\n", [1]),
+]
+
+
+@pytest.mark.parametrize(("text", "seqs"), NOT_A_SHEET_NUMBER)
+def test_not_a_sheet_number(text: str, seqs: list[int]) -> None:
+    assert [s.seq_no for s in parse_sheets(lines_of(text))] == seqs
+
+
+def test_numbered_paragraphs_stay_in_the_summary() -> None:
+    text = NOT_A_SHEET_NUMBER[4][0]
+    [sheet] = parse_sheets(lines_of(text))
+    assert sheet.summary == "1対象者\n区民\n2概要\n別紙2参照\nNo.3の手続を追加する。"
+
+
+# --------------------------------------------------------------------------- ※ notes
+
+DEPT_NOTE = "※契約は無料公衆無線LANの導入施設の各所管課が締結する。"
+PROGRAM_NOTE = "※追加する事務1外国人生活保護事務、2中国残留邦人等支援給付事務"
+
+# (rows under `案件1 見本事業について` → 事業名, 担当課, 区分, warnings)
+NOTES = [
+    # A note after the value, in a converter's cell and in wrapped text.
+    (
+        f"担当課\t行政管理課、区政情報課{DEPT_NOTE}",
+        (None, "行政管理課、区政情報課", None),
+        [f"detail_departments_raw: note: {DEPT_NOTE}"],
+    ),
+    (
+        f"担当課 行政管理課、区政情報課\n{DEPT_NOTE[:20]}\n{DEPT_NOTE[20:]}",
+        (None, "行政管理課、区政情報課", None),
+        [f"detail_departments_raw: note: {DEPT_NOTE}"],
+    ),
+    (
+        f"事業名\t生活保護システムの整備{PROGRAM_NOTE}\n区分\t業務委託 ※再委託あり",
+        ("生活保護システムの整備", None, "業務委託"),
+        [f"program_name: note: {PROGRAM_NOTE}", "categories: note: ※再委託あり"],
+    ),
+    # A mark that is the whole value, or a reference in brackets, is part of the value.
+    ("担当課\t※調整中", (None, "※調整中", None), []),
+    ("事業名\t見本教室(※)の運営", ("見本教室(※)の運営", None, None), []),
+]
+
+
+@pytest.mark.parametrize(("rows", "values", "warnings"), NOTES)
+def test_note_after_a_short_value(rows: str, values: tuple, warnings: list[str]) -> None:
+    [sheet] = parse_sheets(lines_of("案件1 見本事業について\n" + rows + "\n目的\t区民のため。"))
+    assert (sheet.program_name, sheet.detail_departments_raw, sheet.categories_raw) == values
+    assert sheet.warnings == warnings
+
+
+def test_free_text_keeps_its_notes() -> None:
+    # 001 sheet 27 prints its 対象者 with a note: free text is kept as printed.
+    target = "まなびの教室(※)を利用している児童・生徒 ※…通常学級に在籍する児童・生徒が通う特別支援教室"
+    [sheet] = parse_sheets(lines_of(f"案件1 見本事業について\n事業名\t見本事業\n対象者\t{target}\n"))
+    assert sheet.target == clean(target)
+    assert not sheet.warnings
+
+
+def test_note_reaches_the_mention_warnings() -> None:
+    text = (
+        "令和5年度 新宿区個人情報保護管理運営会議 審議案件一覧\n"
+        "No.\t事業名\t担当課\t区分\t付議日\t審議結果\n"
+        "1\t無料公衆無線LANの導入について\t行政管理課、区政情報課\t業務委託\t4月3日\t承認\n\n"
+        "【別紙1】無料公衆無線LANの導入について\n"
+        f"事業名\t無料公衆無線LANの導入\n担当課\t行政管理課、区政情報課{DEPT_NOTE}\n"
+        "個人情報の流れ及び情報保護対策\t別紙のとおり\n"
+    )
+    [m] = extract_bytes(text.encode(), "notes.txt").case_mentions
+    assert (m.seq_no, m.program_name, m.detail_departments_raw) == (
+        1,
+        "無料公衆無線LANの導入",
+        "行政管理課、区政情報課",
+    )
+    assert m.warnings == [f"sheet: detail_departments_raw: note: {DEPT_NOTE}"]
+
+
+# --------------------------------------------------------------------------- grids read as spaced text
+
+# A label/value grid with no rules may reach the parser with spaces, not a tab, between label and value.
+SPACED_GRID = """\
+【別紙5】見本事業について
+事業名      見本事業
+担 当 課    見本課、情報システム課
+区分　　　　電算処理、外部結合
+目的:       区民の利便性の向上を図るため、
+            手続をオンライン化する。
+対象者      区民
+事業内容    1 概要
+            区では見本事業を行う。
+            3 対象者数
+            約1,200人
+個人情報の流れ及び情報保護対策    別紙のとおり
+"""
+
+
+def test_grid_with_spaces_between_label_and_value() -> None:
+    [sheet] = parse_sheets(lines_of(SPACED_GRID))
+    assert sheet.seq_no == 5
+    assert sheet.program_name == "見本事業"
+    assert sheet.detail_departments_raw == "見本課、情報システム課"
+    assert sheet.categories_raw == "電算処理、外部結合"
+    assert sheet.purpose == "区民の利便性の向上を図るため、手続をオンライン化する。"
+    assert sheet.target == "区民"
+    assert sheet.summary == "1概要\n区では見本事業を行う。\n3対象者数\n約1,200人"
+    assert (sheet.target_count, sheet.target_count_unit) == (1200, "人")
+    assert (sheet.line_start, sheet.line_end) == (1, 12)

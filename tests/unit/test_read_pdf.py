@@ -18,7 +18,7 @@ import pypdfium2 as pdfium
 import pytest
 
 import pipeline.read.pdf as read_pdf_module
-from pipeline.documents import layout_hints
+from pipeline.documents import layout_hints, segments
 from pipeline.documents.deliberation_list.rows import ListRow, parse_list
 from pipeline.extract import extract_bytes
 from pipeline.model import ExtractionError, Source
@@ -28,7 +28,6 @@ from pipeline.read.pdf.content_stream import text_shows
 from pipeline.read.pdf.fallback import Fallback
 from pipeline.read.pdf.geometry import Char, baseline_angle
 from pipeline.read.pdf.pdfium import page_chars
-from pipeline.segment import segment
 
 PDFS = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
 LIST_FIELDS = ("seq_no", "title", "departments_raw", "categories_raw", "date_raw", "result")
@@ -43,7 +42,7 @@ def fixture(name: str) -> Source:
 
 
 def list_rows(source: Source) -> list[ListRow]:
-    return [row for seg in segment(source.lines) for row in parse_list(seg.lines, seg.municipality)]
+    return [row for seg in segments(source.lines) for row in parse_list(seg.lines, seg.municipality)]
 
 
 def values(row: ListRow) -> tuple[object, ...]:

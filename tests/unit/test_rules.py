@@ -109,3 +109,29 @@ def test_limits_are_positive_and_name_known_error_kinds() -> None:
     for key in ("max_file_mb", "max_pages", "timeout_seconds", "memory_mb", "writer_memory_mb"):
         assert isinstance(lim[key], int | float) and lim[key] > 0, key
     assert set(lim["retry_error_kinds"]) <= {"timeout", "crashed", "too_large", "parse_error", "load_error"}
+
+
+def test_check_rules_are_well_formed() -> None:
+    """rules/checks.toml: types that exist, shares and ratios in range, a pattern that reads the printed form."""
+    import re
+
+    from pipeline.checks.base import rules
+    from pipeline.documents import registered
+    from schemas.records import OutsourcingEntry, SensitiveItem
+
+    r = rules()
+    assert set(r["common"]["period_types"]) <= {kind.doc_type for kind in registered()}
+    assert 0 < r["common"]["column_min_share"] <= 1
+    assert 0 < r["deliberation_list"]["title_min_ratio"] <= 100
+    assert r["deliberation_list"]["title_max_chars"] > 0
+    from pipeline.rules import document_rules
+
+    pattern = re.compile(rf"^{document_rules('outsourcing_report')['registration_number']['form']}$")
+    assert pattern.match("230101-043") and not pattern.match("23010-043")
+    flags = {
+        n
+        for m in (OutsourcingEntry, SensitiveItem)
+        for n, f in m.model_fields.items()
+        if "bool" in str(f.annotation)
+    }
+    assert set(r["reports"]["optional_flags"]) <= flags

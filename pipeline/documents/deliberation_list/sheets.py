@@ -1,9 +1,8 @@
 """Stage 3b: detail sheets (別紙) of a deliberation_list document → `Sheet`s.
 
-A sheet starts at a title whose last characters are a case marker (`(No.1)`, `(No. 1 5)`, `(No1)`
-from `(№１)`), possibly on its own line after a wrapped title, and runs to the next sheet's title.
-Inside it, label/value rows are recognised by the labels of `[sheet_labels]` in
-`rules/vocabulary.toml`, in either text shape:
+A sheet starts at its numbered title (sheet_starts.py: `…について（№１）`, `【別紙1】…`, `案件1 …`,
+`No.1` on a line of its own …) and runs to the next sheet's title. Inside it, label/value rows are
+recognised by the labels of `[sheet_labels]` in `rules/vocabulary.toml`, in either text shape:
 
 * table rows: `label<TAB>value[<TAB>…]`, HTML in the cells (a converter's output, or our PDF
   reader's table rows); a row with an empty label cell continues the row above;
@@ -12,8 +11,8 @@ Inside it, label/value rows are recognised by the labels of `[sheet_labels]` in
   following lines, with blank lines between them.
 
 The flow row (個人情報の流れ及び情報保護対策 …, or any row whose value is `別紙のとおり`) closes
-the sheet's fields: the diagram text after it belongs to no field. The list part of the document
-has no markers, so it is never taken for a sheet.
+the sheet's fields: the diagram text after it belongs to no field. A `※` note after the value of a
+short row (事業名, 担当課, 区分) is not part of the value: it goes to the sheet's warnings.
 """
 
 from __future__ import annotations
@@ -22,35 +21,49 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
+from pydantic import Field
+
+from pipeline.documents.deliberation_list.sheet_labels import (
+    END,
+    LABEL_COLUMN_WIDTH,
+    annex_values,
+    compact,
+    is_furniture,
+    match_cell_label,
+    match_end_prefix,
+    match_label_inline,
+    match_wrapped_label,
+    note_fields,
+    split_note,
+)
+from pipeline.documents.deliberation_list.sheet_starts import find_starts
 from pipeline.model import Line
 from pipeline.normalise.dates import DateContext
-from pipeline.normalise.text import clean, clean_multiline, counts_in, figure_pattern, join_lines, strip_html
+from pipeline.normalise.text import (
+    clean,
+    clean_multiline,
+    counts_in,
+    figure_pattern,
+    join_lines,
+    strip_html,
+)
 from pipeline.rules import vocabulary
+from schemas import SheetFields
 
 
-@dataclass
-class Sheet:
+class Sheet(SheetFields):
+    """One detail sheet: the sheet's case fields, and what ties it to its list row."""
+
     seq_no: int | None  # the case number of the sheet's marker (No.N); None when it has none
     heading: str | None  # the sheet's title line without its marker, cleaned
-    program_name: str | None = None
-    detail_departments_raw: str | None = None
     categories_raw: str | None = None
-    purpose: str | None = None
-    target: str | None = None
-    summary: str | None = None
-    target_count: int | None = None
-    target_count_unit: str | None = None
     line_start: int = 0
     line_end: int = 0
     page_start: int | None = None
     page_end: int | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
 
-# `(No.1)`, `(No.1 1)`, `(No. 1 5)`, `(No1)` (NFKC of `(№１)`), `(No.)`: at the end of a line.
-_MARKER = re.compile(r"[(（]\s*N\s*[oO]\s*[.．]?\s*(\d(?:\s*\d)*)?\s*[)）]\s*$")
-# Page furniture on a line of its own: `12`, `- 3 -`, `3 / 10`.
-_PAGE_NO = re.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")
 # A page number glued after the end of a sentence (`…を行う。12`): a sentence never ends in digits.
 _GLUED_PAGE_NO = re.compile(r"(?<=[。」])\s*\d{1,3}\s*$")
 # The same glued after any Japanese character, trusted only on the last line before the next sheet.
@@ -58,167 +71,9 @@ _GLUED_PAGE_NO_AT_END = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])\d{1,3}\s*
 # What starts an item of 事業内容: `1 概要`, `(1)`, `①`, `※`, `・`, `○`.
 _ITEM_START = re.compile(r"^\s*(?:\d{1,2}(?:\s|[.、．])|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[※・○●■□◆◇])")
 _TOP_HEADING = re.compile(r"^\s*(?P<no>\d{1,2})(?:\s+|[.、．]\s*)?(?=\D)(?P<rest>.*)$")
-_SPACE = re.compile(r"\s+")
-_LABEL_COLUMN_WIDTH = 8  # a label wrapped in its narrow column: every piece is at most this long
-
-_FIELD_KEYS = {
-    "program_name": "program_name",
-    "detail_departments_raw": "detail_departments_raw",
-    "categories": "categories_raw",
-    "purpose": "purpose",
-    "target": "target",
-    "summary": "summary",
-}
-_END_KEYS = ("flow", "end_rows")
-_SETTING_KEYS = ("annex_values", "count_headings", "count_heading_endings", "count_units")
-_END = "__end__"  # the flow row and its kin
-_OTHER = "__other__"  # a recognised row the store has no column for: its value goes nowhere
-
-
-@dataclass(frozen=True)
-class _Label:
-    compact: str  # the label without spaces
-    key: str  # a Sheet field, _END or _OTHER
-    pattern: re.Pattern[str]  # the label at the start of a line, OCR spaces allowed inside
-
-
-@cache
-def _labels() -> tuple[_Label, ...]:
-    out: list[_Label] = []
-    for key, words in vocabulary()["sheet_labels"].items():
-        if key in _SETTING_KEYS:
-            continue
-        target = _FIELD_KEYS.get(key) or (_END if key in _END_KEYS else _OTHER)
-        for w in words:
-            compact = _SPACE.sub("", w)
-            body = r"\s*".join(map(re.escape, compact))
-            out.append(_Label(compact, target, re.compile(rf"^\s*{body}(?=\s|$|[:：])[:：]?\s*")))
-    # Longest first, so 事業の目的 wins over 目的 and 個人情報の流れ及び… over 個人情報の流れ.
-    return tuple(sorted(out, key=lambda lb: len(lb.compact), reverse=True))
-
-
-@cache
-def label_words() -> frozenset[str]:
-    """Every row label a sheet may print, spaces removed: what the PDF reader looks for in a label column."""
-    return frozenset(lb.compact for lb in _labels())
-
-
-@cache
-def _annex_values() -> tuple[str, ...]:
-    return tuple(_SPACE.sub("", v) for v in vocabulary()["sheet_labels"]["annex_values"])
-
-
-def _compact(text: str) -> str:
-    return _SPACE.sub("", strip_html(text))
-
-
-def _is_furniture(text: str) -> bool:
-    return bool(_PAGE_NO.match(text))
-
-
-# --------------------------------------------------------------------------- finding sheets
-
-
-@dataclass
-class _Start:
-    marker: int  # index of the marker line
-    first: int  # index of the first line of the title
-    seq_no: int | None
-    raw_marker: str
-    heading: str | None
-
-
-def _title_text(text: str) -> str:
-    t = strip_html(text).strip()
-    return re.sub(r"^#+\s*|\*+", "", t).strip()
-
-
-def _could_be_title_line(text: str) -> bool:
-    t = _title_text(text)
-    if not t or "\t" in text or _is_furniture(t) or t.endswith("。"):
-        return False
-    if re.match(r"^[-・※●○■□◆◇]", t):
-        return False
-    return _match_label_inline(t) is None
-
-
-def _find_starts(lines: list[Line]) -> list[_Start]:
-    starts: list[_Start] = []
-    for i, ln in enumerate(lines):
-        text = _title_text(ln.text)
-        m = _MARKER.search(text)
-        if not m:
-            continue
-        prefix = text[: m.start()].strip()
-        first = i
-        # A wrapped title: its first part is the previous line (at most one blank line above),
-        # much longer than what is left before the marker.
-        j, gap = i - 1, 0
-        while j >= 0 and not lines[j].text.strip() and gap <= 1:
-            j, gap = j - 1, gap + 1
-        if j >= 0 and gap <= 1 and _could_be_title_line(lines[j].text):
-            prev = _title_text(lines[j].text)
-            if len(prev) >= 10 and len(prefix) < 0.6 * len(prev):
-                first = j
-                prefix = prev + "\n" + prefix
-        digits = re.sub(r"\s+", "", m.group(1) or "")
-        starts.append(_Start(i, first, int(digits) if digits else None, m.group(0).strip(), clean(prefix)))
-    return starts
 
 
 # --------------------------------------------------------------------------- rows of one sheet
-
-
-def _match_label_inline(text: str) -> tuple[_Label, str] | None:
-    """The label a wrapped-text line starts with, and the rest of the line (its value)."""
-    for lb in _labels():
-        m = lb.pattern.match(text)
-        if m:
-            return lb, text[m.end() :].strip()
-    return None
-
-
-def _match_end_prefix(text: str) -> tuple[str, bool] | None:
-    """`個人情報の流れ及 別紙のとおり`: a flow label cut by its column, with or without its value.
-
-    Returns the rest of the label still to come on the next lines, and whether the value was seen.
-    """
-    compact = _compact(text)
-    for lb in _labels():
-        if lb.key != _END or len(lb.compact) < 6:
-            continue
-        for k in range(len(lb.compact), 5, -1):
-            if compact.startswith(lb.compact[:k]):
-                rest = compact[k:]
-                if not rest or rest.startswith(_annex_values()):
-                    return lb.compact[k:], bool(rest)
-                break
-    return None
-
-
-def _match_wrapped_label(lines: list[Line], i: int, end: int) -> tuple[_Label, int] | None:
-    """A label wrapped over short lines (`個人情報の` / `流れ及び情` / `報保護対策`): (label, last index)."""
-    first = _compact(lines[i].text)
-    if not first or len(first) > _LABEL_COLUMN_WIDTH:
-        return None
-    candidates = [lb for lb in _labels() if lb.compact.startswith(first) and lb.compact != first]
-    if not candidates:
-        return None
-    joined, k = first, i
-    while k + 1 < end:
-        k += 1
-        piece = _compact(lines[k].text)
-        if not piece:
-            continue
-        if len(piece) > _LABEL_COLUMN_WIDTH:
-            return None
-        joined += piece
-        for lb in candidates:
-            if lb.compact == joined:
-                return lb, k
-        if not any(lb.compact.startswith(joined) for lb in candidates):
-            return None
-    return None
 
 
 @dataclass
@@ -236,8 +91,8 @@ class _Rows:
 
 def _contained(text: str, pieces: list[_Piece]) -> bool:
     """A converter repeats the table inside a cell as rows after it: those add nothing."""
-    c = _compact(text)
-    return bool(c) and c in "".join(_compact(p.text) for p in pieces)
+    c = compact(text)
+    return bool(c) and c in "".join(compact(p.text) for p in pieces)
 
 
 def _read_rows(lines: list[Line], begin: int, end: int) -> _Rows:
@@ -252,13 +107,13 @@ def _read_rows(lines: list[Line], begin: int, end: int) -> _Rows:
         ln = lines[i]
         raw = ln.text
         i += 1
-        if not raw.strip() or _is_furniture(strip_html(raw)):
+        if not raw.strip() or is_furniture(strip_html(raw)):
             continue
         if ended:
-            c = _compact(raw)
+            c = compact(raw)
             if label_tail and label_tail.startswith(c):
                 label_tail = label_tail[len(c) :]
-            elif value_due and c in _annex_values():
+            elif value_due and c in annex_values():
                 value_due = False
             else:
                 break
@@ -269,11 +124,11 @@ def _read_rows(lines: list[Line], begin: int, end: int) -> _Rows:
         raw = _GLUED_PAGE_NO.sub("", raw)
         if "\t" in raw:
             cells = raw.split("\t")
-            label_text = _compact(cells[0])
-            found = next((lb for lb in _labels() if lb.compact == label_text), None) if label_text else None
+            label_text = compact(cells[0])
+            found = match_cell_label(cells[0])
             if found and found.key not in rows.values:
                 rows.last = ln
-                if found.key == _END:
+                if found.key == END:
                     ended, value_due = True, not any(c.strip() for c in cells[1:])
                     continue
                 current = found.key
@@ -293,7 +148,7 @@ def _read_rows(lines: list[Line], begin: int, end: int) -> _Rows:
                 rows.last = ln
             continue
         text = strip_html(raw).strip()
-        cut = _match_end_prefix(text)
+        cut = match_end_prefix(text)
         if cut is not None:
             rows.last, ended = ln, True
             label_tail, value_due = cut[0], not cut[1]
@@ -303,26 +158,26 @@ def _read_rows(lines: list[Line], begin: int, end: int) -> _Rows:
                 _drop_wrapped_label(rows.values["summary"])
             rows.last, ended = ln, True
             continue
-        hit = _match_label_inline(text)
+        hit = match_label_inline(text)
         if (
             hit
             and hit[0].key not in rows.values
-            and (current != "summary" or not hit[1] or hit[0].key == _END)
+            and (current != "summary" or not hit[1] or hit[0].key == END)
         ):
             lb, rest = hit
             rows.last = ln
-            if lb.key == _END:
+            if lb.key == END:
                 ended, value_due = True, not rest
                 continue
             current = lb.key
             rows.values[current] = [_Piece(rest, ln.no, False)] if rest else []
             continue
-        wrapped = _match_wrapped_label(lines, i - 1, end)
+        wrapped = match_wrapped_label(lines, i - 1, end)
         if wrapped and wrapped[0].key not in rows.values:
             lb, k = wrapped
             rows.last = lines[k]
             i = k + 1
-            if lb.key == _END:
+            if lb.key == END:
                 ended, value_due = True, True
                 continue
             current = lb.key
@@ -336,19 +191,19 @@ def _read_rows(lines: list[Line], begin: int, end: int) -> _Rows:
 
 def _is_annex_row(text: str) -> bool:
     """`別紙のとおり` alone, or after a short label the vocabulary does not know (`添付資料 別紙のとおり`)."""
-    c = _compact(text)
-    if c in _annex_values():
+    c = compact(text)
+    if c in annex_values():
         return True
-    m = re.match(rf"^(\S{{1,{_LABEL_COLUMN_WIDTH}}})\s+(.+)$", text.strip())
+    m = re.match(rf"^(\S{{1,{LABEL_COLUMN_WIDTH}}})\s+(.+)$", text.strip())
     if m is None:
         return False
-    return _compact(m.group(2)) in _annex_values() and not re.search(r"[、。,.\d]", m.group(1))
+    return compact(m.group(2)) in annex_values() and not re.search(r"[、。,.\d]", m.group(1))
 
 
 def _drop_wrapped_label(pieces: list[_Piece]) -> None:
     """An unknown label wrapped in its column sits at the end of 事業内容 as short fragments."""
     while pieces and not pieces[-1].tabbed:
-        c = _compact(pieces[-1].text)
+        c = compact(pieces[-1].text)
         if len(c) > 6 or re.search(r"[\d。、,]", c):
             break
         pieces.pop()
@@ -458,14 +313,27 @@ def _target_count(summary: str | None) -> tuple[int | None, str | None]:
 # --------------------------------------------------------------------------- the stage
 
 
+def _split_notes(sheet: Sheet) -> None:
+    """A note printed in the cell of a short value (`区政情報課※契約は各所管課が締結する。`) qualifies
+    it; it is not part of it. It is kept in the sheet's warnings rather than in a text field: none
+    of 目的, 対象者, 事業内容 is where the sheet printed it, and a warning names the field it was on."""
+    for name in note_fields():
+        value, note = split_note(getattr(sheet, name))
+        if note is not None:
+            setattr(sheet, name, value)
+            sheet.warnings.append(
+                f"{name.removesuffix('_raw') if name == 'categories_raw' else name}: note: {note}"
+            )
+
+
 def parse_sheets(lines: list[Line], ctx: DateContext | None = None) -> list[Sheet]:
     """Every detail sheet of the document, in printed order; the case list before them is skipped."""
-    starts = _find_starts(lines)
+    starts = find_starts(lines)
     sheets: list[Sheet] = []
     for n, st in enumerate(starts):
         end = starts[n + 1].first if n + 1 < len(starts) else len(lines)
-        rows = _read_rows(lines, st.marker + 1, end)
-        last = rows.last or lines[st.marker]
+        rows = _read_rows(lines, st.body, end)
+        last = rows.last or lines[max(st.marker, st.body - 1)]
         sheet = Sheet(
             seq_no=st.seq_no,
             heading=st.heading,
@@ -480,6 +348,7 @@ def parse_sheets(lines: list[Line], ctx: DateContext | None = None) -> list[Shee
         sheet.program_name = _plain(v.get("program_name", []))
         sheet.detail_departments_raw = _plain(v.get("detail_departments_raw", []))
         sheet.categories_raw = _plain(v.get("categories_raw", []))
+        _split_notes(sheet)
         sheet.purpose = _plain(v.get("purpose", []))
         sheet.target = _plain(v.get("target", []))
         sheet.summary = _summary(v.get("summary", []))

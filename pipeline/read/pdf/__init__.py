@@ -114,7 +114,9 @@ def read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
     try:
         page_count = len(doc)
         if page_count == 0:
-            raise ExtractionError("unreadable", f"{source_path}: is a PDF without any pages.")
+            raise ExtractionError(
+                "unreadable", f"{source_path}: is a PDF without any pages; export or download it again."
+            )
         pages: list[Page] = []
         n_chars = 0
         for i in range(page_count):

@@ -193,13 +193,16 @@ def cell_text(chars: list[Char], paragraphs: bool = False) -> str:
 _MARK = re.compile(
     r"^\s*(?:\d{1,2}[\s.．、]|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[・○●■□◆◇※]|[アイウエオカキクケコ](?![ァ-ヺー]))"
 )
+# …and, after a sentence's end, a bare number (`2業務委託の付議内容`; not `10月`, `3,000人`).
+_NUMBERED = re.compile(r"^\s*\d{1,2}(?![\d年月日時分人件円%,，])")
 
 
 def paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
     """The lines of a sheet's value cell (text, right edge) → its text, each paragraph marked `<p>…</p>`
     as a converter marks it. A line that ends well short of the cell's widest line ended its
     paragraph; so did one ending in `。` short of it by any part of a glyph (a sentence that ends at
-    the very edge goes on more often than not), and one before an item (`(1)`, `・`, `イ`, `2 `): the
+    the very edge goes on more often than not), and one before an item (`(1)`, `・`, `イ`, `2 `, or
+    `2業務…` after a `。`): the
     sheet parser reads 事業内容's paragraphs (`1 概要`, `3 対象者数 約1,200人`) from the marks."""
     lines = [(t, x1) for t, x1 in lines if t]
     if len(lines) < 2:
@@ -210,7 +213,7 @@ def paragraph_text(lines: list[tuple[str, float]], height: float) -> str:
         paras[-1].append(t)
         after = lines[k + 1][0] if k + 1 < len(lines) else ""
         short = x1 < right - 2 * height or (t.endswith("。") and x1 < right - 0.4 * height)
-        if short or _MARK.match(after):
+        if short or _MARK.match(after) or (t.endswith("。") and _NUMBERED.match(after)):
             paras.append([])
     paras = [p for p in paras if p]
     if len(paras) < 2:

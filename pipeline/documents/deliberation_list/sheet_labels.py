@@ -1,0 +1,204 @@
+"""The words of a detail sheet (別紙), from `[sheet_labels]` of rules/vocabulary.toml, and how a line
+is matched against them: row labels (inline, in a table cell, wrapped in a narrow column, cut by
+it), values that point at an annex, the words that number a sheet, and `※` notes inside a value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from pipeline.documents.tables import is_page_number
+from pipeline.model import Line
+from pipeline.normalise.text import squeeze, strip_html
+from pipeline.rules import vocabulary
+
+LABEL_COLUMN_WIDTH = 8  # a label wrapped in its narrow column: every piece is at most this long
+
+_FIELD_KEYS = {
+    "program_name": "program_name",
+    "detail_departments_raw": "detail_departments_raw",
+    "categories": "categories_raw",
+    "purpose": "purpose",
+    "target": "target",
+    "summary": "summary",
+}
+_END_KEYS = ("flow", "end_rows")
+_SETTING_KEYS = (
+    "annex_values",
+    "count_headings",
+    "count_heading_endings",
+    "count_units",
+    "number_words",
+    "note_marks",
+    "note_fields",
+)
+END = "__end__"  # the flow row and its kin
+OTHER = "__other__"  # a recognised row the store has no column for: its value goes nowhere
+
+
+@dataclass(frozen=True)
+class Label:
+    compact: str  # the label without spaces
+    key: str  # a Sheet field, END or OTHER
+    pattern: re.Pattern[str]  # the label at the start of a line, OCR spaces allowed inside
+
+
+def _spaced(word: str) -> str:
+    """A word as a pattern that lets OCR put spaces between its characters."""
+    return r"\s*".join(map(re.escape, squeeze(word)))
+
+
+@cache
+def labels() -> tuple[Label, ...]:
+    out: list[Label] = []
+    for key, words in vocabulary()["sheet_labels"].items():
+        if key in _SETTING_KEYS:
+            continue
+        target = _FIELD_KEYS.get(key) or (END if key in _END_KEYS else OTHER)
+        for w in words:
+            out.append(Label(squeeze(w), target, re.compile(rf"^\s*{_spaced(w)}(?=\s|$|[:：])[:：]?\s*")))
+    # Longest first, so 事業の目的 wins over 目的 and 個人情報の流れ及び… over 個人情報の流れ.
+    return tuple(sorted(out, key=lambda lb: len(lb.compact), reverse=True))
+
+
+@cache
+def label_words() -> frozenset[str]:
+    """Every row label a sheet may print, spaces removed: what the PDF reader looks for in a label column."""
+    return frozenset(lb.compact for lb in labels())
+
+
+@cache
+def annex_values() -> tuple[str, ...]:
+    return tuple(squeeze(v) for v in vocabulary()["sheet_labels"]["annex_values"])
+
+
+def compact(text: str) -> str:
+    return squeeze(strip_html(text))
+
+
+def is_furniture(text: str) -> bool:
+    """A page number on a line of its own (`12`, `- 3 -`, `3 / 10`): no sheet row starts with a number."""
+    return is_page_number(text, bare=True)
+
+
+def match_label_inline(text: str) -> tuple[Label, str] | None:
+    """The label a wrapped-text line starts with, and the rest of the line (its value)."""
+    for lb in labels():
+        m = lb.pattern.match(text)
+        if m:
+            return lb, text[m.end() :].strip()
+    return None
+
+
+def match_cell_label(text: str) -> Label | None:
+    """The label a table row's first cell is, exactly."""
+    c = compact(text)
+    return next((lb for lb in labels() if lb.compact == c), None) if c else None
+
+
+def match_end_prefix(text: str) -> tuple[str, bool] | None:
+    """`個人情報の流れ及 別紙のとおり`: a flow label cut by its column, with or without its value.
+
+    Returns the rest of the label still to come on the next lines, and whether the value was seen.
+    """
+    c = compact(text)
+    for lb in labels():
+        if lb.key != END or len(lb.compact) < 6:
+            continue
+        for k in range(len(lb.compact), 5, -1):
+            if c.startswith(lb.compact[:k]):
+                rest = c[k:]
+                if not rest or rest.startswith(annex_values()):
+                    return lb.compact[k:], bool(rest)
+                break
+    return None
+
+
+def match_wrapped_label(lines: list[Line], i: int, end: int) -> tuple[Label, int] | None:
+    """A label wrapped over short lines (`個人情報の` / `流れ及び情` / `報保護対策`): (label, last index)."""
+    first = compact(lines[i].text)
+    if not first or len(first) > LABEL_COLUMN_WIDTH:
+        return None
+    candidates = [lb for lb in labels() if lb.compact.startswith(first) and lb.compact != first]
+    if not candidates:
+        return None
+    joined, k = first, i
+    while k + 1 < end:
+        k += 1
+        piece = compact(lines[k].text)
+        if not piece:
+            continue
+        if len(piece) > LABEL_COLUMN_WIDTH:
+            return None
+        joined += piece
+        for lb in candidates:
+            if lb.compact == joined:
+                return lb, k
+        if not any(lb.compact.startswith(joined) for lb in candidates):
+            return None
+    return None
+
+
+def row_label(lines: list[Line], i: int, end: int) -> Label | None:
+    """The label of the row line i starts, in any of the shapes a sheet's rows are read in."""
+    text = lines[i].text
+    if "\t" in text:
+        return match_cell_label(text.split("\t", 1)[0])
+    plain = strip_html(text).strip()
+    inline = match_label_inline(plain)
+    if inline is not None:
+        return inline[0]
+    wrapped = match_wrapped_label(lines, i, end)
+    return wrapped[0] if wrapped is not None else None
+
+
+# --------------------------------------------------------------------------- sheet numbers
+
+
+@cache
+def number_pattern() -> re.Pattern[str]:
+    """A sheet number at the start of a line: `【別紙3】`, `別紙 3`, `案件3`, `No.3`, OCR spaces allowed.
+
+    Groups: `no` (digits, maybe spaced) and `rest` (what follows: the title, or nothing). The word is
+    followed by its digits, then a closing bracket, a space or the end of the line, so `別紙のとおり`
+    and `別紙1のとおり` are no numbers.
+    """
+    words = sorted(vocabulary()["sheet_labels"]["number_words"], key=len, reverse=True)
+    alt = "|".join(_spaced(w) for w in words)
+    return re.compile(
+        rf"^\s*(?P<open>[【\[(（〔])?\s*(?:{alt})\s*(?P<no>\d(?:\s*\d)*)\s*"
+        rf"(?(open)[】\])）〕]|(?=\s|$))\s*(?P<rest>.*)$"
+    )
+
+
+# --------------------------------------------------------------------------- notes
+
+
+@cache
+def _note_settings() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    s = vocabulary()["sheet_labels"]
+    return tuple(s["note_marks"]), tuple(_FIELD_KEYS[k] for k in s["note_fields"])
+
+
+def note_fields() -> tuple[str, ...]:
+    """The Sheet fields whose `※` note is split off (short values: 事業名, 担当課, 区分), in rules order."""
+    return _note_settings()[1]
+
+
+def split_note(value: str | None) -> tuple[str | None, str | None]:
+    """(the value, the note) of `行政管理課、区政情報課※契約は…`: the note starts at the first mark
+    that follows the value's text; a mark that is the whole value, or a reference mark in brackets
+    (`教室(※)を`), stays in the value."""
+    if not value:
+        return value, None
+    marks, _ = _note_settings()
+    for m in re.finditer("|".join(map(re.escape, marks)), value):
+        before, after = value[: m.start()].rstrip(), value[m.end() :]
+        if before.endswith(("(", "（")) or after.lstrip().startswith((")", "）")):
+            continue
+        if not before:
+            return value, None
+        return before, value[m.start() :].strip()
+    return value, None
