@@ -398,10 +398,17 @@ def _relink_series(
     con.execute("DROP TABLE _replan_series")
 
 
-def run(con: duckdb.DuckDBPyConnection, *, full: bool = False, commit: bool = False) -> int:
+def run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    full: bool = False,
+    commit: bool = False,
+    after_commit: Callable[[], None] | None = None,
+) -> int:
     """Re-plan what is pending (everything when `full`, when marked so, or when the rules changed), in
     the caller's transaction; returns the number of cases in the store. With `commit`, that transaction
-    is committed after each batch and a new one begun, which the caller ends."""
+    is committed after each batch and a new one begun, which the caller ends; `after_commit` is called
+    after each of those commits."""
     pending = _read(con)
     components, sizes = _components(con)
     everything = full or pending == ALL or access.get_state(con, RULES) != _rules_fingerprint()
@@ -422,6 +429,8 @@ def run(con: duckdb.DuckDBPyConnection, *, full: bool = False, commit: bool = Fa
         if commit:
             _write(con, todo, series)
             con.execute("COMMIT")
+            if after_commit is not None:
+                after_commit()
             con.execute("BEGIN")
 
     def relinked(left: Series) -> None:

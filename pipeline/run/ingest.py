@@ -482,6 +482,7 @@ def _flush(run: _Run) -> None:
             f"{path}: the store refused its records ({first}); report the file to the pipeline's maintainers.",
         )
         return
+    access.trim_cache(con, run.opts.writer_memory_mb)
     for ex in batch:
         run.summary.files_new += 1
         run.summary.doc_types.update(d.doc_type for d in ex.documents)
@@ -493,7 +494,9 @@ def _finish(run: _Run) -> None:
     con.execute("BEGIN")
     if dedupe_store.is_pending(con):
         # Committed batch by batch: a first ingest's re-plan of the whole store holds a batch's changes.
-        dedupe_store.run(con, commit=True)
+        dedupe_store.run(
+            con, commit=True, after_commit=lambda: access.trim_cache(con, run.opts.writer_memory_mb)
+        )
     if summary.files_failed == 0:
         summary.status = "ok"
     else:
