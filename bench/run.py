@@ -7,7 +7,7 @@ Measures, each ingest in a fresh child process so its peak memory is its own:
 - scaling: a fresh ingest of text archives of the given sizes (each a prefix of the next), with
   the exponent of a log–log fit of time against packets (near-linear: ≤ 1.1);
 - throughput: files/s and MB/s for text, files/s, pages/s and MB/s for PDF;
-- on the `--large` store: a rerun with nothing changed, one new packet, `run_dedupe` alone,
+- on the `--large` store: a rerun with nothing changed, one new packet, a whole-store dedupe re-plan,
   `council sql` latency of a few queries and of every `v_%` view;
 - parallel speed-up: the same ingest with 1 and with 2 worker processes;
 - peak memory (ru_maxrss of the ingest process and of its largest child) at every size;
@@ -38,18 +38,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import make_corpus  # noqa: E402
+from store_measures import dedupe_quality, sql_latency  # noqa: E402
 
 PY = sys.executable
-QUERIES = {
-    "count documents": "SELECT count(*) FROM documents",
-    "cases per ward and year": "SELECT municipality, fiscal_year, count(*) FROM cases GROUP BY ALL ORDER BY ALL",
-    "title search": "SELECT case_id, title FROM cases WHERE title LIKE '%外部結合%' ORDER BY case_id LIMIT 50",
-    "mentions join documents": (
-        "SELECT d.municipality, count(DISTINCT m.case_id) FROM case_mentions m "
-        "JOIN documents d USING (document_id) GROUP BY ALL ORDER BY ALL"
-    ),
-    "one department": ("SELECT count(*) FROM cases WHERE list_contains(departments, '情報システム課')"),
-}
 
 
 # --------------------------------------------------------------------------- the child
@@ -65,10 +56,10 @@ PHASES = [
     ("pipeline.run.ingest", "_fail"),
     ("pipeline.dedupe.apply", "run"),
     ("pipeline.dedupe.plan", "plan"),
-    ("pipeline.store", "open_work"),
-    ("pipeline.store", "publish"),
-    ("pipeline.store", "insert"),
-    ("pipeline.store", "set_state"),
+    ("pipeline.store.access", "open_work"),
+    ("pipeline.store.access", "publish"),
+    ("pipeline.store.schema", "insert"),
+    ("pipeline.store.files", "put"),
 ]
 
 
@@ -109,6 +100,7 @@ def child_ingest(raw: str, db: str, jobs: int, profile: str | None) -> None:
     phases = _time_phases()
 
     opts = Options(raw_dir=Path(raw), db=Path(db), jobs=jobs)
+    cpu_start = _cpu_seconds()  # the interpreter's start-up and imports are not the ingest's
     start = time.perf_counter()
     if profile:
         import cProfile
@@ -134,7 +126,7 @@ def child_ingest(raw: str, db: str, jobs: int, profile: str | None) -> None:
                 "errors": dict(summary.errors),
                 "maxrss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "maxrss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-                "cpu_s": round(_cpu_seconds(), 2),
+                "cpu_s": round(_cpu_seconds() - cpu_start, 2),
                 "phases": {k: round(v, 3) for k, v in phases.items()},
             }
         )
@@ -142,22 +134,34 @@ def child_ingest(raw: str, db: str, jobs: int, profile: str | None) -> None:
 
 
 def child_dedupe(db: str) -> None:
-    """`run_dedupe` over the whole store, in a transaction rolled back so the store is unchanged."""
-    import duckdb
+    """A whole-store dedupe re-plan as the ingest makes one (batch by batch, committed as it goes), on
+    a working copy of the store that is then thrown away, so the store is unchanged."""
+    from pipeline.dedupe import apply as dedupe_store
+    from pipeline.rules import limits
+    from pipeline.store import access
 
-    from pipeline.run.ingest import run_dedupe
-
-    con = duckdb.connect(db)
-    con.execute("BEGIN")
-    start = time.perf_counter()
-    cases = run_dedupe(con)
-    seconds = time.perf_counter() - start
-    con.execute("ROLLBACK")
-    con.close()
+    store = Path(db)
+    con, _ = access.open_work(store, int(limits()["writer_memory_mb"]))
+    try:
+        con.execute("BEGIN")
+        cpu_start = _cpu_seconds()
+        start = time.perf_counter()
+        cases = dedupe_store.run(con, full=True, commit=True)
+        con.execute("COMMIT")
+        seconds = time.perf_counter() - start
+        cpu = _cpu_seconds() - cpu_start
+    finally:
+        con.close()
+        for leftover in (
+            access.work_path(store),
+            access.work_path(store).with_name(store.name + ".work.wal"),
+        ):
+            leftover.unlink(missing_ok=True)
     print(
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu_s": round(cpu, 2),
                 "cases": cases,
                 "maxrss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
@@ -218,10 +222,10 @@ def loglog_exponent(points: list[tuple[float, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
 
 
-def archive(
-    work: Path, packets: int, seed: int, pdf_share: float, **kw: float
-) -> tuple[Path, dict[str, Any]]:
-    out = work / f"archive-{packets}-{seed}-{pdf_share:g}"
+def archive(work: Path, packets: int, seed: int, pdf_share: float, **kw: Any) -> tuple[Path, dict[str, Any]]:
+    places = kw.get("places", "wards")
+    tags = ("" if places == "wards" else f"-{places}") + ("-scopes" if kw.get("distinct_scopes") else "")
+    out = work / f"archive-{packets}-{seed}-{pdf_share:g}{tags}"
     man_path = out / "manifest.json"
     # Packets a previous run added to measure "one new packet" are not part of the archive.
     shutil.rmtree(out / "raw" / "incoming", ignore_errors=True)
@@ -230,92 +234,6 @@ def archive(
     arch = make_corpus.build(packets, seed, pdf_share=pdf_share, **kw)
     man = make_corpus.write(arch, out)
     return out / "raw", man
-
-
-def sql_latency(db: Path, reps: int) -> dict[str, Any]:
-    """`council sql` as a user runs it (a new process: start-up included) and the query alone."""
-    import duckdb
-
-    con = duckdb.connect(str(db), read_only=True)
-    views = [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW' "
-            "AND table_name LIKE 'v\\_%' ESCAPE '\\' ORDER BY 1"
-        ).fetchall()
-    ]
-    queries = dict(QUERIES)
-    queries.update({f"view {v}": f"SELECT * FROM {v}" for v in views})
-    out: dict[str, Any] = {}
-    for label, q in queries.items():
-        inner = []
-        rows = 0
-        error = None
-        for _ in range(reps):
-            start = time.perf_counter()
-            try:
-                rows = len(con.execute(q).fetchall())
-            except duckdb.Error as exc:
-                error = str(exc).splitlines()[0]
-                break
-            inner.append(time.perf_counter() - start)
-        if error:
-            out[label] = {"error": error}
-            continue
-        cli = []
-        for _ in range(reps):
-            start = time.perf_counter()
-            proc = subprocess.run(
-                [PY, "cli.py", "sql", q, "--db", str(db), "--format", "csv"], capture_output=True, cwd=ROOT
-            )
-            cli.append(time.perf_counter() - start)
-            if proc.returncode != 0:
-                error = " ".join(proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:])
-        out[label] = {
-            "rows": rows,
-            "query_ms": round(1000 * statistics.median(inner), 1),
-            "cli_ms": round(1000 * statistics.median(cli), 0),
-            **({"cli_error": error} if error else {}),
-        }
-    con.close()
-    return out
-
-
-def dedupe_quality(db: Path, man: dict[str, Any]) -> dict[str, Any]:
-    """Mentions of each known pair matched by case number: share of the same case_id, per kind."""
-    import duckdb
-
-    con = duckdb.connect(str(db), read_only=True)
-
-    def mentions(path: str) -> dict[int, str]:
-        return {
-            int(seq): str(case)
-            for seq, case in con.execute(
-                "SELECT m.seq_no, m.case_id FROM case_mentions m JOIN documents d USING (document_id) "
-                "WHERE d.source_path = ? AND m.seq_no IS NOT NULL",
-                [path],
-            ).fetchall()
-        }
-
-    def stored(path: str) -> bool:
-        row = con.execute("SELECT count(*) FROM documents WHERE source_path = ?", [path]).fetchone()
-        return bool(row and row[0])
-
-    result: dict[str, dict[str, int]] = {}
-    for group, pairs in (("duplicates", man["duplicates"]), ("lookalikes", man["lookalikes"])):
-        for pair in pairs:
-            key = f"{group}:{pair['kind']}"
-            r = result.setdefault(key, {"pairs": 0, "mentions": 0, "same_case": 0, "stored_once": 0})
-            r["pairs"] += 1
-            if pair["kind"] == "renamed_copy":
-                r["stored_once"] += int(stored(pair["left"]) != stored(pair["right"]))
-                continue
-            left, right = mentions(pair["left"]), mentions(pair["right"])
-            for seq in left.keys() & right.keys():
-                r["mentions"] += 1
-                r["same_case"] += int(left[seq] == right[seq])
-    con.close()
-    return result
 
 
 def median_of(runs: list[dict[str, Any]], key: str = "seconds") -> float:
@@ -334,6 +252,9 @@ def main() -> None:
     ap.add_argument("--scale-reps", type=int, default=1, help="repetitions of each scaling ingest")
     ap.add_argument("--parallel-size", type=int, default=250, help="archive size of the 1-vs-2 process run")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--places", choices=sorted(make_corpus.PLACES), default="wards", help="municipalities of the archives"
+    )
     ap.add_argument(
         "--work", type=Path, default=ROOT / "bench" / "out", help="archives and stores (git-ignored)"
     )
@@ -367,7 +288,7 @@ def main() -> None:
     scaling = []
     for n in sizes:
         t0 = time.perf_counter()
-        raw, man = archive(work, n, args.seed, pdf_share=0.0)
+        raw, man = archive(work, n, args.seed, pdf_share=0.0, places=args.places)
         gen = time.perf_counter() - t0
         db = work / f"store-{n}" / "council.duckdb"
         runs = []
@@ -401,14 +322,17 @@ def main() -> None:
     report["scaling_exponent_cpu"] = round(loglog_exponent([(r["packets"], r["cpu_s"]) for r in scaling]), 3)
 
     # The large store: rerun, one new packet, dedupe alone, sql latency, dedupe quality.
-    raw, man = archive(work, args.large, args.seed, pdf_share=0.0)
+    raw, man = archive(work, args.large, args.seed, pdf_share=0.0, places=args.places)
     db = work / f"store-{args.large}" / "council.duckdb"
     large: dict[str, Any] = {"packets": args.large}
     reruns = [ingest_once(raw, db, 0, fresh=False) for _ in range(args.reps)]
     large["rerun_s"] = round(median_of(reruns), 3)
+    large["rerun_cpu_s"] = round(median_of(reruns, "cpu_s"), 3)
     large["rerun_files_skipped"] = reruns[-1]["files_skipped"]
     large["dedupe_quality"] = dedupe_quality(db, man)
-    extra = make_corpus.build(args.reps, seed=args.seed + 1000, pdf_share=0.0, dup_share=0.0, look_share=0.0)
+    extra = make_corpus.build(
+        args.reps, seed=args.seed + 1000, pdf_share=0.0, dup_share=0.0, look_share=0.0, places=args.places
+    )
     new_runs = []
     for k, p in enumerate(extra.packets):
         target = raw / "incoming" / f"new_{k}_{Path(p.path).name}"
@@ -416,18 +340,20 @@ def main() -> None:
         target.write_bytes(extra.files[p.path])
         new_runs.append(ingest_once(raw, db, 0, fresh=False))
     large["one_new_packet_s"] = round(median_of(new_runs), 3)
+    large["one_new_packet_cpu_s"] = round(median_of(new_runs, "cpu_s"), 3)
     large["one_new_packet_files_new"] = [r["files_new"] for r in new_runs]
     if any(r["files_new"] != 1 for r in new_runs):
         log("warning: a 'one new packet' run did not load exactly one new file")
     dedupes = [_child(["--child-dedupe", str(db)]) for _ in range(args.reps)]
     large["dedupe_s"] = round(median_of(dedupes), 3)
+    large["dedupe_cpu_s"] = round(median_of(dedupes, "cpu_s"), 3)
     large["dedupe_peak_rss_mb"] = round(max(d["maxrss_self_mb"] for d in dedupes), 0)
     large["sql"] = sql_latency(db, args.reps)
     report["large"] = large
     log(f"large {args.large}: rerun {large['rerun_s']} s, new packet {large['one_new_packet_s']} s")
 
     # Parallel speed-up.
-    raw_p, _ = archive(work, args.parallel_size, args.seed, pdf_share=0.0)
+    raw_p, _ = archive(work, args.parallel_size, args.seed, pdf_share=0.0, places=args.places)
     db_p = work / "store-parallel" / "council.duckdb"
     one = [ingest_once(raw_p, db_p, 1, fresh=True) for _ in range(args.reps)]
     two = [ingest_once(raw_p, db_p, 2, fresh=True) for _ in range(args.reps)]
@@ -504,9 +430,10 @@ def render(r: dict[str, Any]) -> str:
         "",
         f"| on the {lg['packets']}-packet store | value |",
         "|---|---:|",
-        f"| rerun, nothing changed | {lg['rerun_s']} s |",
-        f"| one new packet | {lg['one_new_packet_s']} s |",
-        f"| run_dedupe alone | {lg['dedupe_s']} s (peak RSS {lg['dedupe_peak_rss_mb']:.0f} MB) |",
+        f"| rerun, nothing changed | {lg['rerun_s']} s (CPU {lg.get('rerun_cpu_s', '–')} s) |",
+        f"| one new packet | {lg['one_new_packet_s']} s (CPU {lg.get('one_new_packet_cpu_s', '–')} s) |",
+        f"| whole-store dedupe re-plan | {lg['dedupe_s']} s (CPU {lg.get('dedupe_cpu_s', '–')} s, "
+        f"peak RSS {lg['dedupe_peak_rss_mb']:.0f} MB) |",
         f"| parallel, {p['packets']} packets: 1 process / 2 processes | {p['jobs_1_s']} s / {p['jobs_2_s']} s "
         f"(speed-up {p['speedup_2_vs_1']}) |",
         f"| PDF: {pdf['files']} files, {pdf['pages']} pages, {pdf['mb']} MB | {pdf['seconds']} s: "

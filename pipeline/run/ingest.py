@@ -39,7 +39,7 @@ from pipeline.dedupe import apply as dedupe_store
 from pipeline.model import ExtractionError
 from pipeline.readonly import RAW_ROOT
 from pipeline.rules import department_registry, limits
-from pipeline.run.scan import file_sha256, scan
+from pipeline.run.scan import file_sha256, walk
 from pipeline.run.workers import Job, Outcome, run_jobs
 from pipeline.store import access, files, migrate, schema
 from schemas import Department, FileExtraction, IngestError, IngestRun
@@ -201,7 +201,7 @@ class _Run:
 
 @dataclass(frozen=True)
 class _Seen:
-    path: Path
+    path: str
     rel: str
     sha: str
     size: int
@@ -289,11 +289,10 @@ def _plan(run: _Run) -> list[Job]:
     # A file modified less than this long before it is hashed may change again within the same
     # timestamp tick (git's "racy" files): its time is not recorded, so the next run reads it again.
     settled_before = time.time_ns() - 2_000_000_000
-    for path in scan(opts.raw_dir):
-        rel = path.relative_to(opts.raw_dir).as_posix()
+    for path, rel in walk(opts.raw_dir):
         summary.files_seen += 1
         try:
-            st = path.stat()
+            st = os.stat(path)
             mtime = st.st_mtime_ns if st.st_mtime_ns < settled_before else None
             prev = known.get(rel)
             # Like make and rsync: a file whose size and modification time are those it had when it
@@ -353,7 +352,7 @@ def _plan(run: _Run) -> list[Job]:
             summary.files_skipped += 1
             continue
         parse.append(f)
-    return [Job(str(f.path), f.rel, f.sha) for f in parse]
+    return [Job(f.path, f.rel, f.sha) for f in parse]
 
 
 def _refusal(opts: Options, f: _Seen) -> tuple[str, str] | None:
@@ -443,6 +442,7 @@ def _flush(run: _Run) -> None:
             f"{path}: the store refused its records ({first}); report the file to the pipeline's maintainers.",
         )
         return
+    access.trim_cache(con, run.opts.writer_memory_mb)
     for ex in batch:
         run.summary.files_new += 1
         run.summary.doc_types.update(d.doc_type for d in ex.documents)
@@ -455,7 +455,9 @@ def _finish(run: _Run) -> None:
     con.execute("BEGIN")
     if dedupe_store.is_pending(con):
         # Committed batch by batch: a first ingest's re-plan of the whole store holds a batch's changes.
-        dedupe_store.run(con, commit=True)
+        dedupe_store.run(
+            con, commit=True, after_commit=lambda: access.trim_cache(con, run.opts.writer_memory_mb)
+        )
     if summary.files_failed == 0:
         summary.status = "ok"
     else:

@@ -202,7 +202,7 @@ def _copy(src: Path, dst: Path) -> None:
 
 def _resume(work: Path, base: str) -> duckdb.DuckDBPyConnection | None:
     try:
-        con = duckdb.connect(str(work))
+        con = _connect_work(work)
     except duckdb.Error:
         return None
     try:
@@ -224,14 +224,46 @@ def open_work(path: Path, memory_mb: int = 0) -> tuple[duckdb.DuckDBPyConnection
     con, resumed = _open_work(path)
     if memory_mb > 0:
         con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
-    # No row-group merging at checkpoints. DuckDB's vacuum merged the small row group that the files
-    # loaded since the last checkpoint append into the one before, so each checkpoint decompressed and
-    # rewrote every document stored so far: with 50-150 KB of text a document, the checkpoint's memory
-    # grew with the archive (+250 MB at 1,024 documents of 138 KB) and a first ingest's time with its
-    # square. Row groups left without a live row are still dropped; rows deleted from a row group
-    # that keeps others stay until it empties.
-    con.execute("SET max_vacuum_tasks = 0")
     return con, resumed
+
+
+# No row-group merging at checkpoints. DuckDB's vacuum merged the small row group that the files
+# loaded since the last checkpoint append into the one before, so each checkpoint decompressed and
+# rewrote every document stored so far: with 50-150 KB of text a document, the checkpoint's memory
+# grew with the archive (+250 MB at 1,024 documents of 138 KB) and a first ingest's time with its
+# square; and the checkpoint that records which store a working copy came from merged what the last
+# run appended (0.3 CPU-s of every run on a 1,000-packet store). Row groups left without a live row
+# are still dropped; rows deleted from a row group that keeps others stay until it empties.
+_WRITER_CONFIG: dict[str, str | bool | int | float | list[str]] = {"max_vacuum_tasks": 0}
+
+
+def _connect_work(path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), config=_WRITER_CONFIG)
+
+
+# The blocks the writer's DuckDB may keep between steps (batches of files, batches of a re-plan): once
+# it holds more than CACHE_TRIM_MB it drops what it can down to CACHE_KEEP_MB.
+CACHE_TRIM_MB = 64
+CACHE_KEEP_MB = 32
+
+
+def trim_cache(con: duckdb.DuckDBPyConnection, memory_mb: int) -> None:
+    """Between two steps of a long run, outside any transaction: DuckDB keeps every block it has read or
+    written until it reaches its memory limit (`memory_mb`, 0: none), so the writer's memory grew with
+    the store up to that limit (+194 MB at 6,600 packets of a first ingest, +64 MB after re-planning
+    800). Lowering the limit for a moment makes it drop them; the limit is then given back for the
+    next step's queries."""
+    if memory_mb <= 0:
+        return
+    ((used,),) = con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchall()
+    if used <= CACHE_TRIM_MB * 2**20:
+        return
+    try:
+        con.execute(f"SET memory_limit = '{CACHE_KEEP_MB}MB'")
+    except duckdb.Error:
+        pass  # what it cannot drop yet stays
+    finally:
+        con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
 
 
 def _open_work(path: Path) -> tuple[duckdb.DuckDBPyConnection, bool]:
@@ -251,13 +283,13 @@ def _open_work(path: Path) -> tuple[duckdb.DuckDBPyConnection, bool]:
             _copy(path, tmp)
             if _wal(path).exists():
                 _copy(_wal(path), _wal(tmp))
-        con = duckdb.connect(str(tmp))
+        con = _connect_work(tmp)
         con.execute(INTERNAL_DDL)
         set_state(con, "base", base)
         con.execute("CHECKPOINT")
         con.close()
         os.replace(tmp, work)
-        return duckdb.connect(str(work)), False
+        return _connect_work(work), False
     except (OSError, duckdb.Error) as exc:
         _remove(tmp)
         raise StoreError(f"cannot make a working copy of the store {path}: {exc}") from exc

@@ -194,7 +194,7 @@ def test_a_file_with_its_size_and_time_unchanged_is_not_read_again(
     assert run(raw, db).files_new == 2
     hashed: list[str] = []
     real = ingest.file_sha256
-    monkeypatch.setattr(ingest, "file_sha256", lambda p: hashed.append(p.name) or real(p))
+    monkeypatch.setattr(ingest, "file_sha256", lambda p: hashed.append(Path(p).name) or real(p))
     assert (run(raw, db).files_skipped, hashed) == (2, [])
     # Touched (a copy, a restore): read again, found unchanged, and its new time remembered.
     _age(raw, 60)

@@ -17,7 +17,7 @@ ray = pytest.importorskip(
 )
 
 from pipeline.extract import extract_bytes  # noqa: E402
-from pipeline.run import ingest  # noqa: E402
+from pipeline.run import ingest, scan  # noqa: E402
 from pipeline.run.ray import RayUnavailable, run_jobs_ray  # noqa: E402
 from pipeline.run.workers import Job, Outcome, run_jobs  # noqa: E402
 from pipeline.store import access, migrate, schema  # noqa: E402
@@ -59,10 +59,8 @@ def jobs(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Job]:
     """The corpus, plus random bytes named .pdf (kept outside the raw folder the store test ingests)."""
     bad = tmp_path_factory.mktemp("bad") / "random.pdf"
     bad.write_bytes(random.Random(0).randbytes(4096))
-    found = [
-        Job(str(p), p.relative_to(raw_dir).as_posix(), ingest.file_sha256(p)) for p in ingest.scan(raw_dir)
-    ]
-    return [*found, Job(str(bad), "bad/random.pdf", ingest.file_sha256(bad))]
+    found = [Job(str(p), p.relative_to(raw_dir).as_posix(), scan.file_sha256(p)) for p in scan.scan(raw_dir)]
+    return [*found, Job(str(bad), "bad/random.pdf", scan.file_sha256(bad))]
 
 
 @pytest.fixture(scope="module")
