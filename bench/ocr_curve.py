@@ -153,12 +153,15 @@ class Tally:
     expected: int = 0
     found: int = 0
     extra: int = 0
+    # structured values of the rows not found: the per-file score counts them as misread
+    lost_structured: int = 0
     fields: dict[str, FieldTally] = field(default_factory=lambda: defaultdict(FieldTally))
 
     def add(self, other: Tally) -> None:
         self.expected += other.expected
         self.found += other.found
         self.extra += other.extra
+        self.lost_structured += other.lost_structured
         for name, ft in other.fields.items():
             mine = self.fields[name]
             mine.correct += ft.correct
@@ -250,6 +253,9 @@ def score(
             for c in rows:
                 tally.expected += 1
                 if not pool:
+                    tally.lost_structured += sum(
+                        k == S and _has_value(_value(c, n)) for n, k in FIELDS[table].items()
+                    )
                     continue
                 # a repeated key (a renumbered row): the copy that agrees most is the row's reading
                 best = max(pool, key=lambda d, c=c: _agreement(table, c, d))
@@ -331,6 +337,7 @@ def _tally_json(t: Tally) -> dict[str, Any]:
         "expected": t.expected,
         "found": t.found,
         "extra": t.extra,
+        "lost_structured": t.lost_structured,
         "structured_accuracy": t.accuracy(S),
         "free_exact": t.accuracy(F),
         "free_similarity": t.free_similarity(),
@@ -445,6 +452,20 @@ def _git_head() -> str | None:
         return None
 
 
+def strict_accuracy(run: dict[str, Any]) -> float | None:
+    """A file's structured fields read right, over those of the clean copy: over the rows found, plus
+    every structured value of a row not found (a lost row is as wrong as a misread one)."""
+    correct = compared = 0
+    for per_table in run["tallies"].values():
+        for table, t in per_table.items():
+            compared += t.get("lost_structured", 0)
+            for name, ft in t["fields"].items():
+                if FIELDS[table][name.split(":", 1)[1]] == S:
+                    correct += ft["correct"]
+                    compared += ft["compared"]
+    return correct / compared if compared else None
+
+
 def markdown(result: dict[str, Any]) -> str:
     rates = result["settings"]["rates"]
     seeds = result["settings"]["seeds"]
@@ -503,6 +524,22 @@ def markdown(result: dict[str, Any]) -> str:
                 for t in per_table.values()
             ]
             cells.append(f"{sum(t['found'] for t in tallies)}/{sum(t['expected'] for t in tallies)}")
+        lines.append(f"| {f[:3]} | " + " | ".join(cells) + " |")
+
+    lines.extend(
+        [
+            "",
+            "Structured fields per file, rows lost counted as misread: worst seed (mean over the seeds)",
+            "",
+        ]
+    )
+    lines.extend([f"| file | {head} |", f"|---|{rule}"])
+    for f in result["settings"]["files"]:
+        cells = []
+        for r in rates:
+            scores = [strict_accuracy(x) for x in result["runs"] if x["file"] == f and x["rate"] == r]
+            known = [a for a in scores if a is not None]
+            cells.append(f"{min(known):.3f} ({statistics.mean(known):.3f})" if known else "–")
         lines.append(f"| {f[:3]} | " + " | ".join(cells) + " |")
 
     lines.extend(

@@ -25,12 +25,13 @@ from pipeline.documents.tables import (
     cell_key,
     count_records,
     field_columns,
+    renumber,
     row_cells,
 )
 from pipeline.normalise.dates import DateError, parse_year
 from pipeline.normalise.departments import split_departments
-from pipeline.normalise.ocr import read_registration_numbers
-from pipeline.normalise.text import clean, fold, parse_int
+from pipeline.normalise.ocr import read_int, read_registration_numbers
+from pipeline.normalise.text import clean, fold
 from pipeline.rules import document_rules
 from pipeline.segment import Segment
 from schemas.records import InstitutionCount, OutsourcingEntry
@@ -97,10 +98,12 @@ def _entry(
     w += [n.warning("registration_numbers") for n in notes]
     if reg_raw.strip() and not regs:
         w.append(f"registration_numbers: {clean(reg_raw)}: not a registration number")
+    seq_no, seq_note = read_int(cell(cells, cols, "seq_no"))
+    w += [seq_note.warning("seq_no")] if seq_note else []
     return OutsourcingEntry(
         document_id=document_id,
         section=section,
-        seq_no=parse_int(cell(cells, cols, "seq_no")),
+        seq_no=seq_no,
         department=_department(cell(cells, cols, "department"), seg.municipality, w),
         registration_numbers=regs,
         business_name=clean(cell(cells, cols, "business_name")),
@@ -124,7 +127,9 @@ def parse_outsourcing(
     seg: Segment, document_id: str
 ) -> tuple[list[OutsourcingEntry], list[InstitutionCount], list[str]]:
     words: dict[str, list[str]] = _rules()["list_columns"]
-    counts = CountTableReader(_rules()["count_table_corner"])
+    counts = CountTableReader(
+        _rules()["count_table_corner"], _rules()["count_captions"], _rules()["count_metrics"]
+    )
     entries: list[OutsourcingEntry] = []
     notices: list[str] = []
     caption = ""
@@ -157,9 +162,10 @@ def parse_outsourcing(
                     f"line {ln.no}: a list whose caption says neither new, discontinued nor changed"
                 )
             continue
-        if cols is None or section is None or parse_int(cell(cells, cols, "seq_no")) is None:
+        if cols is None or section is None or read_int(cell(cells, cols, "seq_no"))[0] is None:
             continue
         entries.append(_entry(cells, cols, section, seg, document_id))
+    renumber(entries, lambda e: e.section)
     # The count tables are checked against themselves and the lists in pipeline/checks/reports.py.
     # 実施機関 read through OCR damage: what the count tables repaired, as notices (no warnings column).
     notices += [n for t in counts.tables for n in t.notes]

@@ -36,11 +36,12 @@ from pipeline.documents.tables import (
     count_records,
     field_columns,
     is_total,
+    renumber,
     row_cells,
 )
 from pipeline.normalise.departments import department_and_bureau
-from pipeline.normalise.ocr import Note, read_word, thresholds
-from pipeline.normalise.text import clean, parse_int
+from pipeline.normalise.ocr import Note, match_header, read_int, read_word, thresholds
+from pipeline.normalise.text import clean
 from pipeline.rules import document_rules, vocabulary
 from pipeline.segment import Segment
 from schemas.records import InstitutionCount, SensitiveItem
@@ -52,11 +53,17 @@ def _rules() -> dict[str, Any]:
 
 
 def category_of(header: list[str]) -> str | None:
+    """The review kind a list's header names: a header word as printed, in the rules' order; else
+    one read through OCR damage (`委託の内内容`), when exactly one kind is read best."""
     keys = [cell_key(c) for c in header]
     for cat in _rules()["category"]:
         if any(cell_key(w) in k for w in cat["header"] for k in keys):
             return str(cat["name"])
-    return None
+    words = {str(cat["name"]): list(cat["header"]) for cat in _rules()["category"]}
+    read = [r for r in (match_header(c, words) for c in header) if r is not None]
+    top = max((right for _, right in read), default=0)
+    kinds = {kind for kind, right in read if right == top}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def _flag(field: str, raw: str, warnings: list[str]) -> bool | None:
@@ -92,6 +99,8 @@ def _item(
     document_id: str,
 ) -> SensitiveItem:
     w: list[str] = []
+    seq_no, seq_note = read_int(cell(cells, cols, "seq_no"))
+    w += [seq_note.warning("seq_no")] if seq_note else []
     notes: list[Note] = []
     bureau, department = department_and_bureau(cell(cells, cols, "department"), seg.municipality, notes)
     w += [n.warning("department") for n in notes]
@@ -103,7 +112,7 @@ def _item(
     }
     return SensitiveItem(
         document_id=document_id,
-        seq_no=parse_int(cell(cells, cols, "seq_no")),
+        seq_no=seq_no,
         review_category=category,
         description=clean(cell(cells, cols, "description")),
         department=department,
@@ -120,13 +129,17 @@ def parse_review_status(
     seg: Segment, document_id: str
 ) -> tuple[list[SensitiveItem], list[InstitutionCount], list[str]]:
     words: dict[str, list[str]] = _rules()["list_columns"]
-    counts = CountTableReader(_rules()["count_table_corner"])
+    counts = CountTableReader(
+        _rules()["count_table_corner"], _rules()["count_captions"], _rules()["count_metrics"]
+    )
     items: list[SensitiveItem] = []
     notices: list[str] = []
     caption = ""
     header: list[str] | None = None
     cols: dict[str, int] = {}
     category: str | None = None
+    # The kind of the list before, while a header naming none may still be its next page.
+    previous: str | None = None
     for ln in seg.lines:
         if not ln.text.strip():
             continue
@@ -139,13 +152,28 @@ def parse_review_status(
             continue
         found = field_columns(cells, words)
         if _is_list_header(found):
+            previous = category if header is not None else previous
             header, cols, category = cells, found, category_of(cells)
-            if category is None:
+            if category is None and previous is None:
                 notices.append(f"line {ln.no}: a list whose headers name no review kind")
             continue
-        if header is None or parse_int(cell(cells, cols, "seq_no")) is None:
+        seq_no, _ = read_int(cell(cells, cols, "seq_no"))
+        if header is None or seq_no is None:
             continue
+        if category is None and previous is not None:
+            # A header whose kind cannot be read (every word of it damaged), over rows that go on
+            # numbering the list before: the list's next page, under its repeated header.
+            last = next((i.seq_no for i in reversed(items) if i.review_category == previous), None)
+            if last is not None and seq_no == last + 1:
+                category = previous
+                notices.append(
+                    f"line {ln.no}: a list whose headers name no review kind, read as {previous}: its numbering goes on from the list before"
+                )
+            else:
+                notices.append(f"line {ln.no}: a list whose headers name no review kind")
+            previous = None
         items.append(_item(cells, header, cols, category, seg, document_id))
+    renumber(items, lambda i: i.review_category)
     # The count tables are checked against themselves and the lists in pipeline/checks/reports.py.
     # 実施機関 read through OCR damage: what the count tables repaired, as notices (no warnings column).
     notices += [n for t in counts.tables for n in t.notes]

@@ -5,10 +5,20 @@ and the page furniture every parser skips."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any, Protocol
 
-from pipeline.normalise.ocr import match_header, read_word, thresholds
+from pipeline.normalise.ocr import (
+    Note,
+    fold_digit_lookalikes,
+    match_header,
+    read_as,
+    read_sequence,
+    read_word,
+    thresholds,
+)
 from pipeline.normalise.text import clean, fold, parse_int, squeeze, strip_html
 from pipeline.rules import vocabulary
 from schemas.records import InstitutionCount
@@ -129,6 +139,24 @@ class CountTable:
         return None
 
 
+class Numbered(Protocol):
+    seq_no: int | None
+    warnings: list[str]
+
+
+def renumber(rows: Sequence[Numbered], list_of: Callable[[Any], object]) -> None:
+    """Row numbers of each list (`list_of`: which list a row is in) read through OCR damage, with a
+    warning on the row (`ocr.read_sequence`)."""
+    lists: dict[object, list[Numbered]] = {}
+    for r in rows:
+        lists.setdefault(list_of(r), []).append(r)
+    for members in lists.values():
+        for r, (n, note) in zip(members, read_sequence([r.seq_no for r in members]), strict=True):
+            if note is not None:
+                r.seq_no = n
+                r.warnings.append(note.warning("seq_no"))
+
+
 def is_count_header(cells: list[str], corner_words: list[str]) -> bool:
     """A count table's header: its first cell names the row dimension (実施機関), the rest metrics."""
     first = cell_key(cells[0])
@@ -198,8 +226,14 @@ def check_count_table(table: CountTable) -> list[str]:
 class CountTableReader:
     """Feeds on a document's lines and collects its count tables; other parsers call `feed` per line."""
 
-    def __init__(self, corner_words: list[str]) -> None:
+    def __init__(
+        self, corner_words: list[str], captions: Sequence[str] = (), metrics: Sequence[str] = ()
+    ) -> None:
         self.corner_words = corner_words
+        # The captions and column headers this type's count tables print (`#` an era year), to
+        # read a damaged one as its word: they are keys an analyst joins and filters on.
+        self.captions = tuple(captions)
+        self.metrics = tuple(metrics)
         self.tables: list[CountTable] = []
         self.current: CountTable | None = None
 
@@ -209,7 +243,10 @@ class CountTableReader:
             self.current = None
             return False
         if is_count_header(cells, self.corner_words):
-            self.current = CountTable(strip_caption(caption), [cell_key(c) for c in cells[1:]])
+            notes: list[str] = []
+            name = _read_heading(strip_caption(caption), self.captions, "table_name", notes)
+            metrics = [_read_heading(cell_key(c), self.metrics, "metric", notes) for c in cells[1:]]
+            self.current = CountTable(name, metrics, notes=[f"{name}: {n}" for n in notes])
             self.tables.append(self.current)
             return True
         if self.current is not None and count_row(cells):
@@ -226,6 +263,29 @@ class CountTableReader:
         if note is not None and self.current is not None:
             self.current.notes.append(f"{self.current.name}: {note.warning('institution')}")
         return word or printed
+
+
+_ERA_YEAR = re.compile(r"^(?:令和|平成|昭和|[RHS])?[0-9元]+(?=年)")
+
+
+def _read_heading(printed: str, words: Sequence[str], field: str, notes: list[str]) -> str:
+    """A count table's caption or column header read as the vocabulary word it is through OCR
+    damage (`審査件` → 審査件数, `令和2年度…業務委委託数a` → 令和2年度…業務委託数a); an era year
+    at its start (`#` in the word) is kept as printed, look-alikes of digits read as digits."""
+    if not words or not printed or printed in words:
+        return printed
+    m = _ERA_YEAR.match(fold_digit_lookalikes(printed))
+    template = "#" + printed[m.end() :] if m else printed
+    word, note = read_word(template, words, thresholds()["count_heading"])
+    if word is None:
+        if note is not None:
+            notes.append(Note(printed, note.problem).warning(field))
+        return printed
+    reading = word.replace("#", m.group(0)) if m else word
+    if "#" in reading or reading == printed:
+        return printed
+    notes.append(read_as(printed, reading).warning(field))
+    return reading
 
 
 def unparsed_counts(tables: list[CountTable]) -> list[str]:

@@ -282,17 +282,40 @@ def department_and_bureau(
     canon = canonical(whole, municipality)
     if canon is not None:
         return bureau_of(municipality, canon) or bureau, canon
+    found: list[Note] = []
     canon = canonical(rest, municipality) if bureau else None
-    if canon is not None:
-        return bureau, canon
-    canon, note = read_department(whole, municipality)
-    if canon is None and note is None and bureau:
-        canon, note = read_department(rest, municipality)
-    if note is not None and notes is not None:
-        notes.append(note)
-    if canon is not None:
+    # The 課 known without the 部 printed before it: the printed 部 stands (a 課 moved between 部).
+    printed_bureau_stands = canon is not None
+    if canon is None:
+        canon, note = read_department(whole, municipality)
+        if canon is None and note is None and bureau:
+            canon, note = read_department(rest, municipality)
+        found += [note] if note is not None else []
+    if bureau is not None:
+        bureau = _read_bureau(bureau, municipality, canon, found)
+    if notes is not None:
+        notes.extend(found)
+    if canon is not None and not printed_bureau_stands:
         return bureau_of(municipality, canon) or bureau, canon
-    return bureau, rest
+    return bureau, canon or rest
+
+
+def _read_bureau(printed: str, municipality: str | None, name: str | None, notes: list[Note]) -> str:
+    """A printed 部 the registry does not know, read through OCR damage (`障害福祉祉部`, `財部`): as the
+    registered 部 of the 課 beside it, or else as the one registered 部 of the ward, when it is one
+    edit from it (a character doubled, dropped or misread); otherwise as printed."""
+    key = match_key(printed)
+    known = {match_key(b): b for (m, _), b in _bureaus().items() if b and m == (municipality or "")}
+    if key in known:
+        return printed
+    own = bureau_of(municipality, name) if name else None
+    near = [own] if own and Levenshtein.distance(key, match_key(own)) == 1 else []
+    if not near:
+        near = list({b for k, b in known.items() if Levenshtein.distance(key, k) == 1})
+    if len(near) == 1:
+        notes.append(read_as(printed, near[0]))
+        return near[0]
+    return printed
 
 
 def departments_of(

@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.normalise.text import clean, fold, strip_html
+from pipeline.normalise.text import clean, fold, parse_int, strip_html
 from pipeline.rules import eras, ocr
 
 
@@ -126,6 +126,49 @@ def lookalike_substitution(a: str, b: str) -> bool:
     return len(diff) == 1 and diff[0][1] in _lookalike_groups().get(diff[0][0], frozenset())
 
 
+def fold_figures(text: str, units: Iterable[str]) -> str:
+    """Counted figures read through damage, for text about to be searched for them: look-alikes of
+    digits folded, a space inside a number removed (`7 50人`), and a unit of one character read
+    from its look-alike right after a number (`750入` → 750人). Never for text that is stored."""
+    text = re.sub(r"(?<=\d)[ \u3000](?=\d)", "", fold_digit_lookalikes(text))
+    groups = _lookalike_groups()
+    for unit in units:
+        if len(unit) == 1:
+            for look in groups.get(unit, frozenset()) - {unit}:
+                text = re.sub(rf"(?<=\d){re.escape(look)}", unit, text)
+    return text
+
+
+def read_int(text: str | None) -> tuple[int | None, Note | None]:
+    """An integer cell read through damage (`4O` → 40, `1 2` → 12), with a note when it was."""
+    value = parse_int(text)
+    if value is not None or not text:
+        return value, None
+    value = parse_int(fold_digit_lookalikes(text))
+    return value, (read_as(clean(text) or text, str(value)) if value is not None else None)
+
+
+def read_sequence(printed: list[int | None]) -> list[tuple[int | None, Note | None]]:
+    """Row numbers of one list read through damage: a number one edit from the one its place calls
+    for (`2388` between 237 and 239, `5` between 14 and 16, an unreadable one) is read as it, when
+    the number after it goes on from it (or it is the last and the one before fits). Anything else
+    (a real gap, a list restarting) is kept as printed; the checks flag what is out of sequence."""
+    out: list[tuple[int | None, Note | None]] = []
+    prev: int | None = None
+    for i, n in enumerate(printed):
+        want = 1 if prev is None else prev + 1
+        nxt = printed[i + 1] if i + 1 < len(printed) else None
+        fits_after = nxt == want + 1 if i + 1 < len(printed) else prev is not None
+        damaged = n is None or Levenshtein.distance(str(n), str(want)) == 1
+        if n != want and fits_after and damaged:
+            out.append((want, Note("" if n is None else str(n), f"read as {want}: the rows around it")))
+            prev = want
+            continue
+        out.append((n, None))
+        prev = n if n is not None else prev
+    return out
+
+
 # --------------------------------------------------------------------------- vocabulary
 
 
@@ -183,14 +226,26 @@ def read_word(
     words = _as_mapping(vocabulary)
     if key in words:
         return words[key], None
-    best = _nearest(key, words, threshold)
     printed = clean(text) or key
+    once = undoubled(key, words)
+    if len(once) == 1:
+        word = words[once.pop()]
+        return word, read_as(printed, word)
+    best = _nearest(key, words, threshold)
     if len(best) == 1:
         word = next(iter(best))
         return word, read_as(printed, word)
     if len(best) > 1:
         return None, ambiguous(printed, best)
     return None, None
+
+
+def undoubled(key: str, words: Iterable[str]) -> set[str]:
+    """The words `key` is with one of its doubled characters read once (`区区長` → 区長, `承承認` → 承認):
+    OCR's doubled glyph, told apart from a real edit, so a short word is read through it where a
+    similarity threshold would be too loose (`承承認` is as near to 不承認 as to 承認)."""
+    known = set(words)
+    return {key[:i] + key[i + 1 :] for i in range(len(key) - 1) if key[i] == key[i + 1]} & known
 
 
 @cache
@@ -260,7 +315,9 @@ _SEP = r"[-‐ー－]"
 @lru_cache(maxsize=8)
 def _candidate_re(lookalikes: str) -> re.Pattern[str]:
     d = f"[0-9{re.escape(lookalikes)}]"
-    return re.compile(rf"(?<![0-9A-Za-z])({d}{{4,8}})\s*{_SEP}\s*({d}{{2,4}})(?![0-9A-Za-z])")
+    # a space OCR put inside a run of digits (`2917 01-303`) is read through
+    first, second = rf"{d}(?: ?{d}){{3,7}}", rf"{d}(?: ?{d}){{1,3}}"
+    return re.compile(rf"(?<![0-9A-Za-z])({first})\s*{_SEP}\s*({second})(?![0-9A-Za-z])")
 
 
 def read_registration_numbers(raw: str, form: str, shown: str) -> tuple[list[str], list[Note]]:
@@ -275,7 +332,7 @@ def read_registration_numbers(raw: str, form: str, shown: str) -> tuple[list[str
     notes: list[Note] = []
     pattern = re.compile(form)
     for m in _candidate_re("".join(anywhere) + "".join(after)).finditer(text):
-        parts = [m.group(1), m.group(2)]
+        parts = [m.group(1).replace(" ", ""), m.group(2).replace(" ", "")]
         if any(sum(c not in _ASCII_DIGITS for c in p) > 1 for p in parts):
             continue  # more letters than a damaged number has: a word, not a number
         printed = f"{parts[0]}-{parts[1]}"
@@ -283,9 +340,21 @@ def read_registration_numbers(raw: str, form: str, shown: str) -> tuple[list[str
         if number != printed:
             notes.append(read_as(printed, number))
         if not pattern.fullmatch(number):
-            notes.append(Note(number, f"not in the printed form {shown}; kept as printed"))
+            once = _undoubled_forms(number, pattern)
+            if len(once) == 1:
+                # OCR read one digit twice (`2917701-303`), and only one doubled digit gives the form
+                notes.append(read_as(number, next(iter(once))))
+                number = once.pop()
+            else:
+                notes.append(Note(number, f"not in the printed form {shown}; kept as printed"))
         found.append(number)
     return found, notes
+
+
+def _undoubled_forms(number: str, pattern: re.Pattern[str]) -> set[str]:
+    """The readings of `number` with one doubled digit read once that have the printed form."""
+    once = {number[:i] + number[i + 1 :] for i in range(len(number) - 1) if number[i] == number[i + 1]}
+    return {n for n in once if n[0] in _ASCII_DIGITS and pattern.fullmatch(n)}
 
 
 def _fold_all(part: str, anywhere: dict[str, str], after: dict[str, str]) -> str:

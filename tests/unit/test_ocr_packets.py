@@ -209,8 +209,9 @@ def outsourcing000(corpus_text) -> FileExtraction:
         (
             4,
             "文化観光課",
-            ["2801000-205"],
-            ["registration_numbers: 2801000-205: not in the printed form 000000-000; kept as printed"],
+            # one doubled digit whose single reading has the printed form: read once
+            ["280100-205"],
+            ["registration_numbers: 2801000-205: read as 280100-205"],
         ),
         (5, "産業振興課", ["280301-046"], []),
     ],

@@ -39,6 +39,7 @@ from pipeline.documents.deliberation_list.sheet_labels import (
 from pipeline.documents.deliberation_list.sheet_starts import find_starts
 from pipeline.model import Line
 from pipeline.normalise.dates import DateContext
+from pipeline.normalise.ocr import fold_figures
 from pipeline.normalise.text import (
     clean,
     clean_multiline,
@@ -288,7 +289,8 @@ def _target_count(summary: str | None) -> tuple[int | None, str | None]:
     found: set[tuple[int, str]] = set()
     inside = False
     number = 0  # of the heading the count paragraph is under
-    for line in summary.splitlines():
+    for printed in summary.splitlines():
+        line = fold_figures(printed, units)  # `75〇人` is a figure, not a heading numbered 75
         m = _TOP_HEADING.match(line)
         rest = m.group("rest") if m else ""
         is_heading = bool(m) and not figure_re.match(line) and "。" not in rest and len(rest) <= 60

@@ -1,0 +1,231 @@
+"""OCR repairs of issue 17's second round, on real packets and as tables of input → expected.
+
+The packet tests put one measured form of damage (a character doubled or dropped, a look-alike)
+into chosen lines of a corpus text; the expected values are the ones printed in the clean source.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.documents.deliberation_list.sheet_labels import match_cell_label
+from pipeline.documents.review_status import category_of
+from pipeline.extract import extract_bytes
+from pipeline.normalise.departments import department_and_bureau
+from pipeline.normalise.ocr import (
+    fold_figures,
+    read_int,
+    read_registration_numbers,
+    read_sequence,
+    read_word,
+)
+from schemas import FileExtraction
+
+FORM = r"\d{6}-\d{3}"
+
+
+def _damaged(corpus_text, prefix: str, edits: list[tuple[int, str, str]]) -> FileExtraction:
+    """The corpus file with `old` replaced by `new` on line `no` (1-based), each checked to be there."""
+    name, data = corpus_text(prefix)
+    lines = data.decode("utf-8").split("\n")
+    for no, old, new in edits:
+        assert lines[no - 1].count(old) == 1, (no, old, lines[no - 1][:80])
+        lines[no - 1] = lines[no - 1].replace(old, new)
+    return extract_bytes("\n".join(lines).encode("utf-8"), name)
+
+
+@pytest.mark.parametrize(
+    ("printed", "vocabulary", "threshold", "expected", "warning"),
+    [
+        ("区区長", ["区長", "議会", "区議会"], 0.75, "区長", "read as 区長"),  # below the threshold
+        ("承承認", ["承認", "不承認", "一部承認"], 0.6, "承認", "read as 承認"),  # 不承認 as near
+        ("議議会", ["議会", "区議会"], 0.75, "議会", "read as 議会"),
+        ("長", ["区長", "議会"], 0.75, None, None),  # a dropped character of two: not guessed
+        ("承認", ["承認", "不承認"], 0.6, "承認", None),
+    ],
+)
+def test_a_doubled_character_is_read_once(printed, vocabulary, threshold, expected, warning) -> None:
+    word, note = read_word(printed, vocabulary, threshold)
+    assert (word, note.problem if note else None) == (expected, warning)
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ([1, 2, 3], [1, 2, 3]),
+        ([236, 237, 2388, 239], [236, 237, 238, 239]),  # a digit doubled
+        ([14, 5, 16], [14, 15, 16]),  # a digit dropped
+        ([4, 5, 66, 7], [4, 5, 6, 7]),
+        ([11, 2, 3], [1, 2, 3]),  # the first row
+        ([1, 2, 33], [1, 2, 3]),  # the last row
+        ([5, 6, 8, 9], [5, 6, 8, 9]),  # a real gap: 7 is not one edit from 8 with 9 after
+        ([1, 2, 1, 2], [1, 2, 1, 2]),  # a list restarting
+        ([1, 2, 25, 26], [1, 2, 25, 26]),  # a jump the rows after it go on from
+        ([1, None, 3], [1, 2, 3]),
+    ],
+)
+def test_row_numbers_are_read_from_the_rows_around_them(printed, expected) -> None:
+    read = read_sequence(printed)
+    assert [n for n, _ in read] == expected
+    assert [i for i, (n, note) in enumerate(read) if note] == [
+        i for i, (a, b) in enumerate(zip(printed, expected, strict=True)) if a != b
+    ]
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected", "warned"),
+    [
+        ("40", 40, False),
+        ("4O", 40, True),
+        ("1 2", 12, False),
+        ("l2", 12, True),
+        ("", None, False),
+        ("概要", None, False),
+    ],
+)
+def test_an_integer_cell_is_read_through_look_alikes(printed, expected, warned) -> None:
+    value, note = read_int(printed)
+    assert (value, note is not None) == (expected, warned)
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("75〇人", "750人"),
+        ("7 50人", "750人"),
+        ("約1,20O件", "約1,200件"),
+        ("750入", "750人"),
+        ("入所者 3人", "入所者 3人"),  # 入 not after a number stays
+    ],
+)
+def test_figures_are_read_through_damage(printed, expected) -> None:
+    assert fold_figures(printed, ("人", "件")) == expected
+
+
+@pytest.mark.parametrize(
+    ("printed", "numbers", "problems"),
+    [
+        ("2917701-303", ["291701-303"], ["read as 291701-303"]),
+        ("260108-0001", ["260108-001"], ["read as 260108-001"]),
+        ("29 1701-303", ["291701-303"], []),  # a space inside the number
+        # two doubled digits, three readings: kept as printed
+        ("3001155-023", ["3001155-023"], ["not in the printed form 000000-000; kept as printed"]),
+        ("26018-001", ["26018-001"], ["not in the printed form 000000-000; kept as printed"]),
+    ],
+)
+def test_registration_numbers_with_a_doubled_digit(printed, numbers, problems) -> None:
+    found, notes = read_registration_numbers(printed, FORM, "000000-000")
+    assert (found, [n.problem for n in notes]) == (numbers, problems)
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("障害福祉部障害施策推進課", ("障害福祉部", "障害施策推進課")),
+        ("障害福祉祉部障害施策推進課", ("障害福祉部", "障害施策推進課")),  # 部 of the 課 beside it
+        ("障害福部障害施策推進課", ("障害福祉部", "障害施策推進課")),
+        ("財部課税課", ("財務部", "課税課")),
+        ("総合政策部区政情報課", ("総合政策部", "区政情報課")),  # another 部, as printed
+    ],
+)
+def test_a_damaged_bureau_is_read_as_a_registered_one(printed, expected) -> None:
+    assert department_and_bureau(printed, "世田谷区") == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "field"),
+    [
+        ("事業内容", "summary"),
+        ("事業業内容", "summary"),
+        ("事内容", "summary"),
+        ("対象象者", "target"),
+        ("目目的", "purpose"),
+        ("対象者数", None),  # a label and more is another cell
+        ("内容", None),
+    ],
+)
+def test_a_damaged_sheet_label_cell(cell, field) -> None:
+    label = match_cell_label(cell)
+    assert (label.key if label else None) == field
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        (["No", "委託の内容", "担当部課"], "外部委託"),
+        (["No", "委託の内内容", "担当部課"], "外部委託"),
+        (["No", "提供先", "利用目的", "担当部課"], "外部提供"),
+        (["No", "内容", "担当部課"], None),
+    ],
+)
+def test_the_review_kind_of_a_damaged_header(header, kind) -> None:
+    assert category_of(header) == kind
+
+
+@pytest.fixture(scope="module")
+def review003(corpus_text) -> FileExtraction:
+    return _damaged(
+        corpus_text,
+        "003",
+        [
+            (19, "外部委託の審査基準", "外部委託の審査基基準"),  # a count table's caption
+            (21, "審査件数", "審査件"),  # its metric
+            (79, "委託の内容", "委託の内内容"),  # the list's header on its next page
+            (80, "区長", "区区長"),
+            (277, "障害福祉部", "障害福祉祉部"),
+            (371, "238\t", "2388\t"),
+        ],
+    )
+
+
+def test_003_read_through_damage(review003: FileExtraction) -> None:
+    counts = {(c.table_name, c.institution, c.metric): c.value for c in review003.institution_counts}
+    assert counts[("外部委託の審査基準", "区長", "審査件数")] == 766
+    assert not any("基基準" in t or m == "審査件" for t, _, m in counts)
+    items = {(i.review_category, i.seq_no): i for i in review003.sensitive_items}
+    assert None not in {c for c, _ in items}
+    it = items[("外部委託", 11)]
+    assert (it.bureau, it.department, it.institution) == ("北沢総合支所", "北沢総合支所地域振興課", "区長")
+    assert it.warnings == ["institution: 区区長: read as 区長"]
+    it = items[("外部委託", 164)]
+    assert (it.bureau, it.department) == ("障害福祉部", "障害施策推進課")
+    assert it.warnings == ["department: 障害福祉祉部: read as 障害福祉部"]
+    it = items[("外部委託", 238)]
+    assert it.department == "子ども家庭課"
+    assert it.warnings == ["seq_no: 2388: read as 238: the rows around it"]
+    assert [i.seq_no for i in review003.sensitive_items if i.review_category == "外部委託"] == list(
+        range(1, 1 + sum(i.review_category == "外部委託" for i in review003.sensitive_items))
+    )
+
+
+def test_001_sheet_read_through_damage(corpus_text) -> None:
+    name, data = corpus_text("001")
+    text = data.decode("utf-8")
+    assert (
+        text.count("<p>750人</p>") == 1 and text.count("事業内容\t<p>1 概要</p> <p>区では、広く区政情報") == 1
+    )
+    damaged = text.replace("<p>750人</p>", "<p>75〇人</p>").replace(
+        "事業内容\t<p>1 概要</p> <p>区では、広く区政情報", "事業業内容\t<p>1 概要</p> <p>区では、広く区政情報"
+    )
+    clean, read = extract_bytes(data, name), extract_bytes(damaged.encode("utf-8"), name)
+    pairs = list(zip(clean.case_mentions, read.case_mentions, strict=True))
+    changed = [
+        c.seq_no
+        for c, r in pairs
+        if (c.target, c.purpose, c.target_count, c.target_count_unit)
+        != (r.target, r.purpose, r.target_count, r.target_count_unit)
+    ]
+    assert changed == []
+    # the summaries are kept as printed: only the damaged one differs, by its damage
+    assert [c.seq_no for c, r in pairs if c.summary != r.summary] == [10]
+    assert {(c.target_count, c.target_count_unit) for c, _ in pairs if c.seq_no == 10} == {(750, "人")}
+
+
+def test_a_header_naming_no_kind_continues_the_list_its_rows_go_on_numbering(corpus_text) -> None:
+    read = _damaged(corpus_text, "003", [(93, "委託の内容", "内容")])
+    kinds = [(i.review_category, i.seq_no) for i in read.sensitive_items]
+    clean = [
+        (i.review_category, i.seq_no) for i in extract_bytes(*reversed(corpus_text("003"))).sensitive_items
+    ]
+    assert kinds == clean
+    assert any("no review kind, read as 外部委託" in n for n in read.notices)
