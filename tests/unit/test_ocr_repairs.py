@@ -6,8 +6,12 @@ into chosen lines of a corpus text; the expected values are the ones printed in 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from pipeline.documents.deliberation_list import _dates_from_neighbours
+from pipeline.documents.deliberation_list.cells import ListRow
 from pipeline.documents.deliberation_list.sheet_labels import match_cell_label
 from pipeline.documents.review_status import category_of
 from pipeline.extract import extract_bytes
@@ -21,6 +25,7 @@ from pipeline.normalise.ocr import (
 )
 from schemas import FileExtraction
 
+D = dt.date
 FORM = r"\d{6}-\d{3}"
 
 
@@ -229,3 +234,51 @@ def test_a_header_naming_no_kind_continues_the_list_its_rows_go_on_numbering(cor
     ]
     assert kinds == clean
     assert any("no review kind, read as 外部委託" in n for n in read.notices)
+
+
+@pytest.mark.parametrize("damaged", ["10月2日", "100月20日", "1O月2O日", "10月220日"])
+def test_a_date_the_rows_around_it_share_is_read_as_theirs(corpus_text, damaged) -> None:
+    printed = "教育指導課 外部提供 10月20日 承認"
+    read = _damaged(corpus_text, "002", [(220, printed, printed.replace("10月20日", damaged))])
+    clean = extract_bytes(*reversed(corpus_text("002")))
+    dates = {m.seq_no: m.deliberated_on for m in read.case_mentions}
+    assert dates == {m.seq_no: m.deliberated_on for m in clean.case_mentions}
+    changed = [m for m in read.case_mentions if any(w.startswith("deliberated_on") for w in m.warnings)]
+    assert [w for m in changed for w in m.warnings if w.startswith("deliberated_on")] in (
+        [f"deliberated_on: {damaged}: read as 10月20日: the rows around it"],
+        [f"deliberated_on: {damaged}: read as 10月20日"],  # look-alikes alone: read by the date reader
+    )
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        # (printed, read) of three rows in order → the middle row's date after the repair
+        (
+            [("10月20日", D(2023, 10, 20)), ("10月2日", D(2023, 10, 2)), ("10月20日", D(2023, 10, 20))],
+            D(2023, 10, 20),
+        ),
+        (
+            [("10月20日", D(2023, 10, 20)), ("100月20日", None), ("10月20日", D(2023, 10, 20))],
+            D(2023, 10, 20),
+        ),
+        # neighbours of two meetings: the middle is either's, or a third meeting's; kept
+        (
+            [("10月2日", D(2023, 10, 2)), ("10月20日", D(2023, 10, 20)), ("10月22日", D(2023, 10, 22))],
+            D(2023, 10, 20),
+        ),
+        # two edits from the neighbours' date: another meeting, kept
+        (
+            [("10月20日", D(2023, 10, 20)), ("11月2日", D(2023, 11, 2)), ("10月20日", D(2023, 10, 20))],
+            D(2023, 11, 2),
+        ),
+    ],
+)
+def test_dates_from_neighbours(dates, expected) -> None:
+    rows = [
+        ListRow(seq_no=i, date_raw=raw, deliberated_on=d, line_start=i, line_end=i)
+        for i, (raw, d) in enumerate(dates, start=1)
+    ]
+    _dates_from_neighbours(rows)
+    assert rows[1].deliberated_on == expected
+    assert bool(rows[1].warnings) == (expected != dates[1][1])

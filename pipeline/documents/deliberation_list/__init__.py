@@ -6,7 +6,10 @@ One mention per case: the list row (rows.py) and the detail sheet with the same 
 
 from __future__ import annotations
 
+import re
 from difflib import SequenceMatcher
+
+from rapidfuzz.distance import Levenshtein
 
 from pipeline.documents.deliberation_list.header import header_map
 from pipeline.documents.deliberation_list.rows import ListRow, parse_list, split_categories
@@ -15,7 +18,8 @@ from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
 from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.model import LayoutHints
 from pipeline.normalise.departments import canonical, split_departments
-from pipeline.normalise.ocr import Note, similarity, thresholds
+from pipeline.normalise.ocr import Note, fold_digit_lookalikes, similarity, thresholds
+from pipeline.normalise.text import fold, squeeze
 from pipeline.segment import Segment
 from schemas import LIST_FIELDS, SHEET_FIELDS, CaseMention
 
@@ -138,11 +142,29 @@ def _sheet_only_mention(sheet: Sheet, seg: Segment, doc_id: str, k: int) -> Case
     return m
 
 
+def _dates_from_neighbours(rows: list[ListRow]) -> None:
+    """A 付議日 the rows on both sides of it share, misread (`10月2日`, `100月20日` between two rows
+    of 10月20日): a meeting deliberates several cases, so the list prints its date row after row;
+    a date one edit from its neighbours' that breaks their run is read as theirs, with a warning."""
+    for i in range(1, len(rows) - 1):
+        row, date = rows[i], rows[i - 1].deliberated_on
+        if date is None or rows[i + 1].deliberated_on != date or row.deliberated_on == date:
+            continue
+        printed = re.sub(r"^.*年", "", squeeze(fold_digit_lookalikes(fold(row.date_raw or ""))))
+        month_day = f"{date.month}月{date.day}日"
+        if not printed or Levenshtein.distance(printed, month_day) != 1:
+            continue
+        row.deliberated_on = date
+        row.warnings = [w for w in row.warnings if not w.startswith("deliberated_on:")]
+        row.warnings.append(f"deliberated_on: {row.date_raw}: read as {month_day}: the rows around it")
+
+
 def parse_deliberation_list(seg: Segment, doc_id: str) -> tuple[list[CaseMention], list[str]]:
     sheets = parse_sheets(seg.lines, seg.context)
     # The list is over where the sheets begin: damage that hides a row's end must not read on into them.
     starts = [s.line_start for s in sheets if s.line_start]
     rows = parse_list(seg.lines, seg.municipality, seg.context, end=min(starts) if starts else None)
+    _dates_from_neighbours(rows)
     mentions = [_mention_from_row(r, doc_id) for r in rows]
     for m in mentions:
         m._listed = True
