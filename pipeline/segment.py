@@ -23,9 +23,9 @@ from pipeline.normalise.dates import (
     read_fiscal_year,
     read_period,
 )
-from pipeline.normalise.ocr import fold_digit_lookalikes, has_digit_lookalike
+from pipeline.normalise.ocr import edits_within, fold_digit_lookalikes, has_digit_lookalike
 from pipeline.normalise.text import clean, remove_ocr_spaces, squeeze
-from pipeline.rules import eras, vocabulary
+from pipeline.rules import eras, ocr, vocabulary
 
 _REPORT_NO = re.compile(r"^\s*報告\s*第\s*(\d+)\s*号\s*$")
 _HEADING_MARK = re.compile(r"^\s*#+\s*")
@@ -75,7 +75,25 @@ def classify(lines: list[Line], kinds: Sequence[Recognition]) -> Recognition | N
     for kind in kinds:
         if kind.pattern.search(head if kind.where == "head" else whole):
             return kind
-    return None
+    return _classify_damaged(head, kinds)
+
+
+_LITERAL = re.compile(r"[^\\.^$*+?()\[\]{}|]+")
+
+
+def _classify_damaged(head: str, kinds: Sequence[Recognition]) -> Recognition | None:
+    """A cue OCR damaged in the document's first lines (`個人情報業委託の状況`): the kinds whose
+    pattern is a choice of plain words, one of them there with one edit; None unless exactly one
+    kind is. Words shorter than `[header] min_length` of rules/ocr.toml are never read so."""
+    min_length = int(ocr()["header"]["min_length"])
+    found = []
+    for kind in kinds:
+        words = kind.pattern.pattern.split("|")
+        if not all(_LITERAL.fullmatch(w) for w in words):
+            continue
+        if any(len(w) >= min_length and edits_within(w, head, 1) for w in words):
+            found.append(kind)
+    return found[0] if len(found) == 1 else None
 
 
 def split_documents(lines: list[Line]) -> list[list[Line]]:

@@ -300,12 +300,17 @@ def department_and_bureau(
     return bureau, canon or rest
 
 
+@cache
+def _known_bureaus(municipality: str) -> dict[str, str]:
+    return {match_key(b): b for (m, _), b in _bureaus().items() if b and m == municipality}
+
+
 def _read_bureau(printed: str, municipality: str | None, name: str | None, notes: list[Note]) -> str:
     """A printed 部 the registry does not know, read through OCR damage (`障害福祉祉部`, `財部`): as the
     registered 部 of the 課 beside it, or else as the one registered 部 of the ward, when it is one
     edit from it (a character doubled, dropped or misread); otherwise as printed."""
     key = match_key(printed)
-    known = {match_key(b): b for (m, _), b in _bureaus().items() if b and m == (municipality or "")}
+    known = _known_bureaus(municipality or "")
     if key in known:
         return printed
     own = bureau_of(municipality, name) if name else None

@@ -256,7 +256,7 @@ def thresholds() -> dict[str, float]:
 # --------------------------------------------------------------------------- column headers
 
 
-def _edits_within(word: str, cell: str, max_edits: int) -> int | None:
+def edits_within(word: str, cell: str, max_edits: int) -> int | None:
     """Fewest edits that make `word` a substring of `cell`, when at most `max_edits`; else None."""
     if len(set(word) - set(cell)) > max_edits:
         return None  # more of its characters missing than edits allowed: no window can do better
@@ -296,7 +296,7 @@ def _match_header(key: str, words: tuple[tuple[str, tuple[str, ...]], ...]) -> t
             wk = _key(w)
             if len(wk) < min_length:
                 continue
-            edits = _edits_within(wk, key, max_edits)
+            edits = edits_within(wk, key, max_edits)
             if not edits or 1 - edits / len(wk) < threshold:
                 continue
             best[fname] = max(best.get(fname, 0), len(wk) - edits)

@@ -282,3 +282,16 @@ def test_dates_from_neighbours(dates, expected) -> None:
     _dates_from_neighbours(rows)
     assert rows[1].deliberated_on == expected
     assert bool(rows[1].warnings) == (expected != dates[1][1])
+
+
+@pytest.mark.parametrize("damaged", ["業委託の状況", "業務委託のの状況", "業務委託の伏況"])
+def test_a_damaged_type_cue_still_names_the_type(corpus_text, damaged) -> None:
+    read = _damaged(corpus_text, "000", [(3, "業務委託の状況", damaged)])
+    clean = extract_bytes(*reversed(corpus_text("000")))
+    assert [d.doc_type for d in read.documents] == ["outsourcing_report"]
+    assert len(read.outsourcing_entries) == len(clean.outsourcing_entries) == 83
+
+
+def test_a_cue_two_edits_away_names_no_type(corpus_text) -> None:
+    read = _damaged(corpus_text, "000", [(3, "業務委託の状況", "業委託の伏況")])
+    assert [d.doc_type for d in read.documents] == ["unknown"]
