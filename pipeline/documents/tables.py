@@ -154,6 +154,10 @@ def renumber(rows: Sequence[Numbered], list_of: Callable[[Any], object]) -> None
         for r, (n, note) in zip(members, read_sequence([r.seq_no for r in members]), strict=True):
             if note is not None:
                 r.seq_no = n
+                # what a reader said of the number as printed no longer holds
+                r.warnings[:] = [
+                    w for w in r.warnings if not (w.startswith("seq_no:") and "out of sequence" in w)
+                ]
                 r.warnings.append(note.warning("seq_no"))
 
 

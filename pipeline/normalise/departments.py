@@ -22,7 +22,7 @@ from functools import cache, lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.normalise.ocr import Note, ambiguous, lookalike_substitution, read_as
+from pipeline.normalise.ocr import Note, ambiguous, fold_digit_lookalikes, lookalike_substitution, read_as
 from pipeline.normalise.text import clean, fold, match_key, strip_html
 from pipeline.rules import department_registry, ocr, vocabulary
 
@@ -171,7 +171,7 @@ def _split_middle_dots(part: str, municipality: str | None) -> list[str]:
 
 def _strip_unnamed(part: str) -> tuple[str, int]:
     part = part.strip(" 等")
-    m = _UNNAMED.search(part)
+    m = _UNNAMED.search(part) or _UNNAMED.search(fold_digit_lookalikes(part))  # `外1O課`
     if not m:
         return part, 0
     return part[: m.start()].strip(" 等"), int(m.group(1))
@@ -238,16 +238,34 @@ def split_departments(raw: str | None, municipality: str | None) -> DepartmentLi
         for run in runs:
             rest, count = _strip_unnamed(run)
             out.unnamed_count += count
+            if count and not _UNNAMED.search(run.strip(" 等")):
+                out.notes.append(read_as(run[len(rest) :].strip("、 "), f"外{count}課"))
             if not rest:
                 continue
             for name in _split_middle_dots(rest, municipality):
                 canon, note = read_department(name, municipality)
+                joined = _split_joined(name, municipality) if canon is None and note is None else None
+                if joined is not None:
+                    out.notes.append(read_as(name, "、".join(joined)))
+                    out.names.extend(joined)
+                    continue
                 if canon is None:
                     out.unknown.append(name)
                 if note is not None:
                     out.notes.append(note)
                 out.names.append(canon or name)
     return out
+
+
+def _split_joined(name: str, municipality: str | None) -> list[str] | None:
+    """Two registered names printed as one (`生活福祉課保護担当課`: OCR lost the 、 between them), when
+    exactly one place splits the name into two registered names; None otherwise."""
+    splits = [
+        (a, b)
+        for i in range(2, len(name) - 1)
+        if (a := canonical(name[:i], municipality)) and (b := canonical(name[i:], municipality))
+    ]
+    return list(splits[0]) if len(splits) == 1 else None
 
 
 # --------------------------------------------------------------------------- 部 and 課

@@ -238,29 +238,40 @@ def test_a_list_cut_short_where_no_sheet_shows_it(damaged) -> None:
 
 
 def test_a_renumbered_row(damaged) -> None:
-    """OCR reads 15 as 5: a second No.5, no No.15, and the sheet of No.15 without its row."""
-    ex = damaged("001", _replace("\n15\t東京共同", "\n5\t東京共同"))
+    """OCR reads 15 as 3 (two edits: not read back from the rows around it): a second No.3, no
+    No.15, and the sheet of No.15 without its row."""
+    ex = damaged("001", _replace("\n15\t東京共同", "\n3\t東京共同"))
     assert ex.documents[0].suspect
     assert _failed(ex) == {
-        "numbering_contiguous": ("1..30", "1..14, 5, 16..30"),
+        "numbering_contiguous": ("1..30", "1..14, 3, 16..30"),
         "sheets_match_rows": (
             "rows with a sheet: 30; sheets without a row: 0",
             "rows with a sheet: 29; sheets without a row: 1",
         ),
     }
-    second = _row(ex, 5, nth=1)
+    second = _row(ex, 3, nth=1)
     assert second.title == "東京共同電子申請・届出サービスの利用に係る外部結合等について(手続の追加)"
-    assert "seq_no: 5: out of sequence in the list" in second.warnings
+    assert "seq_no: 3: out of sequence in the list" in second.warnings
     assert "sheet: : none for this row, though sheets follow for later rows" in second.warnings
-    assert _row(ex, 5).warnings == []
+    assert _row(ex, 3).warnings == []
+
+
+def test_a_row_number_one_edit_off_is_read_from_the_rows_around_it(damaged) -> None:
+    """OCR reads 15 as 5, between 14 and 16: read as 15, with a warning; nothing fails."""
+    ex = damaged("001", _replace("\n15\t東京共同", "\n5\t東京共同"))
+    assert not ex.documents[0].suspect and _failed(ex) == {}
+    row = _row(ex, 15)
+    assert row.title == "東京共同電子申請・届出サービスの利用に係る外部結合等について(手続の追加)"
+    assert row.warnings == ["seq_no: 5: read as 15: the rows around it"]
+    assert row.program_name is not None  # its detail sheet found it
 
 
 def test_a_row_renumbered_past_the_list(damaged) -> None:
-    ex = damaged("001", _replace("\n24\t医療扶助", "\n244\t医療扶助"))
-    assert _failed(ex)["numbering_contiguous"] == ("1..30", "1..23, 244, 25..30")
+    ex = damaged("001", _replace("\n24\t医療扶助", "\n42\t医療扶助"))
+    assert _failed(ex)["numbering_contiguous"] == ("1..30", "1..23, 42, 25..30")
     check = next(c for c in ex.extraction_checks if c.check_name == "numbering_contiguous")
     assert check.detail == (
-        "The list's numbers are not 1..30: 24 missing; 244 beyond the 30 rows read; a row may be lost, "
+        "The list's numbers are not 1..30: 24 missing; 42 beyond the 30 rows read; a row may be lost, "
         "merged into its neighbour or misnumbered."
     )
 

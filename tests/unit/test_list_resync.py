@@ -231,17 +231,27 @@ def test_a_lost_result_ends_the_row_at_its_date(corpus_text) -> None:
 
 
 def test_a_renumbered_row_is_kept_as_printed_with_a_warning(corpus_text) -> None:
-    out = extract_bytes("\n".join(_damaged_lines(corpus_text, [(163, "15", "5")])).encode(), "002.txt")
+    # 15 read as 3: two edits from the 15 its place calls for, so not read back
+    out = extract_bytes("\n".join(_damaged_lines(corpus_text, [(163, "15", "3")])).encode(), "002.txt")
     listed = [m for m in out.case_mentions if m.departments_raw is not None]
-    assert [m.seq_no for m in listed] == [*range(1, 15), 5, *range(16, 52)]
+    assert [m.seq_no for m in listed] == [*range(1, 15), 3, *range(16, 52)]
     second = listed[14]
-    assert second.warnings[0] == "seq_no: 5: out of sequence after 14"
+    assert second.warnings[0] == "seq_no: 3: out of sequence after 14"
     assert second.title == _golden()[15]["title"]
-    # Two mentions, two ids; the first 5 keeps its sheet, the sheet of 15 is kept on its own.
+    # Two mentions, two ids; the first 3 keeps its sheet, the sheet of 15 is kept on its own.
     ids = [m.mention_id for m in out.case_mentions]
     assert len(ids) == len(set(ids))
-    assert listed[4].program_name is not None and second.program_name is None
+    assert listed[2].program_name is not None and second.program_name is None
     assert any(m.seq_no == 15 and m.departments_raw is None for m in out.case_mentions)
+
+
+def test_a_row_number_one_edit_off_is_read_from_the_rows_around_it(corpus_text) -> None:
+    out = extract_bytes("\n".join(_damaged_lines(corpus_text, [(163, "15", "5")])).encode(), "002.txt")
+    listed = [m for m in out.case_mentions if m.departments_raw is not None]
+    assert [m.seq_no for m in listed] == list(range(1, 52))
+    assert listed[14].warnings == ["seq_no: 5: read as 15: the rows around it"]
+    assert listed[14].title == _golden()[15]["title"] and listed[14].program_name is not None
+    assert len(out.case_mentions) == 51
 
 
 def test_the_list_never_runs_on_into_the_detail_sheets(corpus_text) -> None:

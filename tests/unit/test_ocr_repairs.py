@@ -11,11 +11,12 @@ import datetime as dt
 import pytest
 
 from pipeline.documents.deliberation_list import _dates_from_neighbours
-from pipeline.documents.deliberation_list.cells import ListRow
+from pipeline.documents.deliberation_list.cells import ListRow, split_categories
 from pipeline.documents.deliberation_list.sheet_labels import match_cell_label
+from pipeline.documents.deliberation_list.wrapped import _date_text
 from pipeline.documents.review_status import category_of
 from pipeline.extract import extract_bytes
-from pipeline.normalise.departments import department_and_bureau
+from pipeline.normalise.departments import department_and_bureau, split_departments
 from pipeline.normalise.ocr import (
     fold_figures,
     read_int,
@@ -267,6 +268,13 @@ def test_a_date_the_rows_around_it_share_is_read_as_theirs(corpus_text, damaged)
             [("10月2日", D(2023, 10, 2)), ("10月20日", D(2023, 10, 20)), ("10月22日", D(2023, 10, 22))],
             D(2023, 10, 20),
         ),
+        # no date at all, one edit from the date of the row before it (the last of its meeting)
+        ([("4月3日", D(2023, 4, 3)), ("43日", None), ("5月31日", D(2023, 5, 31))], D(2023, 4, 3)),
+        # a date of its own between two meetings' rows: kept
+        (
+            [("4月3日", D(2023, 4, 3)), ("4月30日", D(2023, 4, 30)), ("5月31日", D(2023, 5, 31))],
+            D(2023, 4, 30),
+        ),
         # two edits from the neighbours' date: another meeting, kept
         (
             [("10月20日", D(2023, 10, 20)), ("11月2日", D(2023, 11, 2)), ("10月20日", D(2023, 10, 20))],
@@ -295,3 +303,67 @@ def test_a_damaged_type_cue_still_names_the_type(corpus_text, damaged) -> None:
 def test_a_cue_two_edits_away_names_no_type(corpus_text) -> None:
     read = _damaged(corpus_text, "000", [(3, "業務委託の状況", "業委託の伏況")])
     assert [d.doc_type for d in read.documents] == ["unknown"]
+
+
+@pytest.mark.parametrize(
+    ("printed", "names", "unnamed", "problems"),
+    [
+        ("生活福祉課保護担当課、情報システム課", ["生活福祉課", "保護担当課", "情報システム課"], 0,
+         ["read as 生活福祉課、保護担当課"]),
+        ("行政管理課、情報システム課、外1O課", ["行政管理課", "情報システム課"], 10, ["read as 外10課"]),
+        ("行政管理課、情報システム課、外10課", ["行政管理課", "情報システム課"], 10, []),
+        ("文化観光課", ["文化観光課"], 0, []),
+    ],
+)  # fmt: skip
+def test_departments_joined_or_counted_through_damage(printed, names, unnamed, problems) -> None:
+    found = split_departments(printed, "新宿区")
+    assert (found.names, found.unnamed_count, [n.problem for n in found.notes]) == (names, unnamed, problems)
+
+
+@pytest.mark.parametrize(
+    ("printed", "categories", "problems"),
+    [
+        ("外部結合業務委託", ["外部結合", "業務委託"], ["read as 外部結合、業務委託"]),
+        ("外部結合、業務委託", ["外部結合", "業務委託"], []),
+        ("業務委託", ["業務委託"], []),
+    ],
+)
+def test_categories_joined_by_a_lost_separator(printed, categories, problems) -> None:
+    notes: list = []
+    assert (split_categories(printed, notes), [n.problem for n in notes]) == (categories, problems)
+
+
+@pytest.mark.parametrize(
+    ("printed", "read"),
+    [
+        ("1221日", "12月21日"),  # 月 lost: one way to split
+        ("101日", "10月1日"),
+        ("115日", "15日"),  # 1月15日 or 11月5日: not read (then a doubled 1 is read once: no date)
+        ("12月211日", "12月21日"),
+        ("令和5年12月21日", "令和5年12月21日"),
+    ],
+)
+def test_a_list_date_with_its_month_lost(printed, read) -> None:
+    assert _date_text(printed) == read
+
+
+def test_wrapped_rows_read_through_a_lost_space_and_a_damaged_department(corpus_text) -> None:
+    clean = extract_bytes(*reversed(corpus_text("002")))
+    read = _damaged(
+        corpus_text,
+        "002",
+        [
+            (
+                109,
+                "総務課 電算処理 9月1日 承認",
+                "総務課 電算処理9月1日 承認",
+            ),  # the space before the date lost
+            (262, "合保健センター", "合保健ンター"),  # the last name of a 担当課 cell wrapped over 8 lines
+            (377, "健康づくり課 業務委託 12月21日 承認", "健康づくり課 業務委託 1221日 承認"),
+        ],
+    )
+    want = {m.seq_no: (m.departments, m.categories, m.deliberated_on, m.result) for m in clean.case_mentions}
+    got = {m.seq_no: (m.departments, m.categories, m.deliberated_on, m.result) for m in read.case_mentions}
+    assert got == want
+    by_seq = {m.seq_no: m for m in read.case_mentions}
+    assert "departments: 落合保健ンター: read as 落合保健センター" in by_seq[26].warnings

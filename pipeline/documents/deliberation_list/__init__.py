@@ -16,6 +16,7 @@ from pipeline.documents.deliberation_list.rows import ListRow, parse_list, split
 from pipeline.documents.deliberation_list.sheet_labels import label_words
 from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
 from pipeline.documents.registry import DocumentType, Parsed
+from pipeline.documents.tables import renumber
 from pipeline.model import LayoutHints
 from pipeline.normalise.departments import canonical, split_departments
 from pipeline.normalise.ocr import Note, fold_digit_lookalikes, similarity, thresholds
@@ -143,20 +144,29 @@ def _sheet_only_mention(sheet: Sheet, seg: Segment, doc_id: str, k: int) -> Case
 
 
 def _dates_from_neighbours(rows: list[ListRow]) -> None:
-    """A 付議日 the rows on both sides of it share, misread (`10月2日`, `100月20日` between two rows
-    of 10月20日): a meeting deliberates several cases, so the list prints its date row after row;
-    a date one edit from its neighbours' that breaks their run is read as theirs, with a warning."""
-    for i in range(1, len(rows) - 1):
-        row, date = rows[i], rows[i - 1].deliberated_on
-        if date is None or rows[i + 1].deliberated_on != date or row.deliberated_on == date:
+    """A 付議日 misread where the rows around it print theirs: a meeting deliberates several cases,
+    so the list prints its date row after row. A date one edit from the date its neighbours share
+    (`10月2日`, `100月20日` between two rows of 10月20日) is read as theirs; a date that reads as no
+    date at all (`43日`) is read as the one neighbour's date it is one edit from. With a warning."""
+    for i, row in enumerate(rows):
+        if not row.date_raw:
             continue
-        printed = re.sub(r"^.*年", "", squeeze(fold_digit_lookalikes(fold(row.date_raw or ""))))
-        month_day = f"{date.month}月{date.day}日"
-        if not printed or Levenshtein.distance(printed, month_day) != 1:
+        before = rows[i - 1].deliberated_on if i > 0 else None
+        after = rows[i + 1].deliberated_on if i + 1 < len(rows) else None
+        if row.deliberated_on is not None:
+            candidates = {before} if before is not None and before == after != row.deliberated_on else set()
+        else:
+            candidates = {d for d in (before, after) if d is not None}
+        printed = re.sub(r"^.*年", "", squeeze(fold_digit_lookalikes(fold(row.date_raw))))
+        near = {d for d in candidates if Levenshtein.distance(printed, f"{d.month}月{d.day}日") == 1}
+        if len(near) != 1:
             continue
+        date = near.pop()
         row.deliberated_on = date
         row.warnings = [w for w in row.warnings if not w.startswith("deliberated_on:")]
-        row.warnings.append(f"deliberated_on: {row.date_raw}: read as {month_day}: the rows around it")
+        row.warnings.append(
+            f"deliberated_on: {row.date_raw}: read as {date.month}月{date.day}日: the rows around it"
+        )
 
 
 def parse_deliberation_list(seg: Segment, doc_id: str) -> tuple[list[CaseMention], list[str]]:
@@ -164,6 +174,7 @@ def parse_deliberation_list(seg: Segment, doc_id: str) -> tuple[list[CaseMention
     # The list is over where the sheets begin: damage that hides a row's end must not read on into them.
     starts = [s.line_start for s in sheets if s.line_start]
     rows = parse_list(seg.lines, seg.municipality, seg.context, end=min(starts) if starts else None)
+    renumber(rows, lambda r: None)  # one list: `177` between 16 and 18 is 17
     _dates_from_neighbours(rows)
     mentions = [_mention_from_row(r, doc_id) for r in rows]
     for m in mentions:

@@ -10,8 +10,8 @@ from functools import cache, lru_cache
 from pydantic import Field
 
 from pipeline.normalise.departments import split_departments
-from pipeline.normalise.ocr import Note, read_word, thresholds
-from pipeline.normalise.text import clean, strip_html
+from pipeline.normalise.ocr import Note, read_as, read_word, thresholds
+from pipeline.normalise.text import clean, squeeze, strip_html
 from pipeline.rules import vocabulary
 from schemas import ListFields
 
@@ -41,10 +41,24 @@ def split_categories(raw: str | None, notes: list[Note] | None = None) -> list[s
         if not c:
             continue
         word, note = read_word(c, vocabulary()["categories"], thresholds()["category"])
+        joined = _split_joined_categories(c) if word is None and note is None else None
+        if joined is not None:
+            note, word = read_as(c, "、".join(joined)), None
+            out.extend(joined)
         if note is not None and notes is not None:
             notes.append(note)
-        out.append(word or c)
+        if joined is None:
+            out.append(word or c)
     return out
+
+
+def _split_joined_categories(printed: str) -> list[str] | None:
+    """Two 区分 printed as one (`外部結合業務委託`: OCR lost the 、 between them), when exactly one
+    place splits the cell into two vocabulary words; None otherwise."""
+    words = set(vocabulary()["categories"])
+    key = squeeze(printed)
+    splits = [(key[:i], key[i:]) for i in range(2, len(key) - 1) if key[:i] in words and key[i:] in words]
+    return list(splits[0]) if len(splits) == 1 else None
 
 
 def _read_result(printed: str | None, warnings: list[str]) -> str | None:

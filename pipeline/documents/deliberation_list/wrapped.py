@@ -29,7 +29,7 @@ from pipeline.documents.deliberation_list.header import is_text_header
 from pipeline.documents.deliberation_list.sheet_labels import label_words
 from pipeline.documents.tables import is_page_number
 from pipeline.model import Line
-from pipeline.normalise.departments import canonical, looks_like_department
+from pipeline.normalise.departments import canonical, looks_like_department, read_department
 from pipeline.normalise.ocr import fold_digit_lookalikes, read_word, thresholds
 from pipeline.normalise.text import clean, remove_ocr_spaces, squeeze
 from pipeline.rules import limits, ocr, vocabulary
@@ -71,11 +71,34 @@ def _undouble(m: re.Match[str]) -> str:
     return digits
 
 
+# A month and day whose 月 was lost (`1221日`): digits before 日 with no 月 or year before them.
+_MONTH_LOST = re.compile(r"(?<![\d月年./])(\d{3,4})(?=日)")
+
+
+def _month_lost(m: re.Match[str]) -> str:
+    """`1221日` → 12月21日: the one way the digits split into a month and a day; else as printed
+    (`115日` is 1月15日 or 11月5日)."""
+    digits = m.group(1)
+    splits = [
+        (digits[:k], digits[k:])
+        for k in (1, 2)
+        if k < len(digits)
+        and len(digits) - k <= 2
+        and 1 <= int(digits[:k]) <= 12
+        and 1 <= int(digits[k:]) <= 31
+        and digits[k] != "0"
+    ]
+    return f"{splits[0][0]}月{splits[0][1]}" if len(splits) == 1 else digits
+
+
 def _date_text(text: str) -> str:
     """Text about to be read as a date, through OCR damage: look-alike digits, spaces, a doubled 日
-    or digit."""
+    or digit, a lost 月."""
     t = _SPACE_IN_NUMBER.sub("", fold_digit_lookalikes(remove_ocr_spaces(text.strip())))
-    return _MONTH_OR_DAY.sub(_undouble, _DOUBLED_UNIT.sub(r"\1", t))
+    t = _DOUBLED_UNIT.sub(r"\1", t)
+    if "月" not in t:
+        t = _MONTH_LOST.sub(_month_lost, t)
+    return _MONTH_OR_DAY.sub(_undouble, t)
 
 
 def _row_end(text: str) -> bool:
@@ -298,6 +321,11 @@ _TITLE_END = re.compile(r"(について|に係る[^、]{0,10}|事業|業務|委�
 _UNNAMED_TAIL = re.compile(r"[、,]?外\d+(課|部課|所属)等?$")
 
 
+def _registered(name: str, municipality: str | None) -> bool:
+    """A registered name, as printed or through one OCR edit (`落合保健ンター`)."""
+    return canonical(name, municipality) is not None or read_department(name, municipality)[0] is not None
+
+
 def _department_list_ok(text: str, municipality: str | None) -> tuple[bool, int]:
     """Is `text` a plausible printed list of departments? Also returns how many are registered."""
     if not text or "について" in text:
@@ -310,7 +338,7 @@ def _department_list_ok(text: str, municipality: str | None) -> tuple[bool, int]
         p2 = re.sub(r"外\d+(課|部課|所属)等?$", "", p)
         if not p2 and re.fullmatch(r"外\d+(課|部課|所属)等?", p):
             continue
-        if canonical(p2, municipality):
+        if _registered(p2, municipality):
             known += 1
         elif not looks_like_department(p2) or len(p2) > 20:
             return False, 0
@@ -331,7 +359,7 @@ def _split_title_departments(
         # Cheap tests on the joined text first: most splits leave a title's words on the right.
         glued = _join(pieces[k:])
         last = re.split(r"[、,]", _UNNAMED_TAIL.sub("", glued))[-1]
-        if "について" in glued or not (last.endswith(suffixes) or canonical(last, municipality)):
+        if "について" in glued or not (last.endswith(suffixes) or _registered(last, municipality)):
             continue
         left, right = _join(pieces[:k]), _department_text([p.text for p in pieces[k:]], municipality) or ""
         ok, known = _department_list_ok(right, municipality)
@@ -400,6 +428,13 @@ def _parse_block(block: _Block, municipality: str | None) -> ListRow:
     if date_n:
         date_raw = clean("".join(p.text for p in pieces[-date_n:]))
         pieces = pieces[:-date_n]
+    elif pieces:
+        # The space before the date lost (`電算処理9月1日`): the date ends the piece before it.
+        end = pieces[-1]
+        m3 = _DATE_AT_END_LOOSE.search(end.text)
+        if m3 and m3.start() > 0 and not end.text[m3.start() - 1].isdigit():
+            date_raw = clean(end.text[m3.start() :])
+            pieces = [*pieces[:-1], _Piece(end.text[: m3.start()], end.line, end.after_blank)]
     cre = _categories_re()
     for n in range(min(10, len(pieces)), 0, -1):
         tail = "".join(p.text for p in pieces[-n:])
