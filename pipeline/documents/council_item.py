@@ -22,9 +22,9 @@ from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.documents.tables import cell_key, row_cells
 from pipeline.model import Line
 from pipeline.normalise.departments import departments_of
-from pipeline.normalise.ocr import Note
+from pipeline.normalise.ocr import Note, fold_figures, read_label, read_word, thresholds
 from pipeline.normalise.text import clean, clean_multiline, counts_in, fold, remove_ocr_spaces
-from pipeline.rules import document_rules
+from pipeline.rules import document_rules, vocabulary
 from pipeline.segment import Segment
 from schemas.records import CaseMention
 
@@ -56,7 +56,9 @@ def _label(text: str) -> tuple[str, str] | None:
     for fname, words in labels.items():
         if head in (cell_key(w) for w in words):
             return fname, value
-    return None
+    # a label cell OCR damaged (`事業内容容`); only a cell of a table row, where a label stands alone
+    damaged = read_label(head, labels) if cells is not None else None
+    return (damaged, value) if damaged is not None else None
 
 
 def _is_basis(text: str) -> bool:
@@ -85,7 +87,7 @@ def _target_count(target: str | None, summary: str | None) -> tuple[int | None, 
         if lab:
             texts.append(rest[len(lab) :])
     for t in texts:
-        found.update(counts_in(remove_ocr_spaces(fold(t)), _COUNT_UNITS))
+        found.update(counts_in(fold_figures(remove_ocr_spaces(fold(t)), _COUNT_UNITS), _COUNT_UNITS))
     if len(found) == 1:
         n, unit = found.pop()
         return n, unit
@@ -95,6 +97,7 @@ def _target_count(target: str | None, summary: str | None) -> tuple[int | None, 
 def _mention(lines: list[Line], seg: Segment, mention_id: str, document_id: str) -> CaseMention:
     fields: dict[str, str] = {}
     categories: list[str] = []
+    notes: list[Note] = []  # categories read through OCR damage
     dept_raw: str | None = None
     markers = "|".join(map(re.escape, _rules()["department_markers"]))
     for ln in lines:
@@ -105,8 +108,12 @@ def _mention(lines: list[Line], seg: Segment, mention_id: str, document_id: str)
         if "program_name" not in fields:
             for m in _ARTICLE.finditer(t):
                 for part in re.split(r"[、,・]", m.group(1)):
-                    if (c := clean(part)) and c not in categories:
-                        categories.append(c)
+                    if not (c := clean(part)):
+                        continue
+                    word, note = read_word(c, vocabulary()["categories"], thresholds()["category"])
+                    notes += [note] if note is not None else []
+                    if (word or c) not in categories:
+                        categories.append(word or c)
         dm = re.search(rf"(?:{markers})\s*[:：]\s*([^)）]+)", t)
         if dm and dept_raw is None:
             dept_raw = clean(dm.group(1))
@@ -116,7 +123,7 @@ def _mention(lines: list[Line], seg: Segment, mention_id: str, document_id: str)
     target = clean(fields.get("target"))
     count, unit = _target_count(target, summary)
     nonblank = [ln.no for ln in lines if ln.text.strip()]
-    notes: list[Note] = []
+    category_notes, notes = notes, []
     departments = departments_of([printed], seg.municipality, notes) if printed else []
     return CaseMention(
         mention_id=mention_id,
@@ -134,7 +141,8 @@ def _mention(lines: list[Line], seg: Segment, mention_id: str, document_id: str)
         target_count_unit=unit,
         line_start=nonblank[0] if nonblank else None,
         line_end=nonblank[-1] if nonblank else None,
-        warnings=[n.warning("departments") for n in notes],
+        warnings=[n.warning("departments") for n in notes]
+        + [n.warning("categories") for n in category_notes],
     )
 
 

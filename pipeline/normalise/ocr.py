@@ -248,6 +248,27 @@ def undoubled(key: str, words: Iterable[str]) -> set[str]:
     return {key[:i] + key[i + 1 :] for i in range(len(key) - 1) if key[i] == key[i + 1]} & known
 
 
+def read_label(key: str, labels: Mapping[str, Iterable[str]]) -> str | None:
+    """The field a label cell OCR damaged names (`事業業内容`, `事内容`, `対象象者`; `key` without
+    spaces): one of its doubled characters read once, or else the labels of one field nearest to
+    it by `[threshold] header`. A cell that is a label and more (`対象者数`) is another cell, not a
+    damaged label; labels shorter than `[header] min_length` are only read through a doubled
+    character (one edit of a two-character label is any two characters)."""
+    by_word = {_key(w): f for f, ws in labels.items() for w in ws}
+    once = undoubled(key, by_word)
+    if len({by_word[w] for w in once}) == 1:
+        return by_word[once.pop()]
+    min_length = int(ocr()["header"]["min_length"])
+    if len(key) < min_length or any(key.startswith(w) for w in by_word):
+        return None
+    scored = [(similarity(key, w), f) for w, f in by_word.items() if len(w) >= min_length]
+    top = max((sc for sc, _ in scored), default=0.0)
+    if top < thresholds()["header"]:
+        return None
+    fields = {f for sc, f in scored if sc == top}
+    return fields.pop() if len(fields) == 1 else None
+
+
 @cache
 def thresholds() -> dict[str, float]:
     return {k: float(v) for k, v in ocr()["threshold"].items()}

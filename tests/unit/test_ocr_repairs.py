@@ -367,3 +367,25 @@ def test_wrapped_rows_read_through_a_lost_space_and_a_damaged_department(corpus_
     assert got == want
     by_seq = {m.seq_no: m for m in read.case_mentions}
     assert "departments: 落合保健ンター: read as 落合保健センター" in by_seq[26].warnings
+
+
+@pytest.mark.parametrize(
+    ("edits", "categories", "count", "warnings"),
+    [
+        ([], ["業務委託"], (348587, "人"), []),
+        ([(24, "事業内容\t", "事業内容容\t")], ["業務委託"], (348587, "人"), []),  # the count is under it
+        ([(24, "348,587人", "348,58７入")], ["業務委託"], (348587, "人"), []),
+    ],
+)
+def test_004_council_item_through_damage(corpus_text, edits, categories, count, warnings) -> None:
+    read = _damaged(corpus_text, "004", edits)
+    (m,) = read.case_mentions
+    assert (m.categories, (m.target_count, m.target_count_unit), m.warnings) == (categories, count, warnings)
+
+
+def test_004_a_damaged_category_is_read_with_a_warning(corpus_text) -> None:
+    name, data = corpus_text("004")
+    text = data.decode("utf-8")
+    assert text.count("（業務委託）") == 1
+    (m,) = extract_bytes(text.replace("（業務委託）", "（業務託）").encode("utf-8"), name).case_mentions
+    assert (m.categories, m.warnings) == (["業務委託"], ["categories: 業務託: read as 業務委託"])

@@ -11,9 +11,9 @@ from functools import cache
 
 from pipeline.documents.tables import is_page_number
 from pipeline.model import Line
-from pipeline.normalise.ocr import similarity, thresholds, undoubled
+from pipeline.normalise.ocr import read_label
 from pipeline.normalise.text import squeeze, strip_html
-from pipeline.rules import ocr, vocabulary
+from pipeline.rules import vocabulary
 
 LABEL_COLUMN_WIDTH = 8  # a label wrapped in its narrow column: every piece is at most this long
 
@@ -102,25 +102,12 @@ def match_cell_label(text: str) -> Label | None:
 
 
 def _damaged_label(c: str) -> Label | None:
-    """A label cell OCR damaged (`事業業内容`, `事内容`, `対象象者`): one of its doubled characters read
-    once, or else the labels of one row nearest to it by `[threshold] header` of rules/ocr.toml. A
-    cell that is a label and more (`対象者数`) is another cell, not a damaged label; labels shorter
-    than `[header] min_length` are only read through a doubled character (one edit of a two-character
-    label is any two characters)."""
-    by_compact = {lb.compact: lb for lb in labels()}
-    once = undoubled(c, by_compact)
-    if len({by_compact[w].key for w in once}) == 1:
-        return by_compact[once.pop()]
-    min_length = int(ocr()["header"]["min_length"])
-    if len(c) < min_length or any(c.startswith(w) for w in by_compact):
-        return None
-    threshold = thresholds()["header"]
-    scored = [(similarity(c, w), lb) for w, lb in by_compact.items() if len(w) >= min_length]
-    top = max((sc for sc, _ in scored), default=0.0)
-    if top < threshold:
-        return None
-    hits = {lb.key: lb for sc, lb in scored if sc == top}
-    return next(iter(hits.values())) if len(hits) == 1 else None
+    """A label cell OCR damaged (`事業業内容`): `ocr.read_label` over every label's row."""
+    by_key: dict[str, list[Label]] = {}
+    for lb in labels():
+        by_key.setdefault(lb.key, []).append(lb)
+    key = read_label(c, {k: [lb.compact for lb in lbs] for k, lbs in by_key.items()})
+    return by_key[key][0] if key is not None else None
 
 
 def match_end_prefix(text: str) -> tuple[str, bool] | None:
