@@ -13,8 +13,11 @@ the review-status report prints the same kind of count table, and council items 
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
+
+from rapidfuzz.distance import Levenshtein
 
 from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.documents.tables import (
@@ -28,7 +31,7 @@ from pipeline.documents.tables import (
     renumber,
     row_cells,
 )
-from pipeline.normalise.dates import DateError, parse_year
+from pipeline.normalise.dates import read_year_cell
 from pipeline.normalise.departments import split_departments
 from pipeline.normalise.ocr import read_int, read_registration_numbers
 from pipeline.normalise.text import clean, fold
@@ -56,15 +59,16 @@ def section_of(caption: str, reason_header: str | None = None) -> str | None:
     return None
 
 
-def _year(cells: list[str], cols: dict[str, int], name: str, warnings: list[str]) -> int | None:
+def _year(
+    cells: list[str], cols: dict[str, int], name: str, fiscal_year: int | None, warnings: list[str]
+) -> int | None:
     raw = clean(cell(cells, cols, name))
     if raw is None:
         return None
-    try:
-        return parse_year(raw)
-    except DateError as exc:
-        warnings.append(f"{name}: {raw}: {exc}")
-        return None
+    year, note = read_year_cell(raw, fiscal_year)
+    if note is not None:
+        warnings.append(note.warning(name))
+    return year
 
 
 def _specific(raw: str, warnings: list[str]) -> bool | None:
@@ -109,9 +113,9 @@ def _entry(
         business_name=clean(cell(cells, cols, "business_name")),
         content=clean(cell(cells, cols, "content")),
         specific_personal_info=_specific(cell(cells, cols, "specific_personal_info"), w),
-        start_fiscal_year=_year(cells, cols, "start_fiscal_year", w),
-        end_fiscal_year=_year(cells, cols, "end_fiscal_year", w),
-        change_fiscal_year=_year(cells, cols, "change_fiscal_year", w),
+        start_fiscal_year=_year(cells, cols, "start_fiscal_year", seg.fiscal_year, w),
+        end_fiscal_year=_year(cells, cols, "end_fiscal_year", seg.fiscal_year, w),
+        change_fiscal_year=_year(cells, cols, "change_fiscal_year", seg.fiscal_year, w),
         reason=clean(cell(cells, cols, "reason")),
         warnings=w,
     )
@@ -121,6 +125,27 @@ def _is_list_header(cols: dict[str, int]) -> bool:
     return (
         "seq_no" in cols and len(cols.keys() & {"department", "registration_numbers", "business_name"}) >= 2
     )
+
+
+def _numbers_from_siblings(entries: list[OutsourcingEntry], form: re.Pattern[str]) -> None:
+    """A 業務登録番号 whose first part lost or doubled a digit (`29701-205` among 291701-201 …
+    291701-511) read with the first part the other numbers of its cell share, when it is one edit
+    from it: the numbers of one business are printed together under one first part. Never from
+    other rows: a first part printed once in the document may be any number."""
+    for e in entries:
+        known = {n.split("-")[0] for n in e.registration_numbers if form.fullmatch(n)}
+        for i, n in enumerate(e.registration_numbers):
+            head, _, tail = n.partition("-")
+            if form.fullmatch(n) or head in known:
+                continue
+            near = [k for k in known if Levenshtein.distance(head, k) == 1]
+            repaired = f"{near[0]}-{tail}" if len(near) == 1 else None
+            if repaired is None or not form.fullmatch(repaired):
+                continue
+            e.registration_numbers[i] = repaired
+            kept = f"registration_numbers: {n}: not in the printed form"
+            e.warnings[:] = [w for w in e.warnings if not w.startswith(kept)]
+            e.warnings.append(f"registration_numbers: {n}: read as {repaired}: the other numbers of its cell")
 
 
 def parse_outsourcing(
@@ -166,6 +191,7 @@ def parse_outsourcing(
             continue
         entries.append(_entry(cells, cols, section, seg, document_id))
     renumber(entries, lambda e: e.section)
+    _numbers_from_siblings(entries, re.compile(_rules()["registration_number"]["form"]))
     # The count tables are checked against themselves and the lists in pipeline/checks/reports.py.
     # 実施機関 read through OCR damage: what the count tables repaired, as notices (no warnings column).
     notices += [n for t in counts.tables for n in t.notes]

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from pipeline.normalise.ocr import Note, fold_digit_lookalikes, read_as
+from pipeline.normalise.ocr import Note, fold_digit_lookalikes, fold_number, read_as
 from pipeline.normalise.text import clean, fold, remove_ocr_spaces
 from pipeline.rules import Era, eras
 
@@ -283,6 +283,51 @@ def parse_year(text: str) -> int:
     if m:
         return int(m.group(1))
     raise DateError("not a year")
+
+
+def read_year_cell(printed: str, fiscal_year: int | None) -> tuple[int | None, Note | None]:
+    """A year cell of a report's list (`R3`, `H24`) read through OCR damage, in a document of
+    `fiscal_year`: the digits after the era letter through look-alikes (`RZ`); a year after the
+    document's fiscal year read with one doubled digit once (`R11` in a 令和3年度 report: R1); a
+    year whose era letter was lost (`3`) in the era of the document's fiscal year, when that gives
+    no year after it. A reading that is not the only one is not made: a year after the document's
+    fiscal year is then kept as printed; a cell that reads as no year is None, with why."""
+    error = ""
+    try:
+        year: int | None = parse_year(printed)
+    except DateError as exc:
+        year, error = None, str(exc)
+    latest = fiscal_year + 1 if fiscal_year is not None else None
+    if year is not None and (latest is None or year <= latest):
+        return year, None
+    t = re.sub(r"\s+", "", fold(printed)).removesuffix("年度").removesuffix("年")
+    m = re.fullmatch(rf"([{_era_abbrevs()}])(.{{1,3}})", t)
+    forms: set[str] = set()
+    if m:
+        digits = fold_number(m.group(2))
+        forms.add(m.group(1) + digits)
+        if latest is not None:
+            forms |= {
+                m.group(1) + digits[:i] + digits[i + 1 :]
+                for i in range(1, len(digits))
+                if digits[i] == digits[i - 1]
+            }
+    elif fiscal_year is not None and re.fullmatch(r"\d{1,2}", t):
+        forms.add(_era_of(dt.date(fiscal_year, 4, 1)).abbrev + t)
+    read: dict[int, str] = {}
+    for form in forms:
+        try:
+            y = parse_year(form)
+        except DateError:
+            continue
+        if latest is None or y <= latest:
+            read[y] = form
+    if len(read) == 1:
+        y, form = next(iter(read.items()))
+        return y, read_as(clean(printed) or printed, form)
+    if year is not None:
+        return year, None  # a year still to come as printed (a planned end): kept, as any other
+    return None, Note(clean(printed) or printed, error)
 
 
 def _fiscal_of(m: re.Match[str]) -> int:

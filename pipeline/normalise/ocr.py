@@ -369,6 +369,23 @@ def read_registration_numbers(raw: str, form: str, shown: str) -> tuple[list[str
             else:
                 notes.append(Note(number, f"not in the printed form {shown}; kept as printed"))
         found.append(number)
+    if not found:
+        found, notes = _without_separator(text, pattern)
+    return found, notes
+
+
+def _without_separator(text: str, pattern: re.Pattern[str]) -> tuple[list[str], list[Note]]:
+    """Numbers whose separator OCR lost (`291408010`, `550300 002`): a run of as many digits as the
+    form's two parts (`\\d{6}-\\d{3}`), read with the separator where the form puts it."""
+    parts = re.fullmatch(r"\\d\{(\d+)\}(.)\\d\{(\d+)\}", pattern.pattern)
+    if parts is None:
+        return [], []
+    a, sep, b = int(parts.group(1)), parts.group(2), int(parts.group(3))
+    found, notes = [], []
+    for m in re.finditer(rf"(?<![0-9A-Za-z])(\d{{{a}}}) ?(\d{{{b}}})(?![0-9A-Za-z])", text):
+        number = f"{m.group(1)}{sep}{m.group(2)}"
+        notes.append(read_as(m.group(0), number))
+        found.append(number)
     return found, notes
 
 
@@ -376,6 +393,12 @@ def _undoubled_forms(number: str, pattern: re.Pattern[str]) -> set[str]:
     """The readings of `number` with one doubled digit read once that have the printed form."""
     once = {number[:i] + number[i + 1 :] for i in range(len(number) - 1) if number[i] == number[i + 1]}
     return {n for n in once if n[0] in _ASCII_DIGITS and pattern.fullmatch(n)}
+
+
+def fold_number(part: str) -> str:
+    """Text known to be a number (a cell of a number column): every look-alike read as its digit."""
+    anywhere, after, _, _ = _digit_rules()
+    return _fold_all(part, anywhere, after)
 
 
 def _fold_all(part: str, anywhere: dict[str, str], after: dict[str, str]) -> str:

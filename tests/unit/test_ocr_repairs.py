@@ -16,6 +16,7 @@ from pipeline.documents.deliberation_list.sheet_labels import match_cell_label
 from pipeline.documents.deliberation_list.wrapped import _date_text
 from pipeline.documents.review_status import category_of
 from pipeline.extract import extract_bytes
+from pipeline.normalise.dates import read_year_cell
 from pipeline.normalise.departments import department_and_bureau, split_departments
 from pipeline.normalise.ocr import (
     fold_figures,
@@ -389,3 +390,56 @@ def test_004_a_damaged_category_is_read_with_a_warning(corpus_text) -> None:
     assert text.count("（業務委託）") == 1
     (m,) = extract_bytes(text.replace("（業務委託）", "（業務託）").encode("utf-8"), name).case_mentions
     assert (m.categories, m.warnings) == (["業務委託"], ["categories: 業務託: read as 業務委託"])
+
+
+@pytest.mark.parametrize(
+    ("printed", "year", "problem"),
+    [
+        ("R3", 2021, None),
+        ("3", 2021, "read as R3"),  # the era letter lost: the era of the document's fiscal year
+        ("R11", 2019, "read as R1"),  # 2029 is after the report's year: a digit read twice
+        ("R33", 2021, "read as R3"),
+        ("RZ", 2020, "read as R2"),
+        ("H299", 2017, "read as H29"),
+        ("H24", 2012, None),
+        ("24", None, "not a year"),  # R24 is after the report's year: not read
+        ("R", None, "not a year"),
+        ("平成32年度", None, "平成 has no year 32"),
+        ("R5", 2023, None),  # a planned end: kept
+        ("R22", 2020, "read as R2"),
+        ("R9", 2027, None),  # after the report's year, and no doubled digit: kept
+    ],
+)
+def test_a_year_cell_through_damage(printed, year, problem) -> None:
+    got, note = read_year_cell(printed, 2021)
+    assert (got, note.problem if note else None) == (year, problem)
+
+
+@pytest.mark.parametrize(
+    ("printed", "numbers", "problems"),
+    [
+        ("291408010", ["291408-010"], ["read as 291408-010"]),
+        ("550300 002", ["550300-002"], ["read as 550300-002"]),
+        ("12345678901", [], []),
+    ],
+)
+def test_registration_numbers_without_their_separator(printed, numbers, problems) -> None:
+    found, notes = read_registration_numbers(printed, FORM, "000000-000")
+    assert (found, [n.problem for n in notes]) == (numbers, problems)
+
+
+def test_000_a_number_read_from_the_other_numbers_of_its_cell(corpus_text) -> None:
+    name, data = corpus_text("000")
+    text = data.decode("utf-8")
+    assert text.count("291701-205 291701-301") == 1
+    read = extract_bytes(text.replace("291701-205 291701-301", "29701-205 291701-301").encode(), name)
+    clean = extract_bytes(data, name)
+    assert [e.registration_numbers for e in read.outsourcing_entries] == [
+        e.registration_numbers for e in clean.outsourcing_entries
+    ]
+    new = [
+        sorted(set(r.warnings) - set(c.warnings))
+        for r, c in zip(read.outsourcing_entries, clean.outsourcing_entries, strict=True)
+        if r.warnings != c.warnings
+    ]
+    assert new == [["registration_numbers: 29701-205: read as 291701-205: the other numbers of its cell"]]
