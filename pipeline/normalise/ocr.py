@@ -64,6 +64,12 @@ def _lookalike_re() -> re.Pattern[str]:
     return re.compile(f"[{re.escape(''.join(anywhere) + ''.join(after))}]")
 
 
+def digit_lookalikes() -> str:
+    """Every character rules/ocr.toml reads as a digit somewhere."""
+    anywhere, after, _, _ = _digit_rules()
+    return "".join(anywhere) + "".join(after)
+
+
 def has_digit_lookalike(text: str) -> bool:
     return _lookalike_re().search(text) is not None
 

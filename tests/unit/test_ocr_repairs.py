@@ -443,3 +443,21 @@ def test_000_a_number_read_from_the_other_numbers_of_its_cell(corpus_text) -> No
         if r.warnings != c.warnings
     ]
     assert new == [["registration_numbers: 29701-205: read as 291701-205: the other numbers of its cell"]]
+
+
+@pytest.mark.parametrize(
+    ("edits"),
+    [
+        [(177, "(No.8)", "(No.B)")],  # a look-alike for the number
+        [(177, "(No.8)", "(No.8")],  # the closing bracket lost
+        [(507, "(No.2 2)", "(No.2 2))")],  # the closing bracket doubled
+    ],
+)
+def test_001_a_sheet_whose_marker_ocr_damaged_is_found(corpus_text, edits) -> None:
+    read = _damaged(corpus_text, "001", edits)
+    clean = extract_bytes(*reversed(corpus_text("001")))
+    fields = ("seq_no", "program_name", "target", "target_count", "summary")
+    assert [[getattr(m, f) for f in fields] for m in read.case_mentions] == [
+        [getattr(m, f) for f in fields] for m in clean.case_mentions
+    ]
+    assert not read.documents[0].suspect

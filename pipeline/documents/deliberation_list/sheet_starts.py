@@ -30,10 +30,15 @@ from pipeline.documents.deliberation_list.sheet_labels import (
     row_label,
 )
 from pipeline.model import Line
+from pipeline.normalise.ocr import digit_lookalikes, fold_number
 from pipeline.normalise.text import clean, squeeze, strip_html
 
 # `(No.1)`, `(No.1 1)`, `(No. 1 5)`, `(No1)` (NFKC of `(№１)`), `(No.)`: at the end of a line.
-_MARKER = re.compile(r"[(（]\s*N\s*[oO]\s*[.．]?\s*(\d(?:\s*\d)*)?\s*[)）]\s*$")
+# The end marker `(No.8)`; its number read through the look-alikes of digits (`(No.B)`): nothing
+# but a number stands there.
+_D = rf"[\d{re.escape(digit_lookalikes())}]"
+# Its closing bracket doubled or lost (`(No.22))`, `(No.8`) after the number.
+_MARKER = re.compile(rf"[(（]\s*N\s*[oO]\s*[.．]?\s*({_D}(?:\s*{_D})*)?\s*(?:[)）]+|(?<=[0-9０-９]))\s*$")
 # How many lines a title printed under or beside a leading number may wrap over.
 _TITLE_LINES = 3
 # The most a line may hold that finishes an end marker cut by the line width (`1 2)`).
@@ -88,7 +93,7 @@ def _end_marker_start(lines: list[Line], i: int, m: re.Match[str]) -> Start:
         if len(prev) >= 10 and len(prefix) < 0.6 * len(prev):
             first = j
             prefix = prev + "\n" + prefix
-    digits = squeeze(m.group(1) or "")
+    digits = fold_number(squeeze(m.group(1) or ""))
     return Start(i, first, i + 1, int(digits) if digits else None, m.group(0).strip(), clean(prefix))
 
 
@@ -163,10 +168,11 @@ def find_starts(lines: list[Line]) -> list[Start]:
             continue  # the title lines of the sheet just found
         text = _title_text(ln.text)
         m = _MARKER.search(text)
-        if m:
+        wrapped = _wrapped_end_marker(lines, i)
+        # `(No.1` / `2)`: a marker the line width cut, before one whose closing bracket was lost
+        if m and (wrapped is None or re.search(r"[)）]\s*$", text)):
             starts.append(_end_marker_start(lines, i, m))
             continue
-        wrapped = _wrapped_end_marker(lines, i)
         if wrapped is not None:
             starts.append(wrapped)
             continue
