@@ -132,11 +132,21 @@ def lookalike_substitution(a: str, b: str) -> bool:
     return len(diff) == 1 and diff[0][1] in _lookalike_groups().get(diff[0][0], frozenset())
 
 
+def _thousands_undoubled(m: re.Match[str]) -> str:
+    """A group of four digits after a thousands comma (`4,6000`): one of its doubled digits read once,
+    when that reads one way."""
+    g = m.group(0)
+    once = {g[:i] + g[i + 1 :] for i in range(3) if g[i] == g[i + 1]}
+    return once.pop() if len(once) == 1 else g
+
+
 def fold_figures(text: str, units: Iterable[str]) -> str:
     """Counted figures read through damage, for text about to be searched for them: look-alikes of
-    digits folded, a space inside a number removed (`7 50人`), and a unit of one character read
+    digits folded, a space inside a number removed (`7 50人`), a digit doubled in a group of
+    thousands read once (`4,6000件`), and a unit of one character read
     from its look-alike right after a number (`750入` → 750人). Never for text that is stored."""
     text = re.sub(r"(?<=\d)[ \u3000](?=\d)", "", fold_digit_lookalikes(text))
+    text = re.sub(r"(?<=\d,)\d{4}(?!\d)", _thousands_undoubled, text)
     groups = _lookalike_groups()
     for unit in units:
         if len(unit) == 1:
@@ -257,16 +267,16 @@ def undoubled(key: str, words: Iterable[str]) -> set[str]:
 def read_label(key: str, labels: Mapping[str, Iterable[str]]) -> str | None:
     """The field a label cell OCR damaged names (`事業業内容`, `事内容`, `対象象者`; `key` without
     spaces): one of its doubled characters read once, or else the labels of one field nearest to
-    it by `[threshold] header`. A cell that is a label and more (`対象者数`) is another cell, not a
-    damaged label; labels shorter than `[header] min_length` are only read through a doubled
+    it by `[threshold] header`. A text that holds a label and more (`対象者数`, `1 対象者`) is
+    another text, not a damaged label; labels shorter than `[header] min_length` are only read through a doubled
     character (one edit of a two-character label is any two characters)."""
     by_word = {_key(w): f for f, ws in labels.items() for w in ws}
     once = undoubled(key, by_word)
     if len({by_word[w] for w in once}) == 1:
         return by_word[once.pop()]
     min_length = int(ocr()["header"]["min_length"])
-    if len(key) < min_length or any(key.startswith(w) for w in by_word):
-        return None
+    if len(key) < min_length or any(w in key for w in by_word):
+        return None  # a label and more (`対象者数`, `1対象者`, a numbered paragraph) is another text
     scored = [(similarity(key, w), f) for w, f in by_word.items() if len(w) >= min_length]
     top = max((sc for sc, _ in scored), default=0.0)
     if top < thresholds()["header"]:

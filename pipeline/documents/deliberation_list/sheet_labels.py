@@ -85,11 +85,26 @@ def is_furniture(text: str) -> bool:
 
 
 def match_label_inline(text: str) -> tuple[Label, str] | None:
-    """The label a wrapped-text line starts with, and the rest of the line (its value)."""
+    """The label a wrapped-text line starts with, and the rest of the line (its value); a first
+    word OCR damaged (`事業内容容`, `対象象者 手続の申請者`) is read as a label too. The caller takes a
+    label once per sheet, so a value line starting with a word near a label seen already stays."""
     for lb in labels():
         m = lb.pattern.match(text)
         if m:
             return lb, text[m.end() :].strip()
+    # The label may be spaced by OCR (`区 区分`): its first one to three words.
+    words = text.split()
+    longest = max(len(lb.compact) for lb in labels()) + 1
+    for k in range(1, min(3, len(words)) + 1):
+        c = compact("".join(words[:k]))
+        if len(c) > longest:
+            break
+        # a piece of a label wrapped or cut by its column (`個人情報の流れ及`) is read as such elsewhere
+        if any(c in lb.compact for lb in labels()):
+            continue
+        damaged = _damaged_label(c)
+        if damaged is not None:
+            return damaged, " ".join(words[k:])
     return None
 
 

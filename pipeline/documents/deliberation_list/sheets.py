@@ -298,7 +298,8 @@ def _target_count(summary: str | None) -> tuple[int | None, str | None]:
         if m and inside and int(m.group("no")) <= number:
             is_heading = False
         if m and is_heading:
-            head = heading_re.search(rest)
+            # a character of the heading OCR doubled (`3 対象象者`): its words read once
+            head = heading_re.search(rest) or heading_re.search(rest := re.sub(r"(\D)\1", r"\1", rest))
             inside, number = bool(head), int(m.group("no"))
             if not head:
                 continue
