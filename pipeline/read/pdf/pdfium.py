@@ -71,7 +71,9 @@ def _bare(fn: Any, restype: Any = ctypes.c_int) -> Any:
     """`fn` without its argument types: ctypes then converts nothing on each call, which halves the
     cost of the per-character calls (a dense page makes ~6,000 of them). Called only with
     arguments of the C types already (c_void_p, int, byref)."""
-    bare = ctypes.CFUNCTYPE(restype)(ctypes.cast(fn, ctypes.c_void_p).value)
+    address = ctypes.cast(fn, ctypes.c_void_p).value
+    assert address is not None
+    bare: Any = ctypes.CFUNCTYPE(restype)(address)
     bare.argtypes = None
     return bare
 
