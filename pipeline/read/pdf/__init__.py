@@ -144,7 +144,7 @@ def read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
         carry = read_tables(p, hints, carry)
         if p.edges:
             chars = [c for ln in p.lines for c in ln.chars]
-            grid_rows, rest = ruled_tables(p.edges, chars, p.width, p.height, hints)
+            grid_rows, rest = ruled_tables(p.edges, chars, hints)
             if grid_rows:
                 p.items += grid_rows
                 p.lines = _outside(p.lines, rest)
