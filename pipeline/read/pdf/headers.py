@@ -57,8 +57,15 @@ def _splits(line: TextLine, hints: LayoutHints) -> list[tuple[float, dict[str, i
     chars = line.chars
     if not 4 <= len(chars) <= _HEADER_CHARS:
         return []
+    limit = 0.15 * line.height
+    # Rounding moves a gap by 0.05 at most: only gaps near the limit or over it are rounded.
+    near = limit - 0.051
     wide = sorted(
-        (g for a, b in itertools.pairwise(chars) if (g := round(b.x0 - a.x1, 1)) > 0.15 * line.height),
+        (
+            g
+            for a, b in itertools.pairwise(chars)
+            if b.x0 - a.x1 > near and (g := round(b.x0 - a.x1, 1)) > limit
+        ),
         reverse=True,
     )
     out = []

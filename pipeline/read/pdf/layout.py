@@ -10,6 +10,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple, Protocol
 
 from pipeline.normalise.text import join_lines
@@ -25,6 +26,7 @@ _SPACE_GAP = 0.2
 # an empty line, as text converters do: the wrapped-text parsers read one as the end of a cell (a
 # title wrapped over three lines, then its 担当課, is told apart only by the gap).
 BLANK_GAP = 1.0
+_X0 = itemgetter(0)  # Char.x0
 
 
 class Seg(NamedTuple):
@@ -85,33 +87,37 @@ class Page:
 
 def group_lines(chars: list[Char]) -> list[list[Char]]:
     """Characters → lines: a character joins the line whose vertical extent holds its centre."""
+    mids = [(c.top + c.bottom) / 2 for c in chars]
     lines: list[list[Char]] = []
-    bounds: list[tuple[float, float]] = []
-    for ch in sorted(chars, key=lambda c: (c.top + c.bottom) / 2):
-        mid = (ch.top + ch.bottom) / 2
-        if lines and bounds[-1][0] <= mid <= bounds[-1][1] and not ch.text.isspace():
-            lines[-1].append(ch)
-            continue
+    line: list[Char] = []
+    lo = hi = 0.0
+    for k in sorted(range(len(chars)), key=mids.__getitem__):
+        ch = chars[k]
         if lines and ch.text.isspace():
             continue
-        lines.append([ch])
-        bounds.append((ch.top, ch.bottom))
-    return [sorted(ln, key=lambda c: c.x0) for ln in lines]
+        if lines and lo <= mids[k] <= hi:
+            line.append(ch)
+            continue
+        line = [ch]
+        lines.append(line)
+        lo, hi = ch.top, ch.bottom
+    return [sorted(ln, key=_X0) for ln in lines]
 
 
 def segments(chars: list[Char]) -> list[Seg]:
     """One line's characters (left to right) → runs split at cell-sized gaps, spaces where gaps are."""
-    height = statistics.median(c.bottom - c.top for c in chars) or 1.0
+    height = statistics.median([c.bottom - c.top for c in chars]) or 1.0
+    cell, space = _CELL_GAP * height, _SPACE_GAP * height
     segs: list[Seg] = []
     text, x0, x1 = "", chars[0].x0, chars[0].x0
     for ch in chars:
         if ch.text.isspace():
             continue
         gap = ch.x0 - x1
-        if text and gap > _CELL_GAP * height:
+        if text and gap > cell:
             segs.append(Seg(x0, x1, text))
             text, x0 = "", ch.x0
-        elif text and gap > _SPACE_GAP * height:
+        elif text and gap > space:
             text += " "
         x1 = max(x1, ch.x1) if text else ch.x1
         text += ch.text
@@ -126,7 +132,7 @@ def text_lines(chars: list[Char]) -> list[TextLine]:
         segs = segments(ln)
         if segs:
             chars = [c for c in ln if not c.text.isspace()]
-            out.append(TextLine(min(c.top for c in ln), max(c.bottom for c in ln), segs, chars))
+            out.append(TextLine(min([c.top for c in ln]), max([c.bottom for c in ln]), segs, chars))
     return out
 
 
