@@ -26,7 +26,7 @@ _SPACE_GAP = 0.2
 # an empty line, as text converters do: the wrapped-text parsers read one as the end of a cell (a
 # title wrapped over three lines, then its 担当課, is told apart only by the gap).
 BLANK_GAP = 1.0
-_X0 = itemgetter(0)  # Char.x0
+_X0, _ANGLE = itemgetter(0), itemgetter(5)  # Char.x0, Char.angle
 
 
 class Seg(NamedTuple):
@@ -119,7 +119,8 @@ def segments(chars: list[Char]) -> list[Seg]:
             text, x0 = "", ch.x0
         elif text and gap > space:
             text += " "
-        x1 = max(x1, ch.x1) if text else ch.x1
+        if not text or ch.x1 > x1:
+            x1 = ch.x1
         text += ch.text
     if text:
         segs.append(Seg(x0, x1, text))
@@ -138,7 +139,7 @@ def text_lines(chars: list[Char]) -> list[TextLine]:
 
 def reading_angle(chars: list[Char], rotation: int) -> int:
     """The direction most of the page's text runs in; on a tie, the one its /Rotate shows upright."""
-    counts = Counter(c.angle for c in chars)
+    counts = Counter(map(_ANGLE, chars))
     return max(counts, key=lambda a: (counts[a], a == rotation), default=rotation)
 
 
@@ -146,7 +147,7 @@ def place(chars: list[Char], frame: Frame) -> list[Char]:
     """The page's characters in its reading frame. Text at another angle (a stamp, a label turned in
     a narrow cell) is read in its own direction and laid flat where it stands, so it comes out as a
     short line in its place instead of a column of one-character lines cutting through the rest."""
-    if frame.angle == 0 and not any(c.angle for c in chars):
+    if frame.angle == 0 and not any(map(_ANGLE, chars)):
         return chars  # most pages
     out = [frame.char(c) for c in chars if c.angle == frame.angle]
     turned: dict[int, list[Char]] = {}

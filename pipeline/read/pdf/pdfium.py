@@ -94,6 +94,7 @@ _segment_type = _bare(pdfium_c.FPDFPathSegment_GetType)
 _segment_close = _bare(pdfium_c.FPDFPathSegment_GetClose)
 # Spaces (the layout code infers them from the gaps) and codes of no glyph.
 _BLANK = frozenset([*range(33), 0xA0, 0x3000, 0xFFFE, 0xFFFF])
+_SURROGATES = frozenset(range(0xD800, 0xE000))
 
 
 def page_chars(
@@ -109,7 +110,7 @@ def page_chars(
     pdfium_c.FPDFText_GetText(raw, 0, count, units)
     codes = list(units[:count])
     last = count - 1
-    if any(0xD800 <= c <= 0xDFFF for c in codes) or (
+    if not _SURROGATES.isdisjoint(codes) or (
         count and codes[last] != pdfium_c.FPDFText_GetUnicode(raw, last)
     ):
         # Characters beyond the BMP come out as surrogate pairs, and a glyph no map names (code 0)
