@@ -26,7 +26,7 @@ _SPACE_GAP = 0.2
 # an empty line, as text converters do: the wrapped-text parsers read one as the end of a cell (a
 # title wrapped over three lines, then its 担当課, is told apart only by the gap).
 BLANK_GAP = 1.0
-_X0, _ANGLE = itemgetter(0), itemgetter(5)  # Char.x0, Char.angle
+_X0, _TEXT, _ANGLE = itemgetter(0), itemgetter(4), itemgetter(5)  # Char.x0, .text, .angle
 
 
 class Seg(NamedTuple):
@@ -85,13 +85,31 @@ class Page:
 # --------------------------------------------------------------------------- chars → lines
 
 
+def _median(values: list[float]) -> float:
+    """statistics.median, without its overhead (called for every line of every page)."""
+    data = sorted(values)
+    n = len(data)
+    return data[n // 2] if n % 2 else (data[n // 2 - 1] + data[n // 2]) / 2
+
+
 def group_lines(chars: list[Char]) -> list[list[Char]]:
     """Characters → lines: a character joins the line whose vertical extent holds its centre."""
     mids = [(c.top + c.bottom) / 2 for c in chars]
+    order = sorted(range(len(chars)), key=mids.__getitem__)
     lines: list[list[Char]] = []
     line: list[Char] = []
     lo = hi = 0.0
-    for k in sorted(range(len(chars)), key=mids.__getitem__):
+    if not any(map(str.isspace, map(_TEXT, chars))):  # most pages: no space to skip
+        for k in order:
+            if lo <= mids[k] <= hi and lines:
+                line.append(chars[k])
+            else:
+                ch = chars[k]
+                line = [ch]
+                lines.append(line)
+                lo, hi = ch.top, ch.bottom
+        return [sorted(ln, key=_X0) for ln in lines]
+    for k in order:
         ch = chars[k]
         if lines and ch.text.isspace():
             continue
@@ -106,12 +124,13 @@ def group_lines(chars: list[Char]) -> list[list[Char]]:
 
 def segments(chars: list[Char]) -> list[Seg]:
     """One line's characters (left to right) → runs split at cell-sized gaps, spaces where gaps are."""
-    height = statistics.median([c.bottom - c.top for c in chars]) or 1.0
+    height = _median([c.bottom - c.top for c in chars]) or 1.0
     cell, space = _CELL_GAP * height, _SPACE_GAP * height
     segs: list[Seg] = []
     text, x0, x1 = "", chars[0].x0, chars[0].x0
     for ch in chars:
-        if ch.text.isspace():
+        t = ch.text
+        if t.isspace():
             continue
         gap = ch.x0 - x1
         if text and gap > cell:
@@ -121,7 +140,7 @@ def segments(chars: list[Char]) -> list[Seg]:
             text += " "
         if not text or ch.x1 > x1:
             x1 = ch.x1
-        text += ch.text
+        text += t
     if text:
         segs.append(Seg(x0, x1, text))
     return segs
@@ -132,8 +151,8 @@ def text_lines(chars: list[Char]) -> list[TextLine]:
     for ln in group_lines(chars):
         segs = segments(ln)
         if segs:
-            chars = [c for c in ln if not c.text.isspace()]
-            out.append(TextLine(min([c.top for c in ln]), max([c.bottom for c in ln]), segs, chars))
+            visible = [c for c in ln if not c.text.isspace()]
+            out.append(TextLine(min([c.top for c in ln]), max([c.bottom for c in ln]), segs, visible))
     return out
 
 
