@@ -12,8 +12,9 @@ import pypdfium2 as pdfium
 import pytest
 from pdfplumber.table import TableFinder
 
-from pipeline.read.pdf.geometry import Frame
-from pipeline.read.pdf.grids import _tables
+from pipeline.documents import layout_hints
+from pipeline.read.pdf.geometry import Char, Frame
+from pipeline.read.pdf.grids import Grids, _tables, ruled_tables
 from pipeline.read.pdf.pdfium import page_edges
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,3 +115,19 @@ def test_every_page_of_the_test_pdfs(pdf: Path) -> None:
         page = doc[i]
         edges = page_edges(page, Frame(0, page.get_mediabox()))
         assert our_rows(edges) == pdfplumber_rows(edges), f"page {i + 1}"
+
+
+def test_a_grid_found_on_one_page_serves_the_next_with_the_same_rules() -> None:
+    edges = [edge(x, 10, x, 40) for x in (10, 50, 90)] + [edge(10, y, 90, y) for y in (10, 25, 40)]
+    page_1 = [Char(20, 30, 12, 22, "甲"), Char(60, 70, 12, 22, "乙"), Char(20, 30, 27, 37, "丙")]
+    page_2 = [Char(60, 70, 27, 37, "丁"), Char(20, 30, 50, 60, "外")]
+    known: Grids = {}
+    first = ruled_tables(edges, page_1, layout_hints(), known)
+    second = ruled_tables(list(edges), page_2, layout_hints(), known)
+    assert len(known) == 1
+    assert [it.text for it in first[0]] == ["甲\t乙", "丙\t"]
+    assert [it.text for it in second[0]] == ["\t丁"] and second[1] == [page_2[1]]
+    assert (first, second) == (
+        ruled_tables(edges, page_1, layout_hints()),
+        ruled_tables(edges, page_2, layout_hints()),
+    )

@@ -43,7 +43,7 @@ from pipeline.normalise.text import fold
 from pipeline.read.pdf.content_stream import recover
 from pipeline.read.pdf.fallback import Fallback
 from pipeline.read.pdf.geometry import Char, Frame
-from pipeline.read.pdf.grids import ruled_tables
+from pipeline.read.pdf.grids import Grids, ruled_tables
 from pipeline.read.pdf.headers import is_header
 from pipeline.read.pdf.layout import (
     BLANK_GAP,
@@ -154,11 +154,12 @@ def _read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
     drop_running_lines(pages, lambda ln: is_header(ln, hints))
     lines: list[Line] = []
     carry: Carry | None = None
+    grids: Grids = {}
     for p in pages:
         carry = read_tables(p, hints, carry)
         if p.edges:
             chars = [c for ln in p.lines for c in ln.chars]
-            grid_rows, rest = ruled_tables(p.edges, chars, hints)
+            grid_rows, rest = ruled_tables(p.edges, chars, hints, grids)
             if grid_rows:
                 p.items += grid_rows
                 p.lines = _outside(p.lines, rest)
