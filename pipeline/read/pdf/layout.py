@@ -196,9 +196,9 @@ def line_text(chars: list[Char]) -> str:
     chars = [c for c in chars if not c.text.isspace()]
     if not chars:
         return ""
-    height = statistics.median(c.bottom - c.top for c in chars) or 1.0
+    height = _median([c.bottom - c.top for c in chars]) or 1.0
     gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(chars)]
-    usual = max(0.0, statistics.median_low(gaps)) if len(gaps) > 1 else 0.0
+    usual = max(0.0, sorted(gaps)[(len(gaps) - 1) // 2]) if len(gaps) > 1 else 0.0  # median_low
     out = chars[0].text
     for gap, ch in zip(gaps, chars[1:], strict=True):
         out += (" " if gap > usual + _SPACE_GAP * height else "") + ch.text
@@ -210,7 +210,7 @@ def cell_text(chars: list[Char], paragraphs: bool = False) -> str:
     texts = [line_text(ln) for ln in lines]
     if not paragraphs:
         return join_lines(texts)
-    height = statistics.median(c.bottom - c.top for c in chars) or 1.0
+    height = _median([c.bottom - c.top for c in chars]) or 1.0
     return paragraph_text(list(zip(texts, (max(c.x1 for c in ln) for ln in lines), strict=True)), height)
 
 
