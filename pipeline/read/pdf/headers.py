@@ -7,6 +7,7 @@ onto the lines packed above or below (`審議` / `結果`) joins its column."""
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from dataclasses import dataclass
 
@@ -57,10 +58,11 @@ def _splits(line: TextLine, hints: LayoutHints) -> list[tuple[float, dict[str, i
     chars = line.chars
     if not 4 <= len(chars) <= _HEADER_CHARS:
         return []
-    wide = sorted(
-        (g for a, b in itertools.pairwise(chars) if (g := round(b.x0 - a.x1, 1)) > 0.15 * line.height),
-        reverse=True,
-    )
+    limit = 0.15 * line.height
+    # Rounding moves a gap by 0.05 at most: only gaps near the limit or over it are rounded.
+    near = limit - 0.051
+    gaps = map(operator.sub, [c.x0 for c in chars[1:]], [c.x1 for c in chars[:-1]])
+    wide = sorted((r for g in gaps if g > near and (r := round(g, 1)) > limit), reverse=True)
     out = []
     for n, gap in enumerate(wide):
         if n + 1 < len(wide) and wide[n + 1] == gap:

@@ -10,6 +10,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple, Protocol
 
 from pipeline.normalise.text import join_lines
@@ -25,6 +26,7 @@ _SPACE_GAP = 0.2
 # an empty line, as text converters do: the wrapped-text parsers read one as the end of a cell (a
 # title wrapped over three lines, then its 担当課, is told apart only by the gap).
 BLANK_GAP = 1.0
+_X0, _TEXT, _ANGLE = itemgetter(0), itemgetter(4), itemgetter(5)  # Char.x0, .text, .angle
 
 
 class Seg(NamedTuple):
@@ -83,38 +85,62 @@ class Page:
 # --------------------------------------------------------------------------- chars → lines
 
 
+def _median(values: list[float]) -> float:
+    """statistics.median, without its overhead (called for every line of every page)."""
+    data = sorted(values)
+    n = len(data)
+    return data[n // 2] if n % 2 else (data[n // 2 - 1] + data[n // 2]) / 2
+
+
 def group_lines(chars: list[Char]) -> list[list[Char]]:
     """Characters → lines: a character joins the line whose vertical extent holds its centre."""
+    mids = [(c.top + c.bottom) / 2 for c in chars]
+    order = sorted(range(len(chars)), key=mids.__getitem__)
     lines: list[list[Char]] = []
-    bounds: list[tuple[float, float]] = []
-    for ch in sorted(chars, key=lambda c: (c.top + c.bottom) / 2):
-        mid = (ch.top + ch.bottom) / 2
-        if lines and bounds[-1][0] <= mid <= bounds[-1][1] and not ch.text.isspace():
-            lines[-1].append(ch)
-            continue
+    line: list[Char] = []
+    lo = hi = 0.0
+    if not any(map(str.isspace, map(_TEXT, chars))):  # most pages: no space to skip
+        for k in order:
+            if lo <= mids[k] <= hi and lines:
+                line.append(chars[k])
+            else:
+                ch = chars[k]
+                line = [ch]
+                lines.append(line)
+                lo, hi = ch.top, ch.bottom
+        return [sorted(ln, key=_X0) for ln in lines]
+    for k in order:
+        ch = chars[k]
         if lines and ch.text.isspace():
             continue
-        lines.append([ch])
-        bounds.append((ch.top, ch.bottom))
-    return [sorted(ln, key=lambda c: c.x0) for ln in lines]
+        if lines and lo <= mids[k] <= hi:
+            line.append(ch)
+            continue
+        line = [ch]
+        lines.append(line)
+        lo, hi = ch.top, ch.bottom
+    return [sorted(ln, key=_X0) for ln in lines]
 
 
 def segments(chars: list[Char]) -> list[Seg]:
     """One line's characters (left to right) → runs split at cell-sized gaps, spaces where gaps are."""
-    height = statistics.median(c.bottom - c.top for c in chars) or 1.0
+    height = _median([c.bottom - c.top for c in chars]) or 1.0
+    cell, space = _CELL_GAP * height, _SPACE_GAP * height
     segs: list[Seg] = []
     text, x0, x1 = "", chars[0].x0, chars[0].x0
     for ch in chars:
-        if ch.text.isspace():
+        t = ch.text
+        if t.isspace():
             continue
         gap = ch.x0 - x1
-        if text and gap > _CELL_GAP * height:
+        if text and gap > cell:
             segs.append(Seg(x0, x1, text))
             text, x0 = "", ch.x0
-        elif text and gap > _SPACE_GAP * height:
+        elif text and gap > space:
             text += " "
-        x1 = max(x1, ch.x1) if text else ch.x1
-        text += ch.text
+        if not text or ch.x1 > x1:
+            x1 = ch.x1
+        text += t
     if text:
         segs.append(Seg(x0, x1, text))
     return segs
@@ -125,14 +151,14 @@ def text_lines(chars: list[Char]) -> list[TextLine]:
     for ln in group_lines(chars):
         segs = segments(ln)
         if segs:
-            chars = [c for c in ln if not c.text.isspace()]
-            out.append(TextLine(min(c.top for c in ln), max(c.bottom for c in ln), segs, chars))
+            visible = [c for c in ln if not c.text.isspace()]
+            out.append(TextLine(min([c.top for c in ln]), max([c.bottom for c in ln]), segs, visible))
     return out
 
 
 def reading_angle(chars: list[Char], rotation: int) -> int:
     """The direction most of the page's text runs in; on a tie, the one its /Rotate shows upright."""
-    counts = Counter(c.angle for c in chars)
+    counts = Counter(map(_ANGLE, chars))
     return max(counts, key=lambda a: (counts[a], a == rotation), default=rotation)
 
 
@@ -140,7 +166,7 @@ def place(chars: list[Char], frame: Frame) -> list[Char]:
     """The page's characters in its reading frame. Text at another angle (a stamp, a label turned in
     a narrow cell) is read in its own direction and laid flat where it stands, so it comes out as a
     short line in its place instead of a column of one-character lines cutting through the rest."""
-    if frame.angle == 0 and not any(c.angle for c in chars):
+    if frame.angle == 0 and not any(map(_ANGLE, chars)):
         return chars  # most pages
     out = [frame.char(c) for c in chars if c.angle == frame.angle]
     turned: dict[int, list[Char]] = {}
@@ -170,9 +196,9 @@ def line_text(chars: list[Char]) -> str:
     chars = [c for c in chars if not c.text.isspace()]
     if not chars:
         return ""
-    height = statistics.median(c.bottom - c.top for c in chars) or 1.0
+    height = _median([c.bottom - c.top for c in chars]) or 1.0
     gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(chars)]
-    usual = max(0.0, statistics.median_low(gaps)) if len(gaps) > 1 else 0.0
+    usual = max(0.0, sorted(gaps)[(len(gaps) - 1) // 2]) if len(gaps) > 1 else 0.0  # median_low
     out = chars[0].text
     for gap, ch in zip(gaps, chars[1:], strict=True):
         out += (" " if gap > usual + _SPACE_GAP * height else "") + ch.text
@@ -184,7 +210,7 @@ def cell_text(chars: list[Char], paragraphs: bool = False) -> str:
     texts = [line_text(ln) for ln in lines]
     if not paragraphs:
         return join_lines(texts)
-    height = statistics.median(c.bottom - c.top for c in chars) or 1.0
+    height = _median([c.bottom - c.top for c in chars]) or 1.0
     return paragraph_text(list(zip(texts, (max(c.x1 for c in ln) for ln in lines), strict=True)), height)
 
 

@@ -67,6 +67,36 @@ def open_document(data: bytes, name: str) -> pdfium.PdfDocument:
         ) from exc
 
 
+def _bare(fn: Any) -> Any:
+    """`fn` without its argument types: ctypes then converts nothing on each call, which halves the
+    cost of the calls made per character, object and path segment (a dense page makes ~6,000).
+    Called only with ctypes instances, ints and `byref`s: pointers to fill in must be passed byref."""
+    address = ctypes.cast(fn, ctypes.c_void_p).value
+    assert address is not None
+    bare: Any = ctypes.CFUNCTYPE(fn.restype)(address)
+    bare.argtypes = None
+    return bare
+
+
+_loose_box = _bare(pdfium_c.FPDFText_GetLooseCharBox)
+_font_size = _bare(pdfium_c.FPDFText_GetFontSize)
+_origin = _bare(pdfium_c.FPDFText_GetCharOrigin)
+_char_matrix = _bare(pdfium_c.FPDFText_GetMatrix)
+_get_object = _bare(pdfium_c.FPDFPage_GetObject)
+_object_type = _bare(pdfium_c.FPDFPageObj_GetType)
+_object_matrix = _bare(pdfium_c.FPDFPageObj_GetMatrix)
+_object_text = _bare(pdfium_c.FPDFTextObj_GetText)
+_draw_mode = _bare(pdfium_c.FPDFPath_GetDrawMode)
+_count_segments = _bare(pdfium_c.FPDFPath_CountSegments)
+_get_segment = _bare(pdfium_c.FPDFPath_GetPathSegment)
+_segment_point = _bare(pdfium_c.FPDFPathSegment_GetPoint)
+_segment_type = _bare(pdfium_c.FPDFPathSegment_GetType)
+_segment_close = _bare(pdfium_c.FPDFPathSegment_GetClose)
+# Spaces (the layout code infers them from the gaps) and codes of no glyph.
+_BLANK = frozenset([*range(33), 0xA0, 0x3000, 0xFFFE, 0xFFFF])
+_SURROGATES = frozenset(range(0xD800, 0xE000))
+
+
 def page_chars(
     textpage: pdfium.PdfTextPage, box: tuple[float, float, float, float], scale: float | None
 ) -> list[Char]:
@@ -80,33 +110,34 @@ def page_chars(
     pdfium_c.FPDFText_GetText(raw, 0, count, units)
     codes = list(units[:count])
     last = count - 1
-    if any(0xD800 <= c <= 0xDFFF for c in codes) or (
+    if not _SURROGATES.isdisjoint(codes) or (
         count and codes[last] != pdfium_c.FPDFText_GetUnicode(raw, last)
     ):
         # Characters beyond the BMP come out as surrogate pairs, and a glyph no map names (code 0)
         # comes out as nothing: either shifts the indices.
         codes = [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
+    tp = raw
     rect = pdfium_c.FS_RECTF()
     m = pdfium_c.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
+    rect_p, m_p, ox_p, oy_p = ctypes.byref(rect), ctypes.byref(m), ctypes.byref(ox), ctypes.byref(oy)
     left, _, _, top = box
+    if scale is not None:
+        return _upright_chars(codes, tp, left, top, scale)
     out: list[Char] = []
     prev: Char | None = None
     for i, code in enumerate(codes):
-        if code <= 32 or code in (0xA0, 0x3000, 0xFFFE, 0xFFFF):
+        if code in _BLANK or not _loose_box(tp, i, rect_p):
             continue
-        if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
-            continue
-        angle, size = 0, pdfium_c.FPDFText_GetFontSize(raw, i) * (scale or 1.0)
-        if scale is None and pdfium_c.FPDFText_GetMatrix(raw, i, m):
+        angle, size = 0, _font_size(tp, i)
+        if _char_matrix(tp, i, m_p):
             angle, size = baseline_angle(m.a, m.b), size * math.hypot(m.c, m.d)
-        if angle % 90 or size <= 0 or not pdfium_c.FPDFText_GetCharOrigin(raw, i, ox, oy):
+        if angle % 90 or size <= 0 or not _origin(tp, i, ox_p, oy_p):
             # Text turned at a slant (a stamp): its loose box is as good as any.
             ch = Char(
                 rect.left - left, rect.right - left, top - rect.top, top - rect.bottom, chr(code), angle
             )
         elif not angle:
-            # `glyph_box` of an upright glyph, written out: most characters are.
             x, base = ox.value - left, top - oy.value
             ch = Char(x, x + rect.right - rect.left, base - ASCENT * size, base + DESCENT * size, chr(code))
         else:
@@ -124,6 +155,37 @@ def page_chars(
     return out
 
 
+def _upright_chars(codes: list[int], tp: Any, left: float, top: float, scale: float) -> list[Char]:
+    """`page_chars` of a page whose text objects are all upright (most pages), written out for
+    speed: locals instead of attributes, tuples built directly. Same boxes, same rules."""
+    rect = pdfium_c.FS_RECTF()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    rect_p, ox_p, oy_p = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy)
+    loose_box, font_size, origin, blank = _loose_box, _font_size, _origin, _BLANK
+    new = tuple.__new__
+    out: list[Char] = []
+    p_text, p_x0, p_x1, p_top, p_bottom = "", 0.0, 0.0, float("nan"), 0.0
+    for i, code in enumerate(codes):
+        if code in blank or not loose_box(tp, i, rect_p):
+            continue
+        size = font_size(tp, i) * scale
+        text = chr(code)
+        if size <= 0 or not origin(tp, i, ox_p, oy_p):
+            x0, x1, t, b = rect.left - left, rect.right - left, top - rect.top, top - rect.bottom
+        else:
+            x0, base = ox.value - left, top - oy.value
+            x1, t, b = x0 + rect.right - rect.left, base - ASCENT * size, base + DESCENT * size
+        if out:
+            # Fake bold prints a glyph twice at almost the same place.
+            if text == p_text and abs(x0 - p_x0) < 1 and abs(t - p_top) < 1:
+                continue
+            if p_top == t and p_x0 < x0 < p_x1:
+                out[-1] = new(Char, (p_x0, x0, p_top, p_bottom, p_text, 0))
+        out.append(new(Char, (x0, x1, t, b, text, 0)))
+        p_text, p_x0, p_x1, p_top, p_bottom = text, x0, x1, t, b
+    return out
+
+
 def object_text(obj: Any, textpage: pdfium.PdfTextPage) -> str:
     # The size asked for includes the terminating NUL: 2 bytes means no text at all.
     size = pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0)
@@ -134,26 +196,34 @@ def object_text(obj: Any, textpage: pdfium.PdfTextPage) -> str:
     return bytes(units)[: size - 2].decode("utf-16-le", "replace")
 
 
+def _objects(page: pdfium.PdfPage) -> list[tuple[Any, int]]:
+    """The page's objects with their types."""
+    raw = page.raw
+    objs = [_get_object(raw, i) for i in range(pdfium_c.FPDFPage_CountObjects(raw))]
+    return [(o, _object_type(o)) for o in objs]
+
+
 def text_objects(page: pdfium.PdfPage) -> tuple[list[Any], bool]:
     """The page's text objects, and whether it has forms (whose text objects are not among them)."""
-    objs = (pdfium_c.FPDFPage_GetObject(page.raw, i) for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)))
-    kinds = [(o, pdfium_c.FPDFPageObj_GetType(o)) for o in objs]
+    kinds = _objects(page)
     forms = any(kind == pdfium_c.FPDF_PAGEOBJ_FORM for _, kind in kinds)
     return [o for o, kind in kinds if kind == pdfium_c.FPDF_PAGEOBJ_TEXT], forms
 
 
 def lost_objects(objs: list[Any], textpage: pdfium.PdfTextPage) -> list[int]:
     """Indices of the text objects PDFium holds no text for."""
-    return [k for k, o in enumerate(objs) if pdfium_c.FPDFTextObj_GetText(o, textpage.raw, None, 0) <= 2]
+    raw = textpage.raw
+    return [k for k, o in enumerate(objs) if _object_text(o, raw, None, 0) <= 2]
 
 
 def upright_scale(objs: list[Any]) -> float | None:
     """The vertical scale shared by every text object of the page when none is turned, mirrored or
     scaled differently from the others (most pages: then no character's matrix is read), else None."""
     m = pdfium_c.FS_MATRIX()
+    m_p = ctypes.byref(m)
     scales = set()
     for obj in objs:
-        if not pdfium_c.FPDFPageObj_GetMatrix(obj, m) or m.b or m.c or m.a <= 0 or m.d <= 0:
+        if not _object_matrix(obj, m_p) or m.b or m.c or m.a <= 0 or m.d <= 0:
             return None
         scales.add(round(m.d, 6))
     return scales.pop() if len(scales) == 1 else (1.0 if not scales else None)
@@ -161,7 +231,7 @@ def upright_scale(objs: list[Any]) -> float | None:
 
 def _matrix(obj: Any) -> _Matrix:
     m = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(obj, m):
+    if not _object_matrix(obj, ctypes.byref(m)):
         return _IDENTITY
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
@@ -174,13 +244,10 @@ def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
 
 def _path_objects(page: pdfium.PdfPage) -> Iterator[tuple[Any, _Matrix]]:
     """Every path object of the page with its matrix to page space, forms included."""
-    stack: list[tuple[Any, _Matrix]] = [
-        (pdfium_c.FPDFPage_GetObject(page.raw, i), _IDENTITY)
-        for i in range(pdfium_c.FPDFPage_CountObjects(page.raw))
-    ]
+    stack: list[tuple[Any, _Matrix]] = [(o, _IDENTITY) for o, _ in _objects(page)]
     while stack:
         obj, outer = stack.pop()
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        kind = _object_type(obj)
         if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
             yield obj, _compose(_matrix(obj), outer)
         elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
@@ -197,23 +264,25 @@ def page_edges(page: pdfium.PdfPage, frame: Frame) -> list[dict[str, Any]]:
     edges: list[dict[str, Any]] = []
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     x, y = ctypes.c_float(), ctypes.c_float()
+    fill_p, stroke_p, x_p, y_p = ctypes.byref(fill), ctypes.byref(stroke), ctypes.byref(x), ctypes.byref(y)
+    moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
     for obj, m in _path_objects(page):
-        if pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke) and not fill.value and not stroke.value:
+        if _draw_mode(obj, fill_p, stroke_p) and not fill.value and not stroke.value:
             continue
         a, b, c, d, e, f = m
         start = cur = None
-        for k in range(pdfium_c.FPDFPath_CountSegments(obj)):
-            seg = pdfium_c.FPDFPath_GetPathSegment(obj, k)
-            pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
+        for k in range(_count_segments(obj)):
+            seg = _get_segment(obj, k)
+            _segment_point(seg, x_p, y_p)
             pt = frame.point(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
-            kind = pdfium_c.FPDFPathSegment_GetType(seg)
-            if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+            kind = _segment_type(seg)
+            if kind == moveto:
                 start = cur = pt
                 continue
-            if kind == pdfium_c.FPDF_SEGMENT_LINETO and cur is not None:
+            if kind == lineto and cur is not None:
                 _add_edge(edges, cur, pt)
             cur = pt
-            if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
+            if _segment_close(seg) and start is not None:
                 _add_edge(edges, cur, start)
                 cur = start
     return edges
