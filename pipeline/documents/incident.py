@@ -24,7 +24,7 @@ from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.model import Line
 from pipeline.normalise.dates import DateError, kanji_to_int, parse_date, patterns, prepare, resolve_month_day
 from pipeline.normalise.departments import departments_of
-from pipeline.normalise.ocr import Note
+from pipeline.normalise.ocr import Note, date_text
 from pipeline.normalise.text import clean, clean_multiline, fold, parse_count, remove_ocr_spaces, squeeze
 from pipeline.rules import document_rules, vocabulary
 from pipeline.segment import Segment
@@ -78,7 +78,7 @@ def _sections(lines: list[Line]) -> list[tuple[str, list[Line]]]:
         t = ln.text.strip()
         m = _HEADING.match(t) or _SUBHEADING.match(t)
         # `(6) 7月27日(木) 報告した。` is a short event, not a heading.
-        dated = m is not None and _LEADING_DATE.match(remove_ocr_spaces(m.group(m.lastindex or 1)))
+        dated = m is not None and _leading_date(remove_ocr_spaces(m.group(m.lastindex or 1))) is not None
         if m and not dated and not t.startswith(("-", "・")):
             out.append((squeeze(m.group(m.lastindex or 1)), []))
         elif out:
@@ -117,21 +117,37 @@ _LEADING_DATE = re.compile(
 )
 
 
+def _leading_date(text: str) -> tuple[str, int] | None:
+    """The date a line starts with (as `date_text` reads it) and where it ends in the line: as
+    printed, or read through OCR damage (`7月2 8日`, `7⽉28日`, `7月288日`, `l0月3日`)."""
+    m = _LEADING_DATE.match(text)
+    if m:
+        return m.group(1), m.end()
+    best = None
+    for k in range(3, min(len(text), 24) + 1):
+        read = date_text(text[:k])
+        m = _LEADING_DATE.match(read)
+        if m and m.end() == len(read):
+            best = (read, k)
+    return best
+
+
 def _events(body: list[Line], seg: Segment, notices: list[str]) -> list[IncidentEvent]:
     events: list[tuple[dt.date | None, list[str]]] = []
     for ln in body:
         t = _ITEM_MARK.sub("", fold(ln.text), count=1).strip()
         t_ocr = remove_ocr_spaces(t)
-        m = _LEADING_DATE.match(t_ocr)
-        if m is None:
+        lead = _leading_date(t_ocr)
+        if lead is None:
             if events:
                 events[-1][1].append(ln.text.strip())
             continue
-        rest = _WEEKDAY.sub("", t_ocr[m.end() :], count=1).strip()
+        printed, end = lead
+        rest = _WEEKDAY.sub("", t_ocr[end:], count=1).strip()
         try:
-            date: dt.date | None = _resolve(m.group(1), seg)
+            date: dt.date | None = _resolve(printed, seg)
         except DateError as exc:
-            notices.append(f"events: {m.group(1)}: {exc}")
+            notices.append(f"events: {printed}: {exc}")
             date = None
         events.append((date, [rest]))
     return [IncidentEvent(date=d, text=clean_multiline("\n".join(parts)) or "") for d, parts in events]

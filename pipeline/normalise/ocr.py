@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.normalise.text import clean, fold, parse_int, strip_html
+from pipeline.normalise.text import clean, fold, parse_int, remove_ocr_spaces, strip_html
 from pipeline.rules import eras, ocr
 
 
@@ -44,6 +44,7 @@ def ambiguous(printed: str, readings: Iterable[str]) -> Note:
 
 _ASCII_DIGITS = frozenset("0123456789")
 _DATE_UNITS = frozenset("年月日")
+_AFTER_UNIT = frozenset("月日") | _ASCII_DIGITS
 
 
 @cache
@@ -80,7 +81,8 @@ def _latin(ch: str) -> bool:
 
 def fold_digit_lookalikes(text: str) -> str:
     """Look-alikes of digits read as digits where a number stands: `令和S年度` → `令和5年度`,
-    `S月3|日` → `5月31日`, `2O23` → `2023`; `LGWAN`, `PCR`, `S58` (an era year) unchanged.
+    `S月3|日` → `5月31日`, `2O23` → `2023`, `令和5年B月` → `令和5年8月`; `LGWAN`, `PCR`, `S58`
+    (an era year) unchanged.
 
     Meant for text about to be parsed as a number or a date, never for text that is stored.
     """
@@ -91,8 +93,8 @@ def fold_digit_lookalikes(text: str) -> str:
     for i, c in enumerate(text):
         prev = out[-1] if out else ""
         nxt = text[i + 1] if i + 1 < len(text) else ""
-        if c in after and prev in _ASCII_DIGITS:
-            out.append(after[c])
+        if c in after and (prev in _ASCII_DIGITS or (prev in ("年", "月") and nxt in _AFTER_UNIT)):
+            out.append(after[c])  # `3|日`, and `年B月`: between two units of a date only a number stands
         elif c in anywhere and _digit_here(c, prev, nxt, text[:i], era_letters, era_names):
             out.append(anywhere[c])
         else:
@@ -183,6 +185,57 @@ def read_sequence(printed: list[int | None]) -> list[tuple[int | None, Note | No
         out.append((n, None))
         prev = n if n is not None else prev
     return out
+
+
+# --------------------------------------------------------------------------- dates
+
+DOUBLED_UNIT = re.compile(r"([年月日])\1+")
+_SPACE_IN_NUMBER = re.compile(r"(?<=\d)\s+(?=\d)")
+
+
+_MONTH_OR_DAY = re.compile(r"(?<!\d)(\d{2,3})(?=[月日])")
+
+
+def _undouble(m: re.Match[str]) -> str:
+    """A month or day with a digit read twice (`288日`, `112月`, `99月`): the digit once, where the
+    number as printed cannot be one (three digits, or a month over 12 / a day over 31)."""
+    digits, unit = m.group(1), m.string[m.end()]
+    if len(digits) == 2 and int(digits) <= (12 if unit == "月" else 31):
+        return digits
+    for k in range(1, len(digits)):
+        if digits[k] == digits[k - 1]:
+            return digits[:k] + digits[k + 1 :]
+    return digits
+
+
+# A month and day whose 月 was lost (`1221日`): digits before 日 with no 月 or year before them.
+_MONTH_LOST = re.compile(r"(?<![\d月年./])(\d{3,4})(?=日)")
+
+
+def _month_lost(m: re.Match[str]) -> str:
+    """`1221日` → 12月21日: the one way the digits split into a month and a day; else as printed
+    (`115日` is 1月15日 or 11月5日)."""
+    digits = m.group(1)
+    splits = [
+        (digits[:k], digits[k:])
+        for k in (1, 2)
+        if k < len(digits)
+        and len(digits) - k <= 2
+        and 1 <= int(digits[:k]) <= 12
+        and 1 <= int(digits[k:]) <= 31
+        and digits[k] != "0"
+    ]
+    return f"{splits[0][0]}月{splits[0][1]}" if len(splits) == 1 else digits
+
+
+def date_text(text: str) -> str:
+    """Text about to be read as a date, through OCR damage: look-alike digits, spaces, a doubled 日
+    or digit, a lost 月. Never for text that is stored."""
+    t = _SPACE_IN_NUMBER.sub("", fold_digit_lookalikes(remove_ocr_spaces(text.strip())))
+    t = DOUBLED_UNIT.sub(r"\1", t)
+    if "月" not in t:
+        t = _MONTH_LOST.sub(_month_lost, t)
+    return _MONTH_OR_DAY.sub(_undouble, t)
 
 
 # --------------------------------------------------------------------------- vocabulary

@@ -19,6 +19,7 @@ from pipeline.extract import extract_bytes
 from pipeline.normalise.dates import read_year_cell
 from pipeline.normalise.departments import department_and_bureau, split_departments
 from pipeline.normalise.ocr import (
+    fold_digit_lookalikes,
     fold_figures,
     read_int,
     read_registration_numbers,
@@ -461,3 +462,39 @@ def test_001_a_sheet_whose_marker_ocr_damaged_is_found(corpus_text, edits) -> No
         [getattr(m, f) for f in fields] for m in clean.case_mentions
     ]
     assert not read.documents[0].suspect
+
+
+@pytest.mark.parametrize(
+    ("printed", "read"),
+    [
+        ("令和5年B月18日", "令和5年8月18日"),  # between 年 and 月 only a number stands
+        ("3|日", "31日"),
+        ("|7月", "|7月"),  # a cell border before a number
+        ("B日", "B日"),
+        ("B5", "B5"),
+    ],
+)
+def test_digit_look_alikes_after_a_date_unit(printed, read) -> None:
+    assert fold_digit_lookalikes(printed) == read
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        [(706, "7月27日(木)", "7月2 7日(木)")],
+        [(706, "7月27日(木)", "7⽉27日(木)")],
+        [(706, "7月27日(木)", "7月277日(木)")],
+        [(706, "7月27日(木)", "7月27日日(木)")],
+        [(699, "6月27日(火)", "6月2７日(火)")],
+        [(670, "令和5年8月18日", "令和5年B月18日")],  # the date of issue, which dates the events
+    ],
+)
+def test_003_incident_events_dated_through_damage(corpus_text, edits) -> None:
+    read = _damaged(corpus_text, "003", edits)
+    clean = extract_bytes(*reversed(corpus_text("003")))
+    assert [[e.date for e in i.events] for i in read.incidents] == [
+        [e.date for e in i.events] for i in clean.incidents
+    ]
+    assert [(i.occurred_on, i.discovered_on) for i in read.incidents] == [
+        (i.occurred_on, i.discovered_on) for i in clean.incidents
+    ]

@@ -30,8 +30,8 @@ from pipeline.documents.deliberation_list.sheet_labels import label_words
 from pipeline.documents.tables import is_page_number
 from pipeline.model import Line
 from pipeline.normalise.departments import canonical, looks_like_department, read_department
-from pipeline.normalise.ocr import fold_digit_lookalikes, read_word, thresholds
-from pipeline.normalise.text import clean, remove_ocr_spaces, squeeze
+from pipeline.normalise.ocr import DOUBLED_UNIT, date_text, fold_digit_lookalikes, read_word, thresholds
+from pipeline.normalise.text import clean, squeeze
 from pipeline.rules import limits, ocr, vocabulary
 
 # --------------------------------------------------------------------------- wrapped text
@@ -52,53 +52,9 @@ def _header_end(lines: list[Line]) -> tuple[int, int] | None:
     return None
 
 
-_DOUBLED_UNIT = re.compile(r"([年月日])\1+")
-_SPACE_IN_NUMBER = re.compile(r"(?<=\d)\s+(?=\d)")
-
-
-_MONTH_OR_DAY = re.compile(r"(?<!\d)(\d{2,3})(?=[月日])")
-
-
-def _undouble(m: re.Match[str]) -> str:
-    """A month or day with a digit read twice (`288日`, `112月`, `99月`): the digit once, where the
-    number as printed cannot be one (three digits, or a month over 12 / a day over 31)."""
-    digits, unit = m.group(1), m.string[m.end()]
-    if len(digits) == 2 and int(digits) <= (12 if unit == "月" else 31):
-        return digits
-    for k in range(1, len(digits)):
-        if digits[k] == digits[k - 1]:
-            return digits[:k] + digits[k + 1 :]
-    return digits
-
-
-# A month and day whose 月 was lost (`1221日`): digits before 日 with no 月 or year before them.
-_MONTH_LOST = re.compile(r"(?<![\d月年./])(\d{3,4})(?=日)")
-
-
-def _month_lost(m: re.Match[str]) -> str:
-    """`1221日` → 12月21日: the one way the digits split into a month and a day; else as printed
-    (`115日` is 1月15日 or 11月5日)."""
-    digits = m.group(1)
-    splits = [
-        (digits[:k], digits[k:])
-        for k in (1, 2)
-        if k < len(digits)
-        and len(digits) - k <= 2
-        and 1 <= int(digits[:k]) <= 12
-        and 1 <= int(digits[k:]) <= 31
-        and digits[k] != "0"
-    ]
-    return f"{splits[0][0]}月{splits[0][1]}" if len(splits) == 1 else digits
-
-
-def _date_text(text: str) -> str:
-    """Text about to be read as a date, through OCR damage: look-alike digits, spaces, a doubled 日
-    or digit, a lost 月."""
-    t = _SPACE_IN_NUMBER.sub("", fold_digit_lookalikes(remove_ocr_spaces(text.strip())))
-    t = _DOUBLED_UNIT.sub(r"\1", t)
-    if "月" not in t:
-        t = _MONTH_LOST.sub(_month_lost, t)
-    return _MONTH_OR_DAY.sub(_undouble, t)
+# Dates through OCR damage are read by `normalise.ocr.date_text`; the names stay for this package.
+_DOUBLED_UNIT = DOUBLED_UNIT
+_date_text = date_text
 
 
 def _row_end(text: str) -> bool:
