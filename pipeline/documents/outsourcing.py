@@ -92,6 +92,14 @@ def _department(raw: str, municipality: str | None, warnings: list[str]) -> str 
     return names[0] if names else None
 
 
+def _unnumbered_row(cells: list[str], cols: dict[str, int]) -> bool:
+    """A row whose number OCR lost (an empty first cell) but with its 課 and business named: kept,
+    for `renumber` to read its number from the rows around it."""
+    return not cell(cells, cols, "seq_no").strip() and all(
+        cell(cells, cols, f).strip() for f in ("department", "business_name") if f in cols
+    )
+
+
 def _entry(
     cells: list[str], cols: dict[str, int], section: str, seg: Segment, document_id: str
 ) -> OutsourcingEntry:
@@ -187,7 +195,9 @@ def parse_outsourcing(
                     f"line {ln.no}: a list whose caption says neither new, discontinued nor changed"
                 )
             continue
-        if cols is None or section is None or read_int(cell(cells, cols, "seq_no"))[0] is None:
+        if cols is None or section is None:
+            continue
+        if read_int(cell(cells, cols, "seq_no"))[0] is None and not _unnumbered_row(cells, cols):
             continue
         entries.append(_entry(cells, cols, section, seg, document_id))
     renumber(entries, lambda e: e.section)

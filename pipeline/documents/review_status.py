@@ -86,6 +86,16 @@ def _institution(raw: str, warnings: list[str]) -> str | None:
     return word or printed
 
 
+def _unnumbered_row(cells: list[str], header: list[str], cols: dict[str, int]) -> bool:
+    """A row whose number OCR lost (an empty first cell) but which fills the list's columns: kept,
+    for `renumber` to read its number from the rows around it."""
+    return (
+        not cell(cells, cols, "seq_no").strip()
+        and len(cells) >= len(header)
+        and all(cell(cells, cols, f).strip() for f in ("department", "institution") if f in cols)
+    )
+
+
 def _is_list_header(cols: dict[str, int]) -> bool:
     return "seq_no" in cols and {"department", "sensitive"} <= cols.keys()
 
@@ -158,7 +168,7 @@ def parse_review_status(
                 notices.append(f"line {ln.no}: a list whose headers name no review kind")
             continue
         seq_no, _ = read_int(cell(cells, cols, "seq_no"))
-        if header is None or seq_no is None:
+        if header is None or (seq_no is None and not _unnumbered_row(cells, header, cols)):
             continue
         if category is None and previous is not None:
             # A header whose kind cannot be read (every word of it damaged), over rows that go on

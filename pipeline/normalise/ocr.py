@@ -158,33 +158,62 @@ def fold_figures(text: str, units: Iterable[str]) -> str:
 
 
 def read_int(text: str | None) -> tuple[int | None, Note | None]:
-    """An integer cell read through damage (`4O` → 40, `1 2` → 12), with a note when it was."""
+    """An integer cell read through damage (`4O` → 40, `1 2` → 12; a short cell of a number column
+    is a number, so `S` → 5, `｜73` → 173), with a note when it was."""
     value = parse_int(text)
     if value is not None or not text:
         return value, None
     value = parse_int(fold_digit_lookalikes(text))
-    return value, (read_as(clean(text) or text, str(value)) if value is not None else None)
+    printed = clean(text) or text
+    if value is None and len(printed) <= 4:
+        value = parse_int(fold_number(fold(printed)))
+        if value == 0 and not any(c.isdigit() for c in fold(printed)):
+            value = None  # `o`, `O` alone: a word's letter (`No` cut), never a row numbered 0
+    return value, (read_as(printed, str(value)) if value is not None else None)
 
 
 def read_sequence(printed: list[int | None]) -> list[tuple[int | None, Note | None]]:
     """Row numbers of one list read through damage: a number one edit from the one its place calls
-    for (`2388` between 237 and 239, `5` between 14 and 16, an unreadable one) is read as it, when
-    the number after it goes on from it (or it is the last and the one before fits). Anything else
-    (a real gap, a list restarting) is kept as printed; the checks flag what is out of sequence."""
+    for (`2388` between 237 and 239, `5` between 14 and 16, an unreadable one), or a run of up to
+    three such numbers, is read so when the number after the run goes on from it (or the run ends
+    the list and the one before fits). Anything else (a real gap, a list restarting) is kept as
+    printed; the checks flag what is out of sequence."""
     out: list[tuple[int | None, Note | None]] = []
     prev: int | None = None
-    for i, n in enumerate(printed):
+    i = 0
+    while i < len(printed):
         want = 1 if prev is None else prev + 1
-        nxt = printed[i + 1] if i + 1 < len(printed) else None
-        fits_after = nxt == want + 1 if i + 1 < len(printed) else prev is not None
-        damaged = n is None or Levenshtein.distance(str(n), str(want)) == 1
-        if n != want and fits_after and damaged:
-            out.append((want, Note("" if n is None else str(n), f"read as {want}: the rows around it")))
-            prev = want
+        run = _damaged_run(printed, i, want, prev)
+        if printed[i] == want or run == 0:
+            out.append((printed[i], None))
+            prev = printed[i] if printed[i] is not None else prev
+            i += 1
             continue
-        out.append((n, None))
-        prev = n if n is not None else prev
+        for k in range(run):
+            n = printed[i + k]
+            out.append(
+                (want + k, Note("" if n is None else str(n), f"read as {want + k}: the rows around it"))
+            )
+        prev = want + run - 1
+        i += run
     return out
+
+
+def _damaged_run(printed: list[int | None], i: int, want: int, prev: int | None) -> int:
+    """How many numbers from i on are damaged readings of want, want + 1, …: each one edit off (or
+    unreadable), and the number after them the next one (or the list's end, after a fitting one)."""
+    for run in range(1, 4):  # a run ending the list: its last number alone, after a fitting one
+        if i + run > len(printed):
+            return 0
+        n = printed[i + run - 1]
+        if n == want + run - 1 or not (n is None or Levenshtein.distance(str(n), str(want + run - 1)) == 1):
+            return 0
+        nxt = i + run
+        if nxt < len(printed) and printed[nxt] == want + run:
+            return run
+        if nxt == len(printed):
+            return 1 if run == 1 and prev is not None else 0
+    return 0
 
 
 # --------------------------------------------------------------------------- dates

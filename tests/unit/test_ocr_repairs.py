@@ -70,6 +70,10 @@ def test_a_doubled_character_is_read_once(printed, vocabulary, threshold, expect
         ([1, 2, 1, 2], [1, 2, 1, 2]),  # a list restarting
         ([1, 2, 25, 26], [1, 2, 25, 26]),  # a jump the rows after it go on from
         ([1, None, 3], [1, 2, 3]),
+        ([236, 237, 2338, 23, 240], [236, 237, 238, 239, 240]),  # two damaged in a row
+        ([170, 171, 72, 173, 174], [170, 171, 172, 173, 174]),
+        ([5, 6, 8, 9], [5, 6, 8, 9]),  # a gap at the end is not a run
+        ([1, 2, 1, 2, 3], [1, 2, 1, 2, 3]),  # a restart the rows after it confirm
     ],
 )
 def test_row_numbers_are_read_from_the_rows_around_them(printed, expected) -> None:
@@ -89,6 +93,10 @@ def test_row_numbers_are_read_from_the_rows_around_them(printed, expected) -> No
         ("l2", 12, True),
         ("", None, False),
         ("概要", None, False),
+        ("S", 5, True),  # a short cell of a number column is a number
+        ("｜73", 173, True),
+        ("o", None, False),  # `No` with its N lost: no row is numbered 0
+        ("No", None, False),
     ],
 )
 def test_an_integer_cell_is_read_through_look_alikes(printed, expected, warned) -> None:
@@ -497,4 +505,30 @@ def test_003_incident_events_dated_through_damage(corpus_text, edits) -> None:
     ]
     assert [(i.occurred_on, i.discovered_on) for i in read.incidents] == [
         (i.occurred_on, i.discovered_on) for i in clean.incidents
+    ]
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        [(66, "1\t避難行動", "\t避難行動")],  # the first row's number lost
+        [(371, "238\t", "2338\t"), (372, "239\t", "23\t")],  # two numbers damaged in a row
+        [(285, "172\t", "72\t"), (286, "173\t", "｜73\t")],
+        [(489, "5\t日本放送協会", "S\t日本放送協会")],
+    ],
+)
+def test_003_no_row_lost_to_its_number(corpus_text, edits) -> None:
+    read = _damaged(corpus_text, "003", edits)
+    clean = extract_bytes(*reversed(corpus_text("003")))
+    key = [(i.review_category, i.seq_no, i.department) for i in read.sensitive_items]
+    assert key == [(i.review_category, i.seq_no, i.department) for i in clean.sensitive_items]
+    repaired = [w for i in read.sensitive_items for w in i.warnings if w.startswith("seq_no")]
+    assert len(repaired) == len(edits) and all("read as" in w for w in repaired)
+
+
+def test_000_a_row_whose_number_was_lost_is_kept(corpus_text) -> None:
+    read = _damaged(corpus_text, "000", [(22, "5\t産業振興課", "\t産業振興課")])
+    clean = extract_bytes(*reversed(corpus_text("000")))
+    assert [(e.section, e.seq_no, e.department) for e in read.outsourcing_entries] == [
+        (e.section, e.seq_no, e.department) for e in clean.outsourcing_entries
     ]
