@@ -15,6 +15,7 @@ from pipeline.normalise.ocr import (
     fold_digit_lookalikes,
     match_header,
     read_as,
+    read_int,
     read_sequence,
     read_word,
     thresholds,
@@ -178,6 +179,7 @@ def count_row(cells: list[str]) -> bool:
 
 
 def count_records(table: CountTable, document_id: str) -> list[InstitutionCount]:
+    repair_counts(table)
     return [
         InstitutionCount(document_id=document_id, table_name=table.name, institution=inst, metric=m, value=v)
         for inst, vals in table.rows
@@ -227,6 +229,95 @@ def check_count_table(table: CountTable) -> list[str]:
     return notices
 
 
+def _formulas(table: CountTable) -> list[tuple[int, list[tuple[str, int]]]]:
+    """The `…a+b-c` columns: (column, [(sign, column of the term)]) where every term's column is known."""
+    letters = {
+        m[-1]: j
+        for j, m in enumerate(table.metrics)
+        if re.search(r"[^a-z+\-][a-z]$", m) and not _FORMULA.search(m)
+    }
+    out = []
+    for j, metric in enumerate(table.metrics):
+        m = _FORMULA.search(metric)
+        if m:
+            terms = [("+", m.group(1)), *re.findall(r"([+\-])([a-z])", m.group(2))]
+            if all(t in letters for _, t in terms):
+                out.append((j, [(sign, letters[t]) for sign, t in terms]))
+    return out
+
+
+def _row_agrees(vals: list[int | None], formulas: list[tuple[int, list[tuple[str, int]]]]) -> bool:
+    """No formula of the table is broken on this row (one that cannot be computed is not broken)."""
+    for j, terms in formulas:
+        got = [vals[k] for _, k in terms]
+        if vals[j] is None or any(g is None for g in got):
+            continue
+        if (
+            sum((g or 0) if sign == "+" else -(g or 0) for (sign, _), g in zip(terms, got, strict=True))
+            != vals[j]
+        ):
+            return False
+    return True
+
+
+def repair_counts(table: CountTable) -> None:
+    """Counts OCR damaged, read from where the table repeats itself: its 合計 row and `a+b-c` columns.
+
+    In a column with a total, a count that reads as no number (one only) is the total less the
+    others; a count that reads as a number but breaks its column's sum is replaced so only when its
+    row alone breaks a formula and the new count mends it. A total that reads as no number is its
+    column's sum, and so is one that breaks its row's formula where the sum mends it. Each repair
+    is a note; anything else stays as read, for the checks to flag.
+    """
+    totals = [k for k, (inst, _) in enumerate(table.rows) if is_total(inst)]
+    if len(totals) != 1:
+        return
+    body = [k for k, (inst, _) in enumerate(table.rows) if not is_total(inst)]
+    formulas = _formulas(table)
+    total_vals = table.rows[totals[0]][1]
+    for j, metric in enumerate(table.metrics):
+        total = total_vals[j] if j < len(total_vals) else None
+        column = {k: table.rows[k][1][j] if j < len(table.rows[k][1]) else None for k in body}
+        if j < len(total_vals) and None not in column.values():
+            whole = sum(v or 0 for v in column.values())
+            # the total itself damaged: unreadable, or breaking its own row's formula where the sum mends it
+            mended = [*total_vals[:j], whole, *total_vals[j + 1 :]]
+            if total is None or (
+                total != whole
+                and all(_row_agrees(table.rows[k][1], formulas) for k in body)
+                and not _row_agrees(total_vals, formulas)
+                and _row_agrees(mended, formulas)
+            ):
+                total_vals[j] = whole
+                table.notes.append(
+                    f"{table.name}: {table.rows[totals[0]][0]} / {metric}: {total}: read as {whole}: its column's sum"
+                )
+                continue
+        if total is None:
+            continue
+        unread = [k for k, v in column.items() if v is None]
+        if len(unread) == 1:
+            suspect = unread[0]
+        elif not unread and sum(v or 0 for v in column.values()) != total:
+            broken = [k for k in body if not _row_agrees(table.rows[k][1], formulas)]
+            if len(broken) != 1:
+                continue
+            suspect = broken[0]
+        else:
+            continue
+        value = total - sum(v or 0 for k, v in column.items() if k != suspect)
+        vals = table.rows[suspect][1]
+        if value < 0 or j >= len(vals):
+            continue
+        was = vals[j]
+        vals[j] = value
+        if was is not None and not _row_agrees(vals, formulas):
+            vals[j] = was
+            continue
+        inst = table.rows[suspect][0]
+        table.notes.append(f"{table.name}: {inst} / {metric}: {was}: read as {value}: the column's total")
+
+
 class CountTableReader:
     """Feeds on a document's lines and collects its count tables; other parsers call `feed` per line."""
 
@@ -256,7 +347,16 @@ class CountTableReader:
         if self.current is not None and count_row(cells):
             n = len(self.current.metrics)
             vals = [*cells[1 : n + 1], *[""] * (n - len(cells) + 1)]
-            self.current.rows.append((self._institution(cells[0]), [parse_int(v) for v in vals]))
+            inst = self._institution(cells[0])
+            values: list[int | None] = []
+            for metric, v in zip(self.current.metrics, vals, strict=False):
+                value, note = read_int(v)
+                if note is not None:
+                    self.current.notes.append(
+                        f"{self.current.name}: {inst} / {metric}: {note.printed}: {note.problem}"
+                    )
+                values.append(value)
+            self.current.rows.append((inst, values))
             return True
         self.current = None
         return False

@@ -15,6 +15,7 @@ from pipeline.documents.deliberation_list.cells import ListRow, split_categories
 from pipeline.documents.deliberation_list.sheet_labels import match_cell_label
 from pipeline.documents.deliberation_list.wrapped import _date_text
 from pipeline.documents.review_status import category_of
+from pipeline.documents.tables import CountTable, repair_counts
 from pipeline.extract import extract_bytes
 from pipeline.normalise.dates import read_year_cell
 from pipeline.normalise.departments import department_and_bureau, split_departments
@@ -532,3 +533,40 @@ def test_000_a_row_whose_number_was_lost_is_kept(corpus_text) -> None:
     assert [(e.section, e.seq_no, e.department) for e in read.outsourcing_entries] == [
         (e.section, e.seq_no, e.department) for e in clean.outsourcing_entries
     ]
+
+
+_METRICS = ["前年度数a", "新たな数b", "終了数c", "今年度数a+b-c"]
+
+
+def _table(rows: list[tuple[str, list[int | None]]]) -> CountTable:
+    return CountTable("件数", list(_METRICS), [(i, list(v)) for i, v in rows])
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected", "repaired"),
+    [
+        # 議会 / 前年度数a printed 99 (a digit doubled): its column's sum and its row's formula both break
+        ({"議会": [99, 1, 0, 10]}, {"議会": [9, 1, 0, 10]}, ["議会 / 前年度数a: 99: read as 9"]),
+        # unreadable: the total less the others
+        ({"区長": [442, 44, None, 465]}, {"区長": [442, 44, 21, 465]}, ["区長 / 終了数c: None: read as 21"]),
+        # the total's own count damaged: its row's formula broken, the column's sum mends it
+        ({"合計": [481, 53, 244, 510]}, {"合計": [481, 53, 24, 510]}, ["合計 / 終了数c: 244: read as 24"]),
+        ({"合計": [None, 53, 24, 510]}, {"合計": [481, 53, 24, 510]}, ["合計 / 前年度数a: None: read as 481"]),
+        # two counts of one column damaged: which is which cannot be told; kept
+        ({"区長": [443, 44, 21, 465], "議会": [99, 1, 0, 10]}, {"区長": [443, 44, 21, 465], "議会": [99, 1, 0, 10]}, []),
+    ],
+)  # fmt: skip
+def test_counts_read_from_the_table_s_totals_and_formulas(printed, expected, repaired) -> None:
+    clean = {
+        "区長": [442, 44, 21, 465],
+        "教育委員会": [30, 8, 3, 35],
+        "議会": [9, 1, 0, 10],
+        "合計": [481, 53, 24, 510],
+    }
+    table = _table([(i, printed.get(i, v)) for i, v in clean.items()])
+    repair_counts(table)
+    assert {i: v for i, v in table.rows} == {**clean, **expected}
+    assert [
+        n.removeprefix("件数: ").removesuffix(": the column's total").removesuffix(": its column's sum")
+        for n in table.notes
+    ] == repaired
