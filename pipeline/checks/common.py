@@ -45,7 +45,12 @@ def period_read(r: DocRecords) -> ExtractionCheck | None:
         parts.append(f"fiscal year {d.fiscal_year}")
     if d.period_start is not None and d.period_end is not None:
         parts.append(f"period {d.period_start}..{d.period_end}")
-    unread = [w.split(": ") for w in d.warnings if w.startswith(("period: ", "fiscal_year: "))]
+    # a value read through OCR damage (`…: read as 令和5年4月から6月`) was read, with its warning
+    unread = [
+        w.split(": ")
+        for w in d.warnings
+        if w.startswith(("period: ", "fiscal_year: ")) and not w.split(": ")[-1].startswith("read as ")
+    ]
     parts += [f"{w[0].replace('_', ' ')} unread ({w[1] if len(w) > 2 else w[-1]})" for w in unread]
     ok = d.fiscal_year is not None or d.period_start is not None
     ok = ok and not unread

@@ -124,8 +124,8 @@ def _month_end(year: int, month: int) -> dt.date:
 
 
 def prepare(text: str, *, digits: bool = True) -> str:
-    """NFKC, OCR spaces out, look-alikes of digits read as digits (unless `digits` is False),
-    元年 → 1年: the form every pattern below is written against."""
+    """NFKC, OCR spaces out, look-alikes of digits read as digits (unless `digits` is False), a
+    doubled unit once, 元年 → 1年: the form every pattern below is written against."""
     t = remove_ocr_spaces(fold(text)).strip()
     if digits:
         t = fold_digit_lookalikes(t)
@@ -133,6 +133,9 @@ def prepare(text: str, *, digits: bool = True) -> str:
     t = re.sub(r"\d(?:[ \t]+\d)+(?=\s*[年月日])", lambda m: re.sub(r"\s", "", m.group(0)), t)
     # Without digits left standing apart, whitespace is only wrapping and OCR damage: drop it all.
     t = re.sub(r"\s+", "", t) if re.search(r"\d\s+\d", t) is None else t
+    # A unit OCR read twice after its number (`令和6年年1月`): once (a repair, as the digits are).
+    if digits:
+        t = re.sub(r"(?<=[\d元])([年月日])\1+", r"\1", t)
     return t.replace("元年", "1年")
 
 

@@ -373,9 +373,9 @@ def test_a_department_not_in_the_registry(damaged) -> None:
     [
         (
             "令和5年4月から6月",
-            "令和5年4月月から6月",
-            "period: 令和5年4月月から6月: not a period",
-            "fiscal year 2023; period unread (令和5年4月月から6月)",
+            "令和5年月から6月",  # the month lost (a doubled 月 is read through: issue 17)
+            "period: 令和5年月から6月: not a period",
+            "fiscal year 2023; period unread (令和5年月から6月)",
         ),
         (
             "## 令和5年度新宿区",
@@ -401,6 +401,15 @@ def test_an_unreadable_period_or_fiscal_year_is_a_document_warning(
     assert _failed(ex) == {"period_read": ("a fiscal year or a period", found)}
     # Dates without a year still take it from what was read.
     assert _row(ex, 30).deliberated_on == dt.date(2023, 6, 30)
+
+
+def test_a_period_with_a_doubled_unit_is_read_with_a_warning(damaged) -> None:
+    ex = damaged("001", _replace("令和5年4月から6月", "令和5年4月月から6月"))
+    (doc,) = ex.documents
+    assert (doc.period_start, doc.period_end) == (dt.date(2023, 4, 1), dt.date(2023, 6, 30))
+    assert len(doc.warnings) == 1 and doc.warnings[0].startswith("period: ")
+    assert doc.warnings[0].endswith(": read as 令和5年4月から6月")
+    assert not doc.suspect
 
 
 # --------------------------------------------------------------------------- reports

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.documents.deliberation_list import _dates_from_neighbours
+from pipeline.documents.deliberation_list import _dates_from_neighbours, _results_from_list
 from pipeline.documents.deliberation_list.cells import ListRow, split_categories
 from pipeline.documents.deliberation_list.sheet_labels import match_cell_label
 from pipeline.documents.deliberation_list.wrapped import _date_text
@@ -570,3 +570,19 @@ def test_counts_read_from_the_table_s_totals_and_formulas(printed, expected, rep
         n.removeprefix("件数: ").removesuffix(": the column's total").removesuffix(": its column's sum")
         for n in table.notes
     ] == repaired
+
+
+@pytest.mark.parametrize(
+    ("results", "expected", "warned"),
+    [
+        (["承認", "承", "承認"], "承認", True),  # 承 is as near to 了承: the list's other rows say 承認
+        (["承認", "認", "承認"], "承認", True),
+        (["承認", "承", "了承"], "承", False),  # both printed in the list: kept
+        (["了承", "承", "了承"], "了承", True),
+        (["承認", "否", "承認"], "否", False),
+    ],
+)
+def test_a_result_read_from_the_list_s_other_rows(results, expected, warned) -> None:
+    rows = [ListRow(seq_no=i, result=r, line_start=i, line_end=i) for i, r in enumerate(results, start=1)]
+    _results_from_list(rows)
+    assert (rows[1].result, bool(rows[1].warnings)) == (expected, warned)

@@ -21,6 +21,7 @@ from pipeline.model import LayoutHints
 from pipeline.normalise.departments import canonical, split_departments
 from pipeline.normalise.ocr import Note, fold_digit_lookalikes, similarity, thresholds
 from pipeline.normalise.text import fold, squeeze
+from pipeline.rules import vocabulary
 from pipeline.segment import Segment
 from schemas import LIST_FIELDS, SHEET_FIELDS, CaseMention
 
@@ -169,6 +170,22 @@ def _dates_from_neighbours(rows: list[ListRow]) -> None:
         )
 
 
+def _results_from_list(rows: list[ListRow]) -> None:
+    """A 審議結果 OCR damaged past reading alone (`承`, `認`: one character of 承認 lost, as near to
+    了承), read as the one result the list's other rows print that is one edit from it."""
+    known = set(vocabulary()["results"])
+    used = {r.result for r in rows if r.result is not None and r.result in known}
+    for row in rows:
+        if not row.result or row.result in known:
+            continue
+        near = [w for w in used if Levenshtein.distance(row.result, w) == 1]
+        if len(near) != 1:
+            continue
+        printed, row.result = row.result, near[0]
+        row.warnings = [w for w in row.warnings if not w.startswith(f"result: {printed}:")]
+        row.warnings.append(f"result: {printed}: read as {near[0]}: the list's other rows")
+
+
 def parse_deliberation_list(seg: Segment, doc_id: str) -> tuple[list[CaseMention], list[str]]:
     sheets = parse_sheets(seg.lines, seg.context)
     # The list is over where the sheets begin: damage that hides a row's end must not read on into them.
@@ -176,6 +193,7 @@ def parse_deliberation_list(seg: Segment, doc_id: str) -> tuple[list[CaseMention
     rows = parse_list(seg.lines, seg.municipality, seg.context, end=min(starts) if starts else None)
     renumber(rows, lambda r: None)  # one list: `177` between 16 and 18 is 17
     _dates_from_neighbours(rows)
+    _results_from_list(rows)
     mentions = [_mention_from_row(r, doc_id) for r in rows]
     for m in mentions:
         m._listed = True
