@@ -586,3 +586,15 @@ def test_a_result_read_from_the_list_s_other_rows(results, expected, warned) -> 
     rows = [ListRow(seq_no=i, result=r, line_start=i, line_end=i) for i, r in enumerate(results, start=1)]
     _results_from_list(rows)
     assert (rows[1].result, bool(rows[1].warnings)) == (expected, warned)
+
+
+def test_002_a_row_whose_number_line_was_lost(corpus_text) -> None:
+    # line 104 is `9` alone: without it the row's lines follow row 8's end with no number
+    read = _damaged(corpus_text, "002", [(104, "9", "")])
+    clean = extract_bytes(*reversed(corpus_text("002")))
+    fields = ("seq_no", "title", "departments", "categories", "deliberated_on", "result")
+    assert [[getattr(m, f) for f in fields] for m in read.case_mentions] == [
+        [getattr(m, f) for f in fields] for m in clean.case_mentions
+    ]
+    nine = next(m for m in read.case_mentions if m.seq_no == 9)
+    assert nine.warnings == ["seq_no: no number printed; read as 9: the rows around it"]

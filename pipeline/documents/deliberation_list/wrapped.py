@@ -168,6 +168,7 @@ def _blocks(lines: list[Line], end: int | None = None) -> list[_Block]:
     expected: int | None = None  # the number the next row should have
     current: _Block | None = None
     size = 0
+    orphan: list[Line] = []  # lines after a row closed and before the next number line
 
     def close(block: _Block, by: int | None = None) -> None:
         """End the open row; `by`: the number of the line that ended it, when a number line did."""
@@ -198,8 +199,17 @@ def _blocks(lines: list[Line], end: int | None = None) -> list[_Block]:
                 close(current, n)
         if current is None:
             if got is None:
+                if ln.text.strip() and expected is not None and len(orphan) < cap_lines:
+                    orphan.append(ln)
                 continue
             n, rest, note = got
+            if expected is not None and n == expected + 1 and any(_row_end(x.text) for x in orphan):
+                # A whole row between two rows, its number line lost (`9` read as nothing): the
+                # row the numbers around it leave room for.
+                lost = f"seq_no: no number printed; read as {expected}: the rows around it"
+                blocks.append(_Block(expected, orphan[0].text.strip(), orphan, [lost]))
+                expected += 1
+            orphan = []
             warnings = [note] if note else []
             oos = expected is not None and n not in (expected, expected + 1, expected + 2)
             if oos:
