@@ -251,6 +251,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the short measures (median)")
     ap.add_argument("--scale-reps", type=int, default=1, help="repetitions of each scaling ingest")
     ap.add_argument("--parallel-size", type=int, default=250, help="archive size of the 1-vs-2 process run")
+    ap.add_argument("--parallel-reps", type=int, default=1, help="repetitions of each 1-vs-2 process ingest")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(
         "--places", choices=sorted(make_corpus.PLACES), default="wards", help="municipalities of the archives"
@@ -355,8 +356,8 @@ def main() -> None:
     # Parallel speed-up.
     raw_p, _ = archive(work, args.parallel_size, args.seed, pdf_share=0.0, places=args.places)
     db_p = work / "store-parallel" / "council.duckdb"
-    one = [ingest_once(raw_p, db_p, 1, fresh=True) for _ in range(args.reps)]
-    two = [ingest_once(raw_p, db_p, 2, fresh=True) for _ in range(args.reps)]
+    one = [ingest_once(raw_p, db_p, 1, fresh=True) for _ in range(args.parallel_reps)]
+    two = [ingest_once(raw_p, db_p, 2, fresh=True) for _ in range(args.parallel_reps)]
     report["parallel"] = {
         "packets": args.parallel_size,
         "jobs_1_s": round(median_of(one), 2),
