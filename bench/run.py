@@ -251,6 +251,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the short measures (median)")
     ap.add_argument("--scale-reps", type=int, default=1, help="repetitions of each scaling ingest")
     ap.add_argument("--parallel-size", type=int, default=250, help="archive size of the 1-vs-2 process run")
+    ap.add_argument("--dedupe-reps", type=int, default=1, help="repetitions of the whole-store re-plan")
     ap.add_argument("--parallel-reps", type=int, default=1, help="repetitions of each 1-vs-2 process ingest")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(
@@ -345,7 +346,7 @@ def main() -> None:
     large["one_new_packet_files_new"] = [r["files_new"] for r in new_runs]
     if any(r["files_new"] != 1 for r in new_runs):
         log("warning: a 'one new packet' run did not load exactly one new file")
-    dedupes = [_child(["--child-dedupe", str(db)]) for _ in range(args.reps)]
+    dedupes = [_child(["--child-dedupe", str(db)]) for _ in range(args.dedupe_reps)]
     large["dedupe_s"] = round(median_of(dedupes), 3)
     large["dedupe_cpu_s"] = round(median_of(dedupes, "cpu_s"), 3)
     large["dedupe_peak_rss_mb"] = round(max(d["maxrss_self_mb"] for d in dedupes), 0)
