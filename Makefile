@@ -36,10 +36,12 @@ test: lint typecheck unit
 test-fonts: install
 	bash .ci/fonts.sh
 
-# The README's figures: first ingests of 1,250 to 10,000 text packets of Japan's wards and cities, and
-# on the 10,000-packet store a rerun, one new packet, dedupe and SQL (about an hour on 2 idle cores).
+# The README's figures: first ingests of 1,250 and 10,000 text packets of Japan's wards and cities, and
+# on the 10,000-packet store a rerun, one new packet, a whole-store dedupe re-plan and SQL; 1 vs 2
+# parser processes on 250 packets; 30 PDF packets (about 30 minutes on 2 idle cores, 20 of them the
+# 10,000-packet ingest).
 bench: install
-	$(BIN)/python bench/run.py --places japan --sizes 1250,2500,5000,10000 --large 10000 --parallel-size 500
+	$(BIN)/python bench/run.py --places japan --sizes 1250,10000 --large 10000 --parallel-size 250
 
 # The memory curve: 200 to 1,600 packets, every one a new ward-year scope (bench/curve.py).
 bench-curve: install

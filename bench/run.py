@@ -87,10 +87,13 @@ def _time_phases() -> dict[str, float]:
     return spent
 
 
-def _cpu_seconds() -> float:
-    """User + system time of this process and its waited-for children: robust to a busy machine."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+def _cpu_seconds(who: int | None = None) -> float:
+    """User + system time of this process and its waited-for children (or of `who` alone, a
+    resource.RUSAGE_* constant): robust to a busy machine."""
+    if who is not None:
+        use = resource.getrusage(who)
+        return use.ru_utime + use.ru_stime
+    return _cpu_seconds(resource.RUSAGE_SELF) + _cpu_seconds(resource.RUSAGE_CHILDREN)
 
 
 def child_ingest(raw: str, db: str, jobs: int, profile: str | None) -> None:
@@ -101,6 +104,7 @@ def child_ingest(raw: str, db: str, jobs: int, profile: str | None) -> None:
 
     opts = Options(raw_dir=Path(raw), db=Path(db), jobs=jobs)
     cpu_start = _cpu_seconds()  # the interpreter's start-up and imports are not the ingest's
+    writer_start = _cpu_seconds(resource.RUSAGE_SELF)
     start = time.perf_counter()
     if profile:
         import cProfile
@@ -127,6 +131,7 @@ def child_ingest(raw: str, db: str, jobs: int, profile: str | None) -> None:
                 "maxrss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "maxrss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                 "cpu_s": round(_cpu_seconds() - cpu_start, 2),
+                "writer_cpu_s": round(_cpu_seconds(resource.RUSAGE_SELF) - writer_start, 2),
                 "phases": {k: round(v, 3) for k, v in phases.items()},
             }
         )
@@ -251,6 +256,8 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the short measures (median)")
     ap.add_argument("--scale-reps", type=int, default=1, help="repetitions of each scaling ingest")
     ap.add_argument("--parallel-size", type=int, default=250, help="archive size of the 1-vs-2 process run")
+    ap.add_argument("--dedupe-reps", type=int, default=1, help="repetitions of the whole-store re-plan")
+    ap.add_argument("--parallel-reps", type=int, default=1, help="repetitions of each 1-vs-2 process ingest")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(
         "--places", choices=sorted(make_corpus.PLACES), default="wards", help="municipalities of the archives"
@@ -302,6 +309,7 @@ def main() -> None:
             "generate_s": round(gen, 2),
             "seconds": round(median_of(runs), 2),
             "cpu_s": round(median_of(runs, "cpu_s"), 1),
+            "writer_cpu_s": round(median_of(runs, "writer_cpu_s"), 1),
             "phases": runs[-1]["phases"],
             "files_per_s": round(n / median_of(runs), 1),
             "mb_per_s": round(man["bytes"] / 1e6 / median_of(runs), 2),
@@ -344,7 +352,7 @@ def main() -> None:
     large["one_new_packet_files_new"] = [r["files_new"] for r in new_runs]
     if any(r["files_new"] != 1 for r in new_runs):
         log("warning: a 'one new packet' run did not load exactly one new file")
-    dedupes = [_child(["--child-dedupe", str(db)]) for _ in range(args.reps)]
+    dedupes = [_child(["--child-dedupe", str(db)]) for _ in range(args.dedupe_reps)]
     large["dedupe_s"] = round(median_of(dedupes), 3)
     large["dedupe_cpu_s"] = round(median_of(dedupes, "cpu_s"), 3)
     large["dedupe_peak_rss_mb"] = round(max(d["maxrss_self_mb"] for d in dedupes), 0)
@@ -355,8 +363,8 @@ def main() -> None:
     # Parallel speed-up.
     raw_p, _ = archive(work, args.parallel_size, args.seed, pdf_share=0.0, places=args.places)
     db_p = work / "store-parallel" / "council.duckdb"
-    one = [ingest_once(raw_p, db_p, 1, fresh=True) for _ in range(args.reps)]
-    two = [ingest_once(raw_p, db_p, 2, fresh=True) for _ in range(args.reps)]
+    one = [ingest_once(raw_p, db_p, 1, fresh=True) for _ in range(args.parallel_reps)]
+    two = [ingest_once(raw_p, db_p, 2, fresh=True) for _ in range(args.parallel_reps)]
     report["parallel"] = {
         "packets": args.parallel_size,
         "jobs_1_s": round(median_of(one), 2),
@@ -407,13 +415,14 @@ def render(r: dict[str, Any]) -> str:
     lines = [
         f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['memory_gb']} GB, Python {m['python']}, DuckDB {m['duckdb']}",
         "",
-        "| packets | MB | ingest s | CPU s | files/s | MB/s | peak RSS ingest MB | peak RSS worker MB | mentions | cases "
-        "| failed |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| packets | MB | ingest s | CPU s | of which writer | files/s | MB/s | peak RSS ingest MB | peak RSS worker MB "
+        "| mentions | cases | failed |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in r["scaling"]:
         lines.append(
-            f"| {s['packets']} | {s['mb']} | {s['seconds']} | {s['cpu_s']} | {s['files_per_s']} | {s['mb_per_s']} | "
+            f"| {s['packets']} | {s['mb']} | {s['seconds']} | {s['cpu_s']} | {s.get('writer_cpu_s', '–')} | "
+            f"{s['files_per_s']} | {s['mb_per_s']} | "
             f"{s['peak_rss_ingest_mb']:.0f} | {s['peak_rss_worker_mb']:.0f} | {s['case_mentions']} | {s['cases']} | "
             f"{s['files_failed']} |"
         )
