@@ -28,7 +28,8 @@ from pipeline.rules import document_rules, vocabulary
 from pipeline.segment import Segment
 from schemas.records import CaseMention
 
-_ARTICLE = re.compile(r"第\s*\d+\s*条(?:\s*第\s*\d+\s*項)?(?:\s*第\s*\d+\s*号)?\s*[(（]([^()（）]+)[)）]")
+# `第` of 項 or 号 may be lost to OCR (`第14条1項`): the article's number still ends at its 条.
+_ARTICLE = re.compile(r"第\s*\d+\s*条(?:\s*第?\s*\d+\s*項)?(?:\s*第?\s*\d+\s*号)?\s*[(（]([^()（）]+)[)）]")
 _COUNT_UNITS = ("世帯", "件", "人", "名", "団体", "事業所", "施設", "校")
 _PARA_NO = re.compile(r"^\s*(?:\d{1,2}|[(（]\d{1,2}[)）])\s*")
 

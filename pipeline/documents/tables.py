@@ -19,6 +19,7 @@ from pipeline.normalise.ocr import (
     read_sequence,
     read_word,
     thresholds,
+    undoubled,
 )
 from pipeline.normalise.text import clean, fold, parse_int, squeeze, strip_html
 from pipeline.rules import vocabulary
@@ -78,7 +79,13 @@ def best_field(
     for fname, ws in words.items():
         for w in ws:
             wk = cell_key(w)
-            hit = key.rstrip(".") == wk.rstrip(".") if fname in exact else wk in key
+            if fname in exact:
+                # `Noo.`: a character OCR doubled in a short header word is read once
+                hit = key.rstrip(".") == wk.rstrip(".") or bool(
+                    damaged and undoubled(key.rstrip("."), {wk.rstrip(".")})
+                )
+            else:
+                hit = wk in key
             if hit and (best is None or len(wk) > best[0]):
                 best = (len(wk), fname)
     if damaged:

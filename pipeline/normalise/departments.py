@@ -133,6 +133,11 @@ def read_department(name: str, municipality: str | None) -> tuple[str | None, No
         return near[0], read_as(name, near[0])
     if len(near) > 1:
         return None, ambiguous(name, near)
+    # More than one character OCR doubled (`戸戸籍住民課課`): every doubled one read once.
+    once = re.sub(r"(.)\1", r"\1", name)
+    canon = canonical(once, municipality) if once != name else None
+    if canon is not None:
+        return canon, read_as(name, canon)
     return None, None
 
 

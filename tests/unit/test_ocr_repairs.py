@@ -598,3 +598,36 @@ def test_002_a_row_whose_number_line_was_lost(corpus_text) -> None:
     ]
     nine = next(m for m in read.case_mentions if m.seq_no == 9)
     assert nine.warnings == ["seq_no: no number printed; read as 9: the rows around it"]
+
+
+def test_001_row_numbers_of_a_tab_list_through_look_alikes(corpus_text) -> None:
+    read = _damaged(corpus_text, "001", [(40, "28\t", "2B\t"), (42, "30\t", "3o\t")])
+    clean = extract_bytes(*reversed(corpus_text("001")))
+    fields = ("seq_no", "title", "departments", "deliberated_on", "result", "program_name")
+    assert [[getattr(m, f) for f in fields] for m in read.case_mentions] == [
+        [getattr(m, f) for f in fields] for m in clean.case_mentions
+    ]
+    by_seq = {m.seq_no: m for m in read.case_mentions}
+    assert by_seq[28].warnings == ["seq_no: 2B: read as 28"] and by_seq[30].warnings == [
+        "seq_no: 3o: read as 30"
+    ]
+
+
+def test_000_a_list_header_with_a_doubled_character(corpus_text) -> None:
+    read = _damaged(corpus_text, "000", [(17, "No.\t保有課", "Noo.\t保有有課")])
+    clean = extract_bytes(*reversed(corpus_text("000")))
+    assert [(e.section, e.seq_no) for e in read.outsourcing_entries] == [
+        (e.section, e.seq_no) for e in clean.outsourcing_entries
+    ]
+
+
+@pytest.mark.parametrize(
+    ("edits", "categories", "departments"),
+    [
+        ([(14, "第14条第1項（業務委託）", "第14条1項（業務委託）")], ["業務委託"], ["戸籍住民課"]),
+        ([(16, "地域振興部戸籍住民課", "地域振興部戸戸籍住民課課")], ["業務委託"], ["戸籍住民課"]),
+    ],
+)
+def test_004_council_item_article_and_department(corpus_text, edits, categories, departments) -> None:
+    (m,) = _damaged(corpus_text, "004", edits).case_mentions
+    assert (m.categories, m.departments) == (categories, departments)

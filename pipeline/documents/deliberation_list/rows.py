@@ -20,7 +20,7 @@ names in a 担当課 cell becomes `、` in `departments_raw`, one inside a name 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from pipeline.documents.deliberation_list.cells import (
@@ -37,7 +37,7 @@ from pipeline.documents.tables import RULE_ROW, row_cells
 from pipeline.model import Line
 from pipeline.normalise.dates import DateContext, DateError, read_date
 from pipeline.normalise.departments import split_departments
-from pipeline.normalise.ocr import Note
+from pipeline.normalise.ocr import Note, fold_digit_lookalikes
 from pipeline.normalise.text import clean, squeeze
 
 __all__ = ["ListRow", "parse_list", "split_categories"]
@@ -74,6 +74,7 @@ class _TableRow:
     cells: dict[str, list[str]]
     first: Line
     last: Line
+    warnings: list[str] = field(default_factory=list)
 
 
 def _table_rows(lines: list[Line]) -> list[_TableRow]:
@@ -98,9 +99,15 @@ def _table_rows(lines: list[Line]) -> list[_TableRow]:
         if mapping is None:
             continue
         fields = {f: cells[j] if j < len(cells) else "" for f, j in mapping.items()}
-        seq = _seq_no(fields.get("seq_no", cells[0]))
-        if seq is not None:
-            current = _TableRow(seq, {f: [v] for f, v in fields.items()}, ln, ln)
+        printed = fields.get("seq_no", cells[0])
+        seq = _seq_no(printed)
+        read = None if seq is not None or not printed.strip() else _seq_no(fold_digit_lookalikes(printed))
+        if seq is not None or read is not None:
+            # a number through look-alikes (`2B`, `3o`): a row, not a wrapped line of the one before
+            notes = [f"seq_no: {printed.strip()}: read as {read}"] if read is not None else []
+            number = seq if seq is not None else read
+            assert number is not None
+            current = _TableRow(number, {f: [v] for f, v in fields.items()}, ln, ln, notes)
             rows.append(current)
         elif current is not None and not fields.get("seq_no", cells[0]) and any(fields.values()):
             # A row whose cells wrapped onto the next line: that line's number cell is empty.
@@ -131,6 +138,7 @@ def _parse_tab_rows(lines: list[Line], municipality: str | None) -> list[ListRow
                 line_end=r.last.no,
                 page_start=r.first.page,
                 page_end=r.last.page,
+                warnings=list(r.warnings),
             )
         )
     return out
