@@ -85,6 +85,9 @@ def _target_count(target: str | None, summary: str | None) -> tuple[int | None, 
     for para in (summary or "").splitlines():
         rest = _PARA_NO.sub("", para)
         lab = next((w for w in labels if rest.startswith(w)), None)
+        if lab is None:  # a character of the label OCR doubled (`3 対対象者`): read once
+            rest = re.sub(r"(\D)\1", r"\1", rest)
+            lab = next((w for w in labels if rest.startswith(w)), None)
         if lab:
             texts.append(rest[len(lab) :])
     for t in texts:

@@ -376,7 +376,7 @@ class CountTableReader:
         return word or printed
 
 
-_ERA_YEAR = re.compile(r"^(?:令和|平成|昭和|[RHS])?[0-9元]+(?=年)")
+_ERA_YEAR = re.compile(r"^(?:令和|平成|昭和|[RHS])?[0-9元]+(?=年|度)")  # `令和3度`: its 年 lost
 
 
 def _read_heading(printed: str, words: Sequence[str], field: str, notes: list[str]) -> str:

@@ -135,6 +135,7 @@ def prepare(text: str, *, digits: bool = True) -> str:
     t = re.sub(r"\s+", "", t) if re.search(r"\d\s+\d", t) is None else t
     # A unit OCR read twice after its number (`令和6年年1月`): once (a repair, as the digits are).
     if digits:
+        t = fold_digit_lookalikes(t)  # again: a look-alike the spaces kept from its unit (`1 月 ｜8 日`)
         t = re.sub(r"(?<=[\d元])([年月日])\1+", r"\1", t)
     return t.replace("元年", "1年")
 
@@ -304,6 +305,7 @@ def read_year_cell(printed: str, fiscal_year: int | None) -> tuple[int | None, N
     if year is not None and (latest is None or year <= latest):
         return year, None
     t = re.sub(r"\s+", "", fold(printed)).removesuffix("年度").removesuffix("年")
+    t = re.sub(rf"^([{_era_abbrevs()}])\1", r"\1", t)  # the era letter read twice (`RR2`)
     m = re.fullmatch(rf"([{_era_abbrevs()}])(.{{1,3}})", t)
     forms: set[str] = set()
     if m:

@@ -17,7 +17,7 @@ from pipeline.documents.deliberation_list.wrapped import _date_text
 from pipeline.documents.review_status import category_of
 from pipeline.documents.tables import CountTable, repair_counts
 from pipeline.extract import extract_bytes
-from pipeline.normalise.dates import read_year_cell
+from pipeline.normalise.dates import read_date, read_year_cell
 from pipeline.normalise.departments import department_and_bureau, split_departments
 from pipeline.normalise.ocr import (
     fold_digit_lookalikes,
@@ -631,3 +631,35 @@ def test_000_a_list_header_with_a_doubled_character(corpus_text) -> None:
 def test_004_council_item_article_and_department(corpus_text, edits, categories, departments) -> None:
     (m,) = _damaged(corpus_text, "004", edits).case_mentions
     assert (m.categories, m.departments) == (categories, departments)
+
+
+@pytest.mark.parametrize(
+    ("edits", "check"),
+    [
+        # an era year whose 年 was lost, and a doubled character, in one metric header
+        (
+            [
+                (
+                    7,
+                    "令和3年度 個人情報に 係る業務委 託数 a + b - c",
+                    "令和3度 個人情報報に 係る業務委 託数 a + b - c",
+                )
+            ],
+            "metric",
+        ),
+        ([(86, "\tR2\tR2\t委託終了のため", "\tR2\tRR2\t委託終了のため")], "year"),
+    ],
+)
+def test_000_more_damage_read_through(corpus_text, edits, check) -> None:
+    read = _damaged(corpus_text, "000", edits)
+    clean = extract_bytes(*reversed(corpus_text("000")))
+    assert [(c.table_name, c.institution, c.metric, c.value) for c in read.institution_counts] == [
+        (c.table_name, c.institution, c.metric, c.value) for c in clean.institution_counts
+    ]
+    assert [(e.start_fiscal_year, e.end_fiscal_year) for e in read.outsourcing_entries] == [
+        (e.start_fiscal_year, e.end_fiscal_year) for e in clean.outsourcing_entries
+    ]
+
+
+def test_a_look_alike_digit_the_spaces_kept_from_its_unit() -> None:
+    assert read_date("令 和 6 年 1 月 ｜8 日")[0] == dt.date(2024, 1, 18)
