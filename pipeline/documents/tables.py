@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
+from rapidfuzz.distance import Levenshtein
+
 from pipeline.normalise.ocr import (
     Note,
+    edits_within,
     fold_digit_lookalikes,
     match_header,
     read_as,
@@ -170,9 +173,13 @@ def renumber(rows: Sequence[Numbered], list_of: Callable[[Any], object]) -> None
 
 
 def is_count_header(cells: list[str], corner_words: list[str]) -> bool:
-    """A count table's header: its first cell names the row dimension (実施機関), the rest metrics."""
+    """A count table's header: its first cell names the row dimension (実施機関), the rest metrics.
+    The corner word is found through one OCR edit too (`実機関`) when it is four characters or more."""
     first = cell_key(cells[0])
-    return len(cells) >= 2 and any(cell_key(w) in first for w in corner_words)
+    return len(cells) >= 2 and any(
+        cell_key(w) in first or (len(cell_key(w)) >= 4 and edits_within(cell_key(w), first, 1) is not None)
+        for w in corner_words
+    )
 
 
 def count_row(cells: list[str]) -> bool:
@@ -308,7 +315,19 @@ def repair_counts(table: CountTable) -> None:
         elif not unread and sum(v or 0 for v in column.values()) != total:
             broken = [k for k in body if not _row_agrees(table.rows[k][1], formulas)]
             if len(broken) != 1:
-                continue
+                # else the one count a digit doubled or dropped from what the total calls for (`244`
+                # for 24); a digit read as another is not guessed
+                whole = sum(v or 0 for v in column.values())
+                broken = [
+                    k
+                    for k, v in column.items()
+                    if v is not None
+                    and total - (whole - v) >= 0
+                    and abs(len(str(v)) - len(str(total - (whole - v)))) == 1
+                    and Levenshtein.distance(str(v), str(total - (whole - v))) == 1
+                ]
+                if len(broken) != 1:
+                    continue
             suspect = broken[0]
         else:
             continue
@@ -385,8 +404,13 @@ def _read_heading(printed: str, words: Sequence[str], field: str, notes: list[st
     at its start (`#` in the word) is kept as printed, look-alikes of digits read as digits."""
     if not words or not printed or printed in words:
         return printed
-    m = _ERA_YEAR.match(fold_digit_lookalikes(printed))
-    template = "#" + printed[m.end() :] if m else printed
+    text = printed
+    m = _ERA_YEAR.match(fold_digit_lookalikes(text))
+    if m is None:  # a character of the era OCR doubled (`令和和3年度`): read once
+        text = re.sub(r"(\D)\1", r"\1", printed)
+        m = _ERA_YEAR.match(fold_digit_lookalikes(text))
+        text = text if m else printed
+    template = "#" + text[m.end() :] if m else text
     word, note = read_word(template, words, thresholds()["count_heading"])
     if word is None:
         if note is not None:

@@ -663,3 +663,44 @@ def test_000_more_damage_read_through(corpus_text, edits, check) -> None:
 
 def test_a_look_alike_digit_the_spaces_kept_from_its_unit() -> None:
     assert read_date("令 和 6 年 1 月 ｜8 日")[0] == dt.date(2024, 1, 18)
+
+
+def test_001_a_damaged_column_name_in_a_header_read_as_printed_otherwise(corpus_text) -> None:
+    read = _damaged(corpus_text, "001", [(11, "\t付議日\t", "\t議日\t")])
+    clean = extract_bytes(*reversed(corpus_text("001")))
+    assert [m.deliberated_on for m in read.case_mentions] == [m.deliberated_on for m in clean.case_mentions]
+
+
+def test_003_a_count_table_whose_corner_word_lost_a_character(corpus_text) -> None:
+    read = _damaged(corpus_text, "003", [(41, "実施機関\t審査件数", "実機関\t審査件数")])
+    clean = extract_bytes(*reversed(corpus_text("003")))
+    assert [(c.table_name, c.institution, c.metric, c.value) for c in read.institution_counts] == [
+        (c.table_name, c.institution, c.metric, c.value) for c in clean.institution_counts
+    ]
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected", "repaired"),
+    [
+        # no formula on the column: the one count one digit from what the total calls for
+        ({"区長": [442, 44, 21, 465, 244]}, {"区長": [442, 44, 21, 465, 24]}, ["区長 / 特定数: 244: read as 24"]),
+        ({"区長": [442, 44, 21, 465, 2]}, {"区長": [442, 44, 21, 465, 24]}, ["区長 / 特定数: 2: read as 24"]),
+        # 4 for 24: 0 for 20 fits as well
+        ({"区長": [442, 44, 21, 465, 4]}, {"区長": [442, 44, 21, 465, 4]}, []),
+        # two counts damaged (25, 1): 25 → 23 would mend the sum, but a digit read as another is not guessed
+        ({"区長": [442, 44, 21, 465, 25], "議会": [9, 1, 0, 10, 1]}, {"区長": [442, 44, 21, 465, 25], "議会": [9, 1, 0, 10, 1]}, []),
+    ],
+)  # fmt: skip
+def test_a_count_one_digit_from_its_column_s_total(printed, expected, repaired) -> None:
+    clean = {
+        "区長": [442, 44, 21, 465, 24],
+        "教育委員会": [30, 8, 3, 35, 0],
+        "議会": [9, 1, 0, 10, 0],
+        "合計": [481, 53, 24, 510, 24],
+    }
+    table = CountTable(
+        "件数", [*_METRICS, "特定数"], [(i, list(printed.get(i, v))) for i, v in clean.items()]
+    )
+    repair_counts(table)
+    assert {i: v for i, v in table.rows} == {**clean, **expected}
+    assert [n.removeprefix("件数: ").removesuffix(": the column's total") for n in table.notes] == repaired

@@ -55,8 +55,8 @@ def _damaged_header_field(cell: str) -> str | None:
 def header_map(cells: list[str]) -> dict[str, int] | None:
     """Column index of each field when `cells` reads as a case-list header, else None.
 
-    When the names read as printed are not enough, a header with at least two of them is read
-    again with its other cells' names through OCR damage (`事業` for 事業名).
+    A header with at least two names read as printed is read again with its other cells' names
+    through OCR damage (`事業` for 事業名, `議日` for 付議日).
     """
     mapping: dict[str, int] = {}
     unread: list[int] = []
@@ -66,7 +66,9 @@ def header_map(cells: list[str]) -> dict[str, int] | None:
             unread.append(i)
         elif f not in mapping:
             mapping[f] = i
-    if not _is_header(mapping) and len(mapping) >= 2:
+    # Also when the names read as printed make a header already: a column whose name OCR damaged
+    # (`議日` for 付議日) would otherwise be lost for every row.
+    if len(mapping) >= 2:
         for i in unread:
             f = _damaged_header_field(cells[i])
             if f and f not in mapping:
