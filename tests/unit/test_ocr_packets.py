@@ -11,21 +11,12 @@ import datetime as dt
 import json
 
 import pytest
+from damage_support import damaged as _damaged
 
 from pipeline.extract import extract_bytes
 from schemas import FileExtraction
 
 D = dt.date
-
-
-def _damaged(corpus_text, prefix: str, edits: list[tuple[int, str, str]]) -> FileExtraction:
-    """The corpus file with `old` replaced by `new` on line `no` (1-based), each checked to be there."""
-    name, data = corpus_text(prefix)
-    lines = data.decode("utf-8").split("\n")
-    for no, old, new in edits:
-        assert lines[no - 1].count(old) == 1, (no, old, lines[no - 1][:80])
-        lines[no - 1] = lines[no - 1].replace(old, new)
-    return extract_bytes("\n".join(lines).encode("utf-8"), name)
 
 
 @pytest.fixture(scope="module")
