@@ -22,7 +22,7 @@ from pipeline.documents.registry import DocumentType, Parsed
 from pipeline.documents.tables import cell_key, row_cells
 from pipeline.model import Line
 from pipeline.normalise.departments import departments_of
-from pipeline.normalise.ocr import Note, fold_figures, read_label, read_word, thresholds
+from pipeline.normalise.ocr import Note, doubled_once, fold_figures, read_label, read_word, thresholds
 from pipeline.normalise.text import clean, clean_multiline, counts_in, fold, remove_ocr_spaces
 from pipeline.rules import document_rules, vocabulary
 from pipeline.segment import Segment
@@ -86,7 +86,7 @@ def _target_count(target: str | None, summary: str | None) -> tuple[int | None, 
         rest = _PARA_NO.sub("", para)
         lab = next((w for w in labels if rest.startswith(w)), None)
         if lab is None:  # a character of the label OCR doubled (`3 対対象者`): read once
-            rest = re.sub(r"(\D)\1", r"\1", rest)
+            rest = doubled_once(rest)
             lab = next((w for w in labels if rest.startswith(w)), None)
         if lab:
             texts.append(rest[len(lab) :])

@@ -14,6 +14,7 @@ from rapidfuzz.distance import Levenshtein
 
 from pipeline.normalise.ocr import (
     Note,
+    doubled_once,
     edits_within,
     fold_digit_lookalikes,
     match_header,
@@ -407,7 +408,7 @@ def _read_heading(printed: str, words: Sequence[str], field: str, notes: list[st
     text = printed
     m = _ERA_YEAR.match(fold_digit_lookalikes(text))
     if m is None:  # a character of the era OCR doubled (`令和和3年度`): read once
-        text = re.sub(r"(\D)\1", r"\1", printed)
+        text = doubled_once(printed)
         m = _ERA_YEAR.match(fold_digit_lookalikes(text))
         text = text if m else printed
     template = "#" + text[m.end() :] if m else text

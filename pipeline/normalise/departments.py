@@ -22,7 +22,14 @@ from functools import cache, lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.normalise.ocr import Note, ambiguous, fold_digit_lookalikes, lookalike_substitution, read_as
+from pipeline.normalise.ocr import (
+    Note,
+    ambiguous,
+    doubled_once,
+    fold_digit_lookalikes,
+    lookalike_substitution,
+    read_as,
+)
 from pipeline.normalise.text import clean, fold, match_key, strip_html
 from pipeline.rules import department_registry, ocr, vocabulary
 
@@ -134,7 +141,7 @@ def read_department(name: str, municipality: str | None) -> tuple[str | None, No
     if len(near) > 1:
         return None, ambiguous(name, near)
     # More than one character OCR doubled (`戸戸籍住民課課`): every doubled one read once.
-    once = re.sub(r"(.)\1", r"\1", name)
+    once = doubled_once(name, digits=True)
     canon = canonical(once, municipality) if once != name else None
     if canon is not None:
         return canon, read_as(name, canon)

@@ -367,6 +367,13 @@ def read_label(key: str, labels: Mapping[str, Iterable[str]]) -> str | None:
     return fields.pop() if len(fields) == 1 else None
 
 
+def doubled_once(text: str, *, digits: bool = False) -> str:
+    """Every character OCR doubled read once (`対対象者` → 対象者, `令和和3年度` → 令和3年度); digits
+    stay as printed unless `digits` (`11` is a number, not a doubled 1). For text about to be matched
+    against labels, headers or names, never for text that is stored."""
+    return re.sub(r"(.)\1" if digits else r"(\D)\1", r"\1", text)
+
+
 @cache
 def thresholds() -> dict[str, float]:
     return {k: float(v) for k, v in ocr()["threshold"].items()}

@@ -39,7 +39,7 @@ from pipeline.documents.deliberation_list.sheet_labels import (
 from pipeline.documents.deliberation_list.sheet_starts import find_starts
 from pipeline.model import Line
 from pipeline.normalise.dates import DateContext
-from pipeline.normalise.ocr import fold_figures
+from pipeline.normalise.ocr import doubled_once, fold_figures
 from pipeline.normalise.text import (
     clean,
     clean_multiline,
@@ -299,7 +299,7 @@ def _target_count(summary: str | None) -> tuple[int | None, str | None]:
             is_heading = False
         if m and is_heading:
             # a character of the heading OCR doubled (`3 対象象者`): its words read once
-            head = heading_re.search(rest) or heading_re.search(rest := re.sub(r"(\D)\1", r"\1", rest))
+            head = heading_re.search(rest) or heading_re.search(rest := doubled_once(rest))
             inside, number = bool(head), int(m.group("no"))
             if not head:
                 continue
