@@ -22,18 +22,11 @@ from pipeline.documents.deliberation_list.wrapped import _row_end, _row_number
 from pipeline.extract import extract_bytes
 from pipeline.normalise.dates import DateContext
 from pipeline.read.text import split_lines
+from schemas import LIST_FIELDS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-FIELDS = (
-    "seq_no",
-    "title",
-    "departments",
-    "departments_raw",
-    "unnamed_department_count",
-    "categories",
-    "deliberated_on",
-    "result",
-)
+# the case-list fields, as the schemas define them once
+FIELDS = LIST_FIELDS
 # 002's list and period: 令和5年7月から令和6年1月 (fiscal year 2023).
 CTX = DateContext(2023, None, None)
 

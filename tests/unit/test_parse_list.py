@@ -17,18 +17,11 @@ from pipeline.documents.deliberation_list.rows import parse_list
 from pipeline.extract import extract_bytes
 from pipeline.normalise.dates import DateContext
 from pipeline.read.text import split_lines
+from schemas import LIST_FIELDS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-FIELDS = (
-    "seq_no",
-    "title",
-    "departments",
-    "departments_raw",
-    "unnamed_department_count",
-    "categories",
-    "deliberated_on",
-    "result",
-)
+# the case-list fields, as the schemas define them once
+FIELDS = LIST_FIELDS
 
 
 def _golden(name: str) -> list[dict[str, object]]:
