@@ -26,17 +26,11 @@ from pathlib import Path
 import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = (
-    "pydantic",
-    "pyarrow",
-    "rich",
-    "pdfplumber",
-    "pypdfium2",
-    "pdfminer",
-    "rapidfuzz",
-    "schemas",
-    "pipeline.store",
-)
+sys.path.insert(0, str(ROOT))
+
+from pipeline.cli_support import HEAVY_MODULES  # noqa: E402
+
+HEAVY = HEAVY_MODULES
 
 
 def council() -> list[str]:

@@ -14,6 +14,21 @@ from typing import Any
 import typer
 import typer.core
 
+# What `council --help` and `council sql` must never import (the parsers, the PDF stack, pydantic,
+# Arrow, rich's renderers): checked by tests/integration/test_cli_sql.py, reported by
+# bench/startup_bench.py.
+HEAVY_MODULES = (
+    "pydantic",
+    "pyarrow",
+    "rich",
+    "pdfplumber",
+    "pypdfium2",
+    "pdfminer",
+    "rapidfuzz",
+    "schemas",
+    "pipeline.store",
+)
+
 try:
     from typer._coercion import RuntimeParam
 except ImportError:  # a typer that converts values its own way: nothing to speed up

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from cli import SqlFormat, _format_rows, app
 from pipeline import readonly
+from pipeline.cli_support import HEAVY_MODULES
 
 runner = CliRunner()
 
@@ -374,17 +375,7 @@ def test_duckdb_itself_refuses_without_the_statement_check(
     assert _digest(corpus_store) == before
 
 
-HEAVY = (
-    "pydantic",
-    "pyarrow",
-    "rich",
-    "pdfplumber",
-    "pypdfium2",
-    "pdfminer",
-    "rapidfuzz",
-    "schemas",
-    "pipeline.store",
-)
+HEAVY = HEAVY_MODULES
 
 
 def _modules_after(argv: list[str]) -> set[str]:
