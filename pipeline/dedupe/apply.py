@@ -35,8 +35,8 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.dedupe import plan
-from pipeline.dedupe.keys import quality
-from pipeline.dedupe.series import Scope, SeriesEntry, scopes, series_links
+from pipeline.dedupe.keys import quality_of
+from pipeline.dedupe.series import Scope, SeriesEntry, Shown, scopes, series_links
 from pipeline.rules import dedupe_thresholds
 from pipeline.store import access, schema
 from schemas import Case, CaseLink, CaseMention
@@ -373,28 +373,20 @@ def _relink_series(
                 AND (left_mention_id IN ({members}) OR right_mention_id IN ({members}))""",
             [first, last, first, last],
         )
-        rel = con.execute(
-            """SELECT c.series_id AS _series_id, c.deliberated_on AS _case_date,
-                      d.source_format AS _source_format, m.*
+        rows = con.execute(
+            """SELECT c.series_id, c.case_id, c.deliberated_on, d.source_format,
+                      m.mention_id, m.title, m.deliberated_on, m.departments, len(m.warnings)
                FROM _replan_series s JOIN cases c USING (series_id)
                JOIN case_mentions m USING (case_id) JOIN documents d USING (document_id)
-               WHERE s._group BETWEEN ? AND ? ORDER BY s._group, m.case_id, m.mention_id""",
+               WHERE s._group BETWEEN ? AND ?""",
             [first, last],
-        )
-        names = [c[0] for c in rel.description]
+        ).fetchall()
         best: dict[str, tuple[tuple[int, int, str], SeriesEntry]] = {}
-        for row in rel.fetchall():
-            rec = dict(zip(names, row, strict=True))
-            series_id, case_date, fmt = (
-                rec.pop("_series_id"),
-                rec.pop("_case_date"),
-                rec.pop("_source_format"),
-            )
-            m = CaseMention(**rec)
-            q = quality(m, fmt)
-            case_id = m.case_id or ""
+        for series_id, case_id, case_date, fmt, mention_id, title, on, departments, warned in rows:
+            q = quality_of(warned or 0, fmt, mention_id)
             if case_id not in best or q < best[case_id][0]:
-                best[case_id] = (q, SeriesEntry(series_id, case_id, case_date, m))
+                shown = Shown(mention_id, title, on, list(departments or []))
+                best[case_id] = (q, SeriesEntry(series_id, case_id, case_date, shown))
         schema.insert(con, "case_links", series_links(entry for _, entry in best.values()))
         progress(None if series is None else set(ordered[last:]))
     con.execute("DROP TABLE _replan_series")

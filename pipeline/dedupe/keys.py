@@ -120,4 +120,9 @@ def hashed(prefix: str, key: str) -> str:
 
 def quality(m: CaseMention, source_format: str) -> tuple[int, int, str]:
     """Fewer warnings first; text before PDF (the converter's text has fewer OCR defects); then the id."""
-    return (len(m.warnings), 0 if source_format == "text" else 1, m.mention_id)
+    return quality_of(len(m.warnings), source_format, m.mention_id)
+
+
+def quality_of(warnings: int, source_format: str, mention_id: str) -> tuple[int, int, str]:
+    """`quality` on a mention's columns read back from the store."""
+    return (warnings, 0 if source_format == "text" else 1, mention_id)

@@ -8,12 +8,38 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from rapidfuzz import fuzz
 
 from pipeline.dedupe.keys import fold_key, series_title
 from pipeline.normalise.dates import fiscal_year_of
-from schemas import CaseLink, CaseMention
+from schemas import CaseLink
+
+
+class Representative(Protocol):
+    """What a series link shows of a case's cleanest mention: a CaseMention, or only these of its
+    columns read back from the store (a relink reads thousands of mentions; all their columns cost ten
+    times more than these)."""
+
+    @property
+    def mention_id(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def deliberated_on(self) -> dt.date | None: ...
+    @property
+    def departments(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A Representative read back from the store."""
+
+    mention_id: str
+    title: str | None
+    deliberated_on: dt.date | None
+    departments: list[str]
 
 
 @dataclass(frozen=True)
@@ -21,7 +47,7 @@ class SeriesEntry:
     series_id: str
     case_id: str
     deliberated_on: dt.date | None  # the case's
-    representative: CaseMention  # the case's cleanest mention (`quality`)
+    representative: Representative  # the case's cleanest mention (`quality`)
 
 
 def series_links(entries: Iterable[SeriesEntry]) -> list[CaseLink]:

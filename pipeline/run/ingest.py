@@ -17,13 +17,13 @@ Order of work, and why:
 
 A run killed at any point leaves the published store as it was; the next run resumes from the
 working copy (every file committed there stays committed) and ends where an uninterrupted run
-would have. Files that disappear from the raw folder keep their documents: a missing mount must
+would have. A small run (rules/limits.toml `in_place_max_files`) skips the copy: when no reader
+holds the store, steps 2-4 are one transaction on the published file (`_in_place`), all or nothing. Files that disappear from the raw folder keep their documents: a missing mount must
 not empty the store.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 import uuid
@@ -34,15 +34,22 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import extract
 from pipeline.dedupe import apply as dedupe_store
 from pipeline.model import ExtractionError
 from pipeline.readonly import RAW_ROOT
-from pipeline.rules import department_registry, limits
+from pipeline.rules import limits
+from pipeline.run.load import (
+    FileStat,
+    load_departments,
+    load_extraction,
+    load_extractions,
+    now,
+    parser_version,
+)
 from pipeline.run.scan import file_sha256, walk
 from pipeline.run.workers import Job, Outcome, run_jobs
 from pipeline.store import access, files, migrate, schema
-from schemas import Department, FileExtraction, IngestError, IngestRun
+from schemas import FileExtraction, IngestError, IngestRun
 
 
 @dataclass
@@ -92,93 +99,6 @@ class Summary:
 ProgressFn = Callable[[int, int, str], None]
 
 
-def parser_version() -> str:
-    # Read at call time: a test (or a hot fix) that changes extract.PARSER_VERSION is seen here.
-    return extract.PARSER_VERSION
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
-
-def load_departments(con: duckdb.DuckDBPyConnection) -> None:
-    rows = [
-        Department(municipality=e.municipality, name=e.name, bureau=e.bureau, aliases=list(e.aliases))
-        for e in department_registry()
-    ]
-    con.execute("DELETE FROM departments")
-    schema.insert(con, "departments", rows)
-
-
-def delete_file_rows(con: duckdb.DuckDBPyConnection, source_path: str) -> None:
-    """Everything a file contributed: its documents and every row hanging off them."""
-    ids = "SELECT document_id FROM documents WHERE source_path = ?"
-    dedupe_store.forget(con, ids, [source_path])
-    for table in schema.FILE_TABLES:
-        con.execute(f"DELETE FROM {table} WHERE document_id IN ({ids})", [source_path])
-    con.execute("DELETE FROM documents WHERE source_path = ?", [source_path])
-    files.forget(con, [source_path])
-
-
-def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
-    """Replace what the file contributed, in the caller's transaction."""
-    load_extractions(con, [ex])
-
-
-FileStat = tuple[int, int | None]  # (size, mtime_ns) of a file when it was hashed; see _plan
-
-
-def load_extractions(
-    con: duckdb.DuckDBPyConnection, batch: list[FileExtraction], stats: dict[str, FileStat] | None = None
-) -> None:
-    """Replace what each file of the batch contributed, in the caller's transaction.
-
-    One insert per table for the whole batch: per-statement cost, not rows, dominates small files.
-    Each file is still all-or-nothing, since the batch is.
-    """
-    # Whatever these paths held before, and the documents of the same bytes under another name (a
-    # renamed file gives the same document ids): found in one query, since most files are new.
-    paths = [ex.source_path for ex in batch]
-    doc_ids = [d.document_id for ex in batch for d in ex.documents]
-    path_marks = ",".join("?" * len(paths))
-    where = f"source_path IN ({path_marks})"
-    if doc_ids:
-        where += f" OR document_id IN ({','.join('?' * len(doc_ids))})"
-    holders = con.execute(
-        f"SELECT DISTINCT source_path FROM documents WHERE {where}", paths + doc_ids
-    ).fetchall()
-    for (held,) in sorted(holders):
-        delete_file_rows(con, held)
-    files.forget(con, paths)
-    now = _now()
-    for ex in batch:
-        for d in ex.documents:
-            d.ingested_at = now
-    for table in ("documents", *schema.FILE_TABLES):
-        schema.insert(con, table, [r for ex in batch for r in getattr(ex, table)])
-    version = parser_version()
-    stats = stats or {}
-    files.put(
-        con,
-        (
-            files.FileRecord(
-                ex.source_path,
-                ex.file_sha256,
-                version,
-                "ok",
-                len(ex.documents),
-                now,
-                None,
-                None,
-                *stats.get(ex.source_path, (None, None)),
-            )
-            for ex in batch
-        ),
-    )
-    docs = {d.document_id: (d.municipality, d.fiscal_year) for ex in batch for d in ex.documents}
-    dedupe_store.mark(con, dedupe_store.scopes_of((m for ex in batch for m in ex.case_mentions), docs))
-
-
 def run_dedupe(con: duckdb.DuckDBPyConnection) -> int:
     """Re-plan cases over every mention in the store and apply the plan; returns the number of cases."""
     return dedupe_store.run(con, full=True)
@@ -186,17 +106,38 @@ def run_dedupe(con: duckdb.DuckDBPyConnection) -> int:
 
 @dataclass
 class _Run:
-    """What one ingest carries between its steps."""
+    """What one ingest carries between its steps.
+
+    `in_place`: the run is one transaction on the published store (access.open_in_place), so its steps
+    neither begin nor commit one of their own, and a step that would roll back a batch abandons the
+    attempt instead (_NotInPlace): the run is then made again on a working copy."""
 
     opts: Options
     con: duckdb.DuckDBPyConnection
     summary: Summary
     version: str
     limits: str  # the limits failures are decided under: raising one retries them
+    in_place: bool = False
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, sha) of copies not parsed
     pending: list[FileExtraction] = field(default_factory=list)  # parsed, not yet committed
     stats: dict[str, FileStat] = field(default_factory=dict)  # rel path → what it was when hashed
     pending_since: float = 0.0
+
+    def begin(self) -> None:
+        if not self.in_place:
+            self.con.execute("BEGIN")
+
+    def commit(self) -> None:
+        if not self.in_place:
+            self.con.execute("COMMIT")
+
+    def trim(self) -> None:
+        if not self.in_place:  # inside the run's one transaction DuckDB cannot drop what it holds
+            access.trim_cache(self.con, self.opts.writer_memory_mb)
+
+
+class _NotInPlace(Exception):
+    """A run begun in place that must be made on a working copy: too much to parse, or a batch refused."""
 
 
 @dataclass(frozen=True)
@@ -212,62 +153,100 @@ def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
         raise access.StoreError(
             f"the raw folder {opts.raw_dir} does not exist; give the folder of packets as RAW_DIR"
         )
-    version = parser_version()
-    run_row = IngestRun(
-        run_id=uuid.uuid4().hex[:12], started_at=_now(), status="running", parser_version=version
-    )
-    summary = Summary(run_row.run_id)
     with access.ingest_lock(opts.db, opts.lock_wait):
-        con, summary.resumed = access.open_work(opts.db, opts.writer_memory_mb)
-        if summary.resumed:
-            summary.notices.append(
+        if opts.executor == "local":
+            summary = _in_place(opts, progress)
+            if summary is not None:
+                return summary
+        con, resumed = access.open_work(opts.db, opts.writer_memory_mb)
+        run = _new_run(opts, con)
+        if resumed:
+            run.summary.resumed = True
+            run.summary.notices.append(
                 "resumed the working copy an interrupted ingest left; its loaded files stay"
             )
         try:
-            limits_key = (
-                f"{opts.max_file_mb:g} MB, {opts.max_pages} pages, {opts.timeout:g} s, {opts.memory_mb} MB"
-            )
-            run = _Run(opts, con, summary, version, limits_key)
-            con.execute("BEGIN")
-            migrate.ensure_schema(con)
-            load_departments(con)
-            access.set_state(con, RAW_ROOT, str(opts.raw_dir.resolve()))  # reextract's default root
-            # A run that was killed never closed its row; the working copy it left is resumed now.
-            con.execute("UPDATE ingest_runs SET status = 'failed' WHERE status = 'running'")
-            schema.insert(con, "ingest_runs", [run_row])
-            con.execute("COMMIT")
-            jobs = _plan(run)
-            processes = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
-            if opts.executor == "ray":
-                from pipeline.run.ray import run_jobs_ray
-
-                outcomes = run_jobs_ray(
-                    jobs,
-                    address=opts.ray_address,
-                    timeout=opts.timeout,
-                    memory_mb=opts.memory_mb,
-                    num_cpus=opts.jobs or None,
-                    max_pages=opts.max_pages,
-                )
-            else:
-                outcomes = run_jobs(
-                    jobs,
-                    processes=min(processes, max(1, len(jobs))),
-                    timeout=opts.timeout,
-                    memory_mb=opts.memory_mb,
-                    max_pages=opts.max_pages,
-                )
-            for done, outcome in enumerate(outcomes, start=1):
-                if progress:
-                    progress(done, len(jobs), outcome.job.source_path)
-                _handle(run, outcome)
-            _flush(run)
-            _finish(run)
+            _work(run, progress)
         except BaseException:
             con.close()  # the working copy stays for the next run to resume
             raise
         access.publish(con, opts.db)
-    return summary
+    return run.summary
+
+
+def _new_run(opts: Options, con: duckdb.DuckDBPyConnection, in_place: bool = False) -> _Run:
+    limits_key = f"{opts.max_file_mb:g} MB, {opts.max_pages} pages, {opts.timeout:g} s, {opts.memory_mb} MB"
+    return _Run(opts, con, Summary(uuid.uuid4().hex[:12]), parser_version(), limits_key, in_place)
+
+
+def _in_place(opts: Options, progress: ProgressFn | None) -> Summary | None:
+    """A small run (rules/limits.toml `in_place_max_files`, `in_place_max_mb`) as one transaction on the
+    published store, when no reader has it open: a nightly run that finds one new packet, or none,
+    then costs what its work costs, not a copy of the whole store. None: make it on a working copy."""
+    con = access.open_in_place(opts.db, opts.writer_memory_mb)
+    if con is None:
+        return None
+    run = _new_run(opts, con, in_place=True)
+    try:
+        con.execute("BEGIN")
+        _work(run, progress)
+        con.execute("COMMIT")
+    except _NotInPlace:
+        con.execute("ROLLBACK")
+        con.close()
+        return None
+    except BaseException:
+        con.close()  # uncommitted: the store is as it was
+        raise
+    access.close_in_place(con)
+    return run.summary
+
+
+def _work(run: _Run, progress: ProgressFn | None) -> None:
+    opts, con = run.opts, run.con
+    run_row = IngestRun(
+        run_id=run.summary.run_id, started_at=now(), status="running", parser_version=run.version
+    )
+    run.begin()
+    migrate.ensure_schema(con)
+    load_departments(con)
+    access.set_state(con, RAW_ROOT, str(opts.raw_dir.resolve()))  # reextract's default root
+    # A run that was killed never closed its row; the working copy it left is resumed now.
+    con.execute("UPDATE ingest_runs SET status = 'failed' WHERE status = 'running'")
+    schema.insert(con, "ingest_runs", [run_row])
+    run.commit()
+    jobs = _plan(run)
+    if run.in_place:
+        lim = limits()
+        size = sum(run.stats[j.source_path][0] for j in jobs)
+        if len(jobs) > int(lim["in_place_max_files"]) or size > float(lim["in_place_max_mb"]) * 1e6:
+            raise _NotInPlace(f"{len(jobs)} files, {size:,} bytes to parse")
+    processes = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
+    if opts.executor == "ray":
+        from pipeline.run.ray import run_jobs_ray
+
+        outcomes = run_jobs_ray(
+            jobs,
+            address=opts.ray_address,
+            timeout=opts.timeout,
+            memory_mb=opts.memory_mb,
+            num_cpus=opts.jobs or None,
+            max_pages=opts.max_pages,
+        )
+    else:
+        outcomes = run_jobs(
+            jobs,
+            processes=min(processes, max(1, len(jobs))),
+            timeout=opts.timeout,
+            memory_mb=opts.memory_mb,
+            max_pages=opts.max_pages,
+        )
+    for done, outcome in enumerate(outcomes, start=1):
+        if progress:
+            progress(done, len(jobs), outcome.job.source_path)
+        _handle(run, outcome)
+    _flush(run)
+    _finish(run)
 
 
 def _plan(run: _Run) -> list[Job]:
@@ -319,9 +298,9 @@ def _plan(run: _Run) -> list[Job]:
                 f"{rel}: cannot be read ({exc.strerror}); check its permissions.",
             )
     if restat:
-        run.con.execute("BEGIN")
+        run.begin()
         files.restat(run.con, restat)
-        run.con.execute("COMMIT")
+        run.commit()
     owner: dict[str, str] = {}  # sha → the path that is parsed for it
     parse: list[_Seen] = []
     for f in seen:
@@ -373,7 +352,7 @@ def _fail(run: _Run, rel: str, sha: str | None, kind: str, message: str) -> None
     run.summary.files_failed += 1
     run.summary.errors[kind] += 1
     con = run.con
-    con.execute("BEGIN")
+    run.begin()
     ((kept,),) = con.execute(
         "SELECT count(*) FROM documents WHERE source_path = ? AND file_sha256 IS DISTINCT FROM ?", [rel, sha]
     ).fetchall()
@@ -391,9 +370,9 @@ def _fail(run: _Run, rel: str, sha: str | None, kind: str, message: str) -> None
     if sha is not None:
         size, mtime = run.stats.get(rel, (None, None))
         files.put(
-            con, [files.FileRecord(rel, sha, run.version, "failed", 0, _now(), kind, run.limits, size, mtime)]
+            con, [files.FileRecord(rel, sha, run.version, "failed", 0, now(), kind, run.limits, size, mtime)]
         )
-    con.execute("COMMIT")
+    run.commit()
 
 
 # Parsed files are committed in batches of this many, or after this many seconds: one transaction
@@ -421,11 +400,13 @@ def _flush(run: _Run) -> None:
     if not batch:
         return
     con = run.con
-    con.execute("BEGIN")
+    run.begin()
     try:
         load_extractions(con, batch, run.stats)
-        con.execute("COMMIT")
+        run.commit()
     except duckdb.Error as exc:
+        if run.in_place:
+            raise _NotInPlace(f"the store refused a batch: {exc}") from exc
         con.execute("ROLLBACK")
         if len(batch) > 1:
             for ex in batch:
@@ -442,7 +423,7 @@ def _flush(run: _Run) -> None:
             f"{path}: the store refused its records ({first}); report the file to the pipeline's maintainers.",
         )
         return
-    access.trim_cache(con, run.opts.writer_memory_mb)
+    run.trim()
     for ex in batch:
         run.summary.files_new += 1
         run.summary.doc_types.update(d.doc_type for d in ex.documents)
@@ -452,12 +433,10 @@ def _flush(run: _Run) -> None:
 
 def _finish(run: _Run) -> None:
     con, summary = run.con, run.summary
-    con.execute("BEGIN")
+    run.begin()
     if dedupe_store.is_pending(con):
         # Committed batch by batch: a first ingest's re-plan of the whole store holds a batch's changes.
-        dedupe_store.run(
-            con, commit=True, after_commit=lambda: access.trim_cache(con, run.opts.writer_memory_mb)
-        )
+        dedupe_store.run(con, commit=not run.in_place, after_commit=run.trim)
     if summary.files_failed == 0:
         summary.status = "ok"
     else:
@@ -470,7 +449,7 @@ def _finish(run: _Run) -> None:
         con,
         (
             files.FileRecord(
-                rel, sha, run.version, "duplicate", 0, _now(), None, None, *run.stats.get(rel, (None, None))
+                rel, sha, run.version, "duplicate", 0, now(), None, None, *run.stats.get(rel, (None, None))
             )
             for rel, sha in run.duplicates
         ),
@@ -479,7 +458,7 @@ def _finish(run: _Run) -> None:
         "UPDATE ingest_runs SET finished_at = ?, status = ?, files_seen = ?, files_new = ?, "
         "files_skipped = ?, files_failed = ? WHERE run_id = ?",
         [
-            _now(),
+            now(),
             summary.status,
             summary.files_seen,
             summary.files_new,
@@ -488,7 +467,7 @@ def _finish(run: _Run) -> None:
             summary.run_id,
         ],
     )
-    con.execute("COMMIT")
+    run.commit()
 
 
 def reextract(path: Path, source_path: str, store_path: Path, lock_wait: float = 60.0) -> int:
@@ -505,7 +484,11 @@ def reextract(path: Path, source_path: str, store_path: Path, lock_wait: float =
     if outcome.extraction is None:
         raise ExtractionError(outcome.error_kind or "parse_error", outcome.message or "")
     with access.ingest_lock(store_path, lock_wait):
-        con, _ = access.open_work(store_path, int(lim["writer_memory_mb"]))
+        # In place when no reader holds the store (one transaction either way); else on a working copy.
+        con = access.open_in_place(store_path, int(lim["writer_memory_mb"]))
+        in_place = con is not None
+        if con is None:
+            con, _ = access.open_work(store_path, int(lim["writer_memory_mb"]))
         try:
             con.execute("BEGIN")
             migrate.ensure_schema(con)
@@ -515,5 +498,8 @@ def reextract(path: Path, source_path: str, store_path: Path, lock_wait: float =
         except BaseException:
             con.close()
             raise
-        access.publish(con, store_path)
+        if in_place:
+            access.close_in_place(con)
+        else:
+            access.publish(con, store_path)
     return len(outcome.extraction.documents)

@@ -16,7 +16,7 @@ from pipeline.dedupe import apply as dedupe_store
 from pipeline.dedupe import plan as dedupe
 from pipeline.dedupe import series
 from pipeline.extract import extract_bytes
-from pipeline.run import ingest
+from pipeline.run import ingest, load
 from pipeline.store import access, migrate
 from schemas import FileExtraction
 
@@ -168,7 +168,7 @@ def test_scopes_joined_by_a_mention_are_planned_together(
         con.execute("COMMIT")
         for k in order:
             con.execute("BEGIN")
-            ingest.load_extractions(con, [loads[k].model_copy(deep=True)])
+            load.load_extractions(con, [loads[k].model_copy(deep=True)])
             dedupe_store.run(con)
             con.execute("COMMIT")
         con.close()

@@ -17,7 +17,7 @@ ray = pytest.importorskip(
 )
 
 from pipeline.extract import extract_bytes  # noqa: E402
-from pipeline.run import ingest, scan  # noqa: E402
+from pipeline.run import ingest, load, scan  # noqa: E402
 from pipeline.run.ray import RayUnavailable, run_jobs_ray  # noqa: E402
 from pipeline.run.workers import Job, Outcome, run_jobs  # noqa: E402
 from pipeline.store import access, migrate, schema  # noqa: E402
@@ -207,13 +207,13 @@ def test_store_from_ray_outcomes_equals_local_ingest(
     with access.writer(db_ray) as con:
         con.execute("BEGIN")
         migrate.ensure_schema(con)
-        ingest.load_departments(con)
+        load.load_departments(con)
         con.execute("COMMIT")
     for outcome in on_ray:  # one transaction per file, in order of completion, as ingest does
         if outcome.extraction is not None:
             with access.writer(db_ray) as con:
                 con.execute("BEGIN")
-                ingest.load_extraction(con, outcome.extraction)
+                load.load_extraction(con, outcome.extraction)
                 con.execute("COMMIT")
     with access.writer(db_ray) as con:
         con.execute("BEGIN")
