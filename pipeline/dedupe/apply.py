@@ -367,12 +367,17 @@ def _relink_series(
     ).fetchall()
     members = """SELECT m.mention_id FROM case_mentions m JOIN cases c USING (case_id)
                  JOIN _replan_series s USING (series_id) WHERE s._group BETWEEN ? AND ?"""
+    if series is None:
+        # Every chain is rebuilt: one statement instead of one per batch, each of which joined the
+        # batch's mentions against the whole store (the relink then grew as batches x store).
+        con.execute("DELETE FROM case_links WHERE decision = 'same_series'")
     for first, last in _ranges(sizes, BATCH_MENTIONS):
-        con.execute(
-            f"""DELETE FROM case_links WHERE decision = 'same_series'
-                AND (left_mention_id IN ({members}) OR right_mention_id IN ({members}))""",
-            [first, last, first, last],
-        )
+        if series is not None:
+            con.execute(
+                f"""DELETE FROM case_links WHERE decision = 'same_series'
+                    AND (left_mention_id IN ({members}) OR right_mention_id IN ({members}))""",
+                [first, last, first, last],
+            )
         rows = con.execute(
             """SELECT c.series_id, c.case_id, c.deliberated_on, d.source_format,
                       m.mention_id, m.title, m.deliberated_on, m.departments, len(m.warnings)
