@@ -3,20 +3,19 @@
 Hostile PDFs are real (a Flate bomb inflating to gigabytes, pdfminer's quadratic fallback on a
 damaged stream), so no file is parsed in the process that writes the store: a worker that runs
 out of memory, crashes or overruns its time becomes an error for that file, never a dead run, and
-is replaced. Workers are forked once per run (so the parent's imports are shared) and parse one
-file at a time; a worker retires after `MAX_JOBS_PER_WORKER` files or once it has grown by
-`RETIRE_SHARE` of the cap. A worker dies with its parent (PR_SET_PDEATHSIG), so a killed ingest
-leaves no parser running on.
+is replaced. Workers are forked from a zygote (pipeline/run/zygote.py) forked from the writer at the
+start of the run, so they share the warm parsers and none inherits what the writer holds later; each
+parses one file at a time and retires after `MAX_JOBS_PER_WORKER` files or once it has grown by
+`RETIRE_SHARE` of the cap. A worker dies with the zygote and the zygote with the writer
+(PR_SET_PDEATHSIG), so a killed ingest leaves no parser running on.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import faulthandler
 import gc
 import logging
-import multiprocessing as mp
 import os
 import resource
 import signal
@@ -30,10 +29,9 @@ from typing import Any
 
 from pipeline.extract import extract_bytes, warm_up
 from pipeline.model import PDF_SUFFIXES, ExtractionError
+from pipeline.run.zygote import Zygote
 from pipeline.store import access
 from schemas import FileExtraction
-
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -49,13 +47,6 @@ class Outcome:
     extraction: FileExtraction | None = None
     error_kind: str | None = None
     message: str | None = None
-
-
-def _die_with_parent(parent: int) -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
 
 
 def _mapped_bytes() -> int:
@@ -129,10 +120,9 @@ def _memory_message(job: Job, memory_mb: int) -> str:
     )
 
 
-def _serve(conn: Connection, memory_mb: int, max_pages: int, parent: int) -> None:
-    """A worker: parse the jobs the parent sends, one at a time, until told to stop or until its
+def _serve(conn: Connection, memory_mb: int, max_pages: int, max_jobs: int) -> None:
+    """A worker: parse the jobs the writer sends, one at a time, until told to stop or until its
     memory has grown enough that the next file would not get the whole cap (then it retires)."""
-    _die_with_parent(parent)
     # A crash or a damaged file is reported as the file's ingest_errors row; a C stack dump or
     # pdfminer's warnings about each broken object would only clutter the nightly log.
     faulthandler.disable()
@@ -140,7 +130,7 @@ def _serve(conn: Connection, memory_mb: int, max_pages: int, parent: int) -> Non
     access.close_inherited_locks()
     _limit_memory(memory_mb)
     baseline = _mapped_bytes()
-    for done in range(1, MAX_JOBS_PER_WORKER + 1):
+    for done in range(1, max_jobs + 1):
         try:
             job = conn.recv()
         except (EOFError, OSError):
@@ -149,7 +139,7 @@ def _serve(conn: Connection, memory_mb: int, max_pages: int, parent: int) -> Non
             break
         status, payload = _parse(job, memory_mb, max_pages)
         grown = _mapped_bytes() - baseline
-        retire = done == MAX_JOBS_PER_WORKER or grown > memory_mb * 1024 * 1024 * RETIRE_SHARE
+        retire = done == max_jobs or grown > memory_mb * 1024 * 1024 * RETIRE_SHARE
         try:
             conn.send((status, payload, retire))
         except MemoryError:
@@ -205,10 +195,11 @@ RETIRE_SHARE = 0.1
 
 @dataclass
 class _Worker:
-    proc: Any
+    pid: int
     conn: Connection
     job: Job | None = None
     deadline: float = 0.0
+    exitcode: int | None = None
 
 
 def run_jobs(
@@ -222,31 +213,33 @@ def run_jobs(
         return
     if not pending:
         return
-    # Workers are forked from this process: whatever it has loaded, they start with.
+    # Workers are forked from a zygote forked from this process now: whatever it has loaded, they
+    # start with, and nothing it loads later.
     warm_up()
     # Objects that exist now are never collected in a child, so its collector does not touch (and
     # copy) the parent's pages.
     gc.freeze()
-    ctx = mp.get_context("fork")
+    max_jobs = MAX_JOBS_PER_WORKER  # read now: a test may have changed it
+    zygote = Zygote(lambda conn: _serve(conn, memory_mb, max_pages, max_jobs))
     workers: list[_Worker] = []
     pending.reverse()
 
     def spawn() -> _Worker:
-        mine, theirs = ctx.Pipe(duplex=True)
-        proc = ctx.Process(target=_serve, args=(theirs, memory_mb, max_pages, os.getpid()), daemon=True)
-        proc.start()
-        theirs.close()
-        w = _Worker(proc, mine)
+        w = _Worker(*zygote.spawn())
         workers.append(w)
         return w
+
+    def kill(w: _Worker) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(w.pid, signal.SIGKILL)
 
     def discard(w: _Worker) -> None:
         workers.remove(w)
         w.conn.close()
-        w.proc.join(5)
-        if w.proc.is_alive():
-            w.proc.kill()
-            w.proc.join()
+        w.exitcode = zygote.wait(w.pid, 5)
+        if w.exitcode is None:
+            kill(w)
+            w.exitcode = zygote.wait(w.pid, 5)
 
     def fill() -> None:
         idle = [w for w in workers if w.job is None]
@@ -279,7 +272,7 @@ def run_jobs(
                         status, payload, retire = w.conn.recv()
                     except (EOFError, OSError):
                         discard(w)
-                        finished.append(_died(job, w.proc.exitcode, memory_mb))
+                        finished.append(_died(job, w.exitcode, memory_mb))
                         continue
                     w.job = None
                     if retire:
@@ -290,7 +283,7 @@ def run_jobs(
                         kind, message = payload
                         finished.append(Outcome(job, error_kind=kind, message=message))
                 elif time.monotonic() >= w.deadline:
-                    w.proc.kill()
+                    kill(w)
                     discard(w)
                     finished.append(timeout_outcome(job, timeout))
             fill()
@@ -302,6 +295,7 @@ def run_jobs(
     finally:
         # Done, or the consumer stopped early (an error, Ctrl-C): no parser outlives the run.
         for w in list(workers):
-            w.proc.kill()
+            kill(w)
             discard(w)
+        zygote.close()
         gc.unfreeze()

@@ -62,10 +62,12 @@ def _start(raw: Path, db: Path, *extra: str) -> subprocess.Popen[str]:
 
 
 def _children(pid: int) -> list[int]:
+    """Every process below `pid`: the zygote the parsers are forked from, and the parsers."""
     try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        direct = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+    return direct + [p for c in direct for p in _children(c)]
 
 
 def _alive(pid: int) -> bool:

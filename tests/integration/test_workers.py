@@ -81,3 +81,30 @@ def test_no_worker_outlives_the_run(tmp_path: Path, corpus: Path) -> None:
     assert len(outcomes) == 3 and all(o.extraction for o in outcomes)
     after = set(Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split())
     assert after <= before
+
+
+def _with_rss(data: bytes, source_path: str) -> Any:
+    ex = _real_extract(data, source_path)
+    status = Path("/proc/self/status").read_text()
+    rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    ex.notices.append(f"rss {rss_kb // 1024}")
+    return ex
+
+
+def test_a_worker_that_replaces_a_retired_one_starts_without_what_the_writer_grew_since(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each worker retires after one file; the writer grows by 300 MB after the first outcome. Forked
+    # from the writer, the next workers would hold those pages (resident: RSS > 300 MB); forked from
+    # the zygote, they start as the first did.
+    monkeypatch.setattr(pipeline.run.workers, "extract_bytes", _with_rss)
+    monkeypatch.setattr(pipeline.run.workers, "MAX_JOBS_PER_WORKER", 1)
+    outcomes = run_jobs(_jobs(tmp_path, corpus, ["a", "b", "c"]), processes=1, timeout=30, memory_mb=600)
+    first = next(outcomes)
+    grown = bytearray(300 << 20)
+    grown[::4096] = b"x" * len(grown[::4096])  # touched: resident in this process
+    rest = list(outcomes)
+    rss = [int(o.extraction.notices[-1].split()[1]) for o in [first, *rest] if o.extraction]
+    assert len(rss) == 3
+    assert max(rss) < 300, rss
+    assert max(rss) < rss[0] * 1.5 + 20, rss
