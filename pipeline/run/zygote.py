@@ -38,11 +38,21 @@ def _status(code: int) -> int:
     return -os.WTERMSIG(code) if os.WIFSIGNALED(code) else os.WEXITSTATUS(code)
 
 
-class Zygote:
-    """The writer's handle on its zygote. `serve(conn)` is what a worker runs, on its end of a pipe
-    to the writer; it is called in the worker, forked from the zygote."""
+Serve = Callable[[Connection], None]
 
-    def __init__(self, serve: Callable[[Connection], None]) -> None:
+
+class Zygote:
+    """The writer's handle on its zygote, forked at the first `spawn` (or `start`). `spawn(serve)` forks
+    a process that runs `serve` on its end of a pipe to the writer: `serve` is sent by name (a module's
+    function, or a functools.partial of one), so the zygote runs the code it was forked with."""
+
+    def __init__(self) -> None:
+        self.pid = 0
+        self._conn: Connection | None = None
+
+    def start(self) -> None:
+        if self._conn is not None:
+            return
         ours, theirs = Pipe(duplex=True)
         writer = os.getpid()
         pid = os.fork()
@@ -51,7 +61,7 @@ class Zygote:
             try:
                 ours.close()
                 die_with_parent(writer)
-                _loop(theirs, serve)
+                _loop(theirs)
                 code = 0
             finally:
                 os._exit(code)
@@ -59,28 +69,37 @@ class Zygote:
         self.pid = pid
         self._conn = ours
 
-    def spawn(self) -> tuple[int, Connection]:
-        """A new worker: its pid, and the writer's end of its pipe."""
-        self._conn.send(("spawn",))
-        pid = int(self._conn.recv())
+    def _ask(self, *request: object) -> object:
+        self.start()
+        assert self._conn is not None
+        self._conn.send(request)
+        return self._conn.recv()
+
+    def spawn(self, serve: Serve) -> tuple[int, Connection]:
+        """A new process serving `serve`: its pid, and the writer's end of its pipe."""
+        pid = int(self._ask("spawn", serve))  # type: ignore[call-overload]
+        assert self._conn is not None
         return pid, Connection(recv_handle(self._conn))
 
     def wait(self, pid: int, timeout: float) -> int | None:
-        """The worker's exit status once it has exited (waiting up to `timeout` s), else None."""
-        self._conn.send(("wait", pid, timeout))
-        code = self._conn.recv()
-        return None if code is None else int(code)
+        """The process's exit status once it has exited (waiting up to `timeout` s), else None."""
+        code = self._ask("wait", pid, timeout)
+        return None if code is None else int(code)  # type: ignore[call-overload]
 
     def close(self) -> None:
-        """The zygote exits when its pipe closes; its workers die with it."""
+        """The zygote exits when its pipe closes; what it forked dies with it."""
+        if self._conn is None:
+            return
         self._conn.close()
+        self._conn = None
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
 
 
-def _loop(conn: Connection, serve: Callable[[Connection], None]) -> None:
+def _loop(conn: Connection) -> None:
     me = os.getpid()
     exited: dict[int, int] = {}
+    forked: set[int] = set()
 
     def reap() -> None:
         while True:
@@ -91,14 +110,24 @@ def _loop(conn: Connection, serve: Callable[[Connection], None]) -> None:
             if pid == 0:
                 return
             exited[pid] = _status(code)
+            forked.discard(pid)
 
     while True:
         try:
             request = conn.recv()
         except (EOFError, OSError):
+            # The writer is done (or gone): what is left goes with the zygote, and is waited for, so
+            # that its CPU time and memory count in the writer's resource usage.
+            for pid in forked:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            for pid in list(forked):
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
             return
         reap()
         if request[0] == "spawn":
+            serve = request[1]
             mine, theirs = Pipe(duplex=True)
             pid = os.fork()
             if pid == 0:
@@ -112,6 +141,7 @@ def _loop(conn: Connection, serve: Callable[[Connection], None]) -> None:
                 finally:
                     os._exit(code)
             theirs.close()
+            forked.add(pid)
             conn.send(pid)
             send_handle(conn, mine.fileno(), 0)
             mine.close()
