@@ -124,7 +124,7 @@ def read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
 
 def _read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
     doc = open_document(data, source_path)
-    fallback = Fallback(data, source_path)
+    fallback = Fallback(data, source_path, len(doc))
     try:
         page_count = len(doc)
         if page_count == 0:
