@@ -10,6 +10,7 @@ import itertools
 import operator
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.model import LayoutHints
 from pipeline.normalise.text import fold
@@ -48,8 +49,19 @@ def _split(chars: list[Char], at: float) -> list[list[Char]]:
     return groups
 
 
+# What header_map said of each cutting tried, by its cells' texts: a packet's pages repeat their
+# sheets' lines, and a line is tried again as a running header. Kept to a bounded size.
+_READ: dict[tuple[Any, tuple[str, ...]], dict[str, int] | None] = {}
+_READ_SIZE = 4096
+
+
 def _read_header(cells: list[list[Char]], hints: LayoutHints) -> dict[str, int] | None:
-    return hints.header_map([fold(_text(c)) for c in cells])
+    key = (hints.header_map, tuple([fold(_text(c)) for c in cells]))
+    if key not in _READ:
+        if len(_READ) >= _READ_SIZE:
+            _READ.clear()
+        _READ[key] = hints.header_map(list(key[1]))
+    return _READ[key]
 
 
 def _splits(line: TextLine, hints: LayoutHints) -> list[tuple[float, dict[str, int]]]:
