@@ -135,3 +135,28 @@ def test_operand_runs(content: bytes, expected: list[str]) -> None:
     assert ["".join(s.decode() for s in show.strings) for show in shows] == expected
     assert shows == text_shows_by_token(content, set())
     assert {show.font for show in shows} == {"F1"}
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (rb"abc) Tj", b"abc"),
+        (rb"\212\262) Tj", b"\x8a\xb2"),
+        (rb"a\(b\)c\\) Tj", b"a(b)c\\"),
+        (b"a\\\r\nb\\\rc\\\nd) Tj", b"abcd"),  # line continuations
+        (rb"\0\7777\8\q\n) Tj", b"\x00\xff7" + b"8q\n"),  # octal of up to 3 digits, unknown escapes
+        (rb"a(b)c) Tj", b"a(b)c"),  # nested: read a byte at a time
+        (rb"a\) Tj", None),  # unterminated
+    ],
+    ids=["plain", "octal", "escaped-parens", "continuations", "odd-escapes", "nested", "unterminated"],
+)
+def test_literal_strings(data: bytes, expected: bytes | None) -> None:
+    """A string without parentheses inside is read in one step, its escapes decoded at once: the same
+    bytes and end as the byte-at-a-time reading gives."""
+    if expected is None:
+        with pytest.raises(ValueError):
+            content_stream._literal(data, 0)
+        return
+    value, end = content_stream._literal(data, 0)
+    assert (value, data[end:]) == (expected, b" Tj")
+    assert content_stream._nested_literal(data, 0) == (value, end)

@@ -57,13 +57,44 @@ _OPERANDS = re.compile(
 _NUMBER_START = frozenset(b"0123456789+-.")
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _OCTAL = re.compile(rb"[0-7]{1,3}")
+_OCTAL_DIGITS = frozenset(b"01234567")
 _LIT_SPECIAL = re.compile(rb"[()\\]")
 _INLINE_DATA = re.compile(rb"\sID\s")
 _INLINE_END = re.compile(rb"\sEI(?=\s|$)")
 
 
+# A literal string without unescaped parentheses inside (most), up to its `)`; its escapes.
+_LIT_FLAT = re.compile(rb"(?:[^()\\]|\\[\s\S])*\)")
+_LIT_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|[\s\S])")
+# Strings already decoded, by their escaped bytes: a packet repeats its words (課名, 承認). Bounded.
+_DECODED: dict[bytes, bytes] = {}
+
+
+def _unescape(m: re.Match[bytes]) -> bytes:
+    e = m.group(1)
+    if e[0] in _OCTAL_DIGITS:
+        return bytes((int(e, 8) & 0xFF,))
+    if e in (b"\r\n", b"\r", b"\n"):  # a line continuation
+        return b""
+    return _ESCAPES.get(e, e)
+
+
 def _literal(data: bytes, i: int) -> tuple[bytes, int]:
     """The literal string whose `(` ends at i → (its bytes, the index after its `)`)."""
+    if flat := _LIT_FLAT.match(data, i):
+        body = flat.group()[:-1]
+        if b"\\" not in body:
+            return body, flat.end()
+        if body not in _DECODED:
+            if len(_DECODED) >= 4096:
+                _DECODED.clear()
+            _DECODED[body] = _LIT_ESCAPE.sub(_unescape, body)
+        return _DECODED[body], flat.end()
+    return _nested_literal(data, i)
+
+
+def _nested_literal(data: bytes, i: int) -> tuple[bytes, int]:
+    """`_literal` of a string with parentheses inside, or unterminated, one special byte at a time."""
     out = bytearray()
     depth = 1
     while True:
