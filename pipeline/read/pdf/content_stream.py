@@ -410,7 +410,11 @@ def recover(
             continue
         # Folded: PDFium reads a code through its CID, which may come back as a look-alike code point.
         known = decode(show)
-        if known is not None and _bare(object_text(obj, textpage)) != _bare(known):
+        if (
+            known is not None
+            and (held := object_text(obj, textpage)) != known
+            and _bare(held) != _bare(known)
+        ):
             return None
     out: list[Char] = []
     for k in lost:
