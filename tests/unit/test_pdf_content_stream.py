@@ -4,12 +4,14 @@ time: the same bytes, fonts and shows pdfminer and the one-token-at-a-time readi
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from pdfminer.ascii85 import ascii85decode
 from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
@@ -160,3 +162,28 @@ def test_literal_strings(data: bytes, expected: bytes | None) -> None:
     value, end = content_stream._literal(data, 0)
     assert (value, data[end:]) == (expected, b" Tj")
     assert content_stream._nested_literal(data, 0) == (value, end)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        base64.a85encode(bytes(range(256)) * 3, wrapcol=75),
+        b"<~" + base64.a85encode(b"BT /F1 9 Tf (a) Tj ET") + b"~>\n",
+        base64.a85encode(b"abcde")[:-1] + b"~",  # a short last group
+        b"",
+        b"9jqo^z~>",  # z: the stdlib's decoder
+        b's8W-"~>',  # past 2**32: overflow
+        b"9jq\x0co^~>",  # a byte that is no digit
+    ],
+    ids=["long", "framed", "short-group", "empty", "z", "overflow", "stray-byte"],
+)
+def test_ascii85_decodes_as_pdfminer_does(data: bytes) -> None:
+    try:
+        expected: bytes | str = ascii85decode(data)
+    except ValueError as exc:
+        expected = str(exc)
+    try:
+        got: bytes | str = content_stream._ascii85(data)
+    except ValueError as exc:
+        got = str(exc)
+    assert got == expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+import struct
 import zlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -313,12 +314,37 @@ class PageContents:
             if f in ("FlateDecode", "Fl"):
                 raw = zlib.decompress(raw)
             elif f in ("ASCII85Decode", "A85"):
-                raw = ascii85decode(raw)
+                raw = _ascii85(raw)
             else:
                 raise ValueError("filter")
         return raw
 
 
+def _ascii85(data: bytes) -> bytes:
+    """pdfminer's `ascii85decode`, a group of five digits at a time instead of a digit at a time
+    (the stdlib's decoder is Python); a stream with `z` or a stray byte goes to it unchanged."""
+    digits = _A85_END.sub(b"", _A85_START.sub(b"", data)).translate(None, b" \t\n\r\v")
+    if digits.translate(None, _A85_DIGITS):
+        return ascii85decode(data)
+    n = len(digits)
+    groups = (n + 4) // 5
+    d = (digits + b"u" * 4).translate(_A85_VALUES)
+    values = [
+        d[j] * 52200625 + d[j + 1] * 614125 + d[j + 2] * 7225 + d[j + 3] * 85 + d[j + 4]
+        for j in range(0, 5 * groups, 5)
+    ]
+    try:
+        out = struct.pack(f">{groups}I", *values)
+    except struct.error:
+        raise ValueError("Ascii85 overflow") from None
+    padding = 4 - (n + 4) % 5
+    return out[:-padding] if padding else out
+
+
+_A85_START = re.compile(rb"^\s*<?\s*~\s*")  # what pdfminer strips round the digits
+_A85_END = re.compile(rb"\s*~\s*>?\s*$")
+_A85_DIGITS = bytes(range(33, 118))  # ! … u
+_A85_VALUES = bytes((x - 33) % 256 for x in range(256))
 _SUBSECTION = re.compile(rb"(\d+) (\d+)\s*\r?\n")
 _ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])(?: \r| \n|\r\n)")
 _OBJ = re.compile(rb"(\d+)\s+\d+\s+obj")
