@@ -106,13 +106,15 @@ def test_a_page_of_contents_in_parts_or_with_predictors_is_left_to_pdfminer() ->
 
 
 def text_shows_by_token(content: bytes, unicode_fonts: set[str]) -> list[Show]:
-    """`text_shows` reading one token at a time, never a run of operands in one step."""
-    start = content_stream._NUMBER_START
-    content_stream._NUMBER_START = frozenset()
+    """`text_shows` reading one token at a time: no run of operands, font setting or string shown
+    in one step."""
+    saved = content_stream._NUMBER_START, content_stream._SET_FONT, content_stream._SHOW
+    never = re.compile(rb"(?!)")
+    content_stream._NUMBER_START, content_stream._SET_FONT, content_stream._SHOW = frozenset(), never, never
     try:
         return text_shows(content, unicode_fonts)
     finally:
-        content_stream._NUMBER_START = start
+        content_stream._NUMBER_START, content_stream._SET_FONT, content_stream._SHOW = saved
 
 
 @pytest.mark.parametrize(
@@ -129,8 +131,12 @@ def text_shows_by_token(content: bytes, unicode_fonts: set[str]) -> list[Show]:
         (rb"BT /F1 9 Tf (a) Tj ET 0 0 m 10 10 l S 1 0 0 RG 0 0 5 5 re f BT (b) Tj ET", ["a", "b"]),
         # A number glued to something else is no run (1.2.3 is a word, 3e too).
         (rb"BT /F1 9 Tf 1.2.3 (a) Tj 3e (b) Tj ET", ["a", "b"]),
+        # A comment between a string and its Tj; a word that only starts like Tj; Tf with no name.
+        (b"BT /F1 9 Tf (a) % c\nTj (b) Tjx (c) Tj 9 Tf (d) Tj ET", ["a", "c", "d"]),
+        # A font set inside a dictionary is no font change; an empty string shows nothing.
+        (rb"BT /F1 9 Tf << /F2 9 Tf >> () Tj (a) Tj ET", ["a"]),
     ],
-    ids=["operands-kept", "save-restore", "path-between", "not-numbers"],
+    ids=["operands-kept", "save-restore", "path-between", "not-numbers", "near-misses", "in-dictionary"],
 )
 def test_operand_runs(content: bytes, expected: list[str]) -> None:
     shows = text_shows(content, set())

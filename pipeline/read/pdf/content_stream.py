@@ -56,6 +56,8 @@ _OPERANDS = re.compile(
     rb"[A-Za-z'\"][^\s()<>\[\]{}/%]*(?=[\s()<>\[\]{}/%]|$)"
 )
 _NUMBER_START = frozenset(b"0123456789+-.")
+_SET_FONT = re.compile(rb"/([^\s()<>\[\]{}/%]*)\s+[+-]?(?:\d+\.?\d*|\.\d+)\s+Tf(?=[\s()<>\[\]{}/%]|$)")
+_SHOW = re.compile(rb"\s*(?:Tj|'|\")(?=[\s()<>\[\]{}/%]|$)")
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _OCTAL = re.compile(rb"[0-7]{1,3}")
 _OCTAL_DIGITS = frozenset(b"01234567")
@@ -135,11 +137,27 @@ def text_shows(content: bytes, unicode_fonts: set[str]) -> list[Show]:
     saved: list[str | None] = []
     i, n = 0, len(content)
     while i < n:
-        if not marks and content[i] in _NUMBER_START and (run := _OPERANDS.match(content, i)):
+        byte = content[i]
+        if not marks and byte in _NUMBER_START and (run := _OPERANDS.match(content, i)):
             # Numbers and the operator they are all the operands of (a path, a colour, a move):
             # nothing a string or the font depends on, read in one step.
             stack.clear()
             i = run.end()
+            continue
+        if not marks and byte == 0x2F and (run := _SET_FONT.match(content, i)):  # `/F2 9 Tf`
+            font = run.group(1).decode("latin-1")
+            stack.clear()
+            i = run.end()
+            continue
+        if not marks and byte == 0x28:  # `(…) Tj`, or a string an operator further on takes
+            s, i = _literal(content, i + 1)
+            if run := _SHOW.match(content, i):
+                if s and font is not None:
+                    shows.append(Show([s], font in unicode_fonts, font))
+                stack.clear()
+                i = run.end()
+            else:
+                stack.append(s)
             continue
         m = _TOKEN.match(content, i)
         if m is None:
