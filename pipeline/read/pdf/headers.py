@@ -24,6 +24,7 @@ _HEADER_CELLS = 16
 _WRAPPED_NAME = 6
 TIGHT = 0.5
 _NUMBER = re.compile(r"\d")
+_X0, _X1 = operator.itemgetter(0), operator.itemgetter(1)  # Char.x0, Char.x1
 
 
 @dataclass
@@ -73,8 +74,10 @@ def _splits(line: TextLine, hints: LayoutHints) -> list[tuple[float, dict[str, i
     limit = 0.15 * line.height
     # Rounding moves a gap by 0.05 at most: only gaps near the limit or over it are rounded.
     near = limit - 0.051
-    gaps = map(operator.sub, [c.x0 for c in chars[1:]], [c.x1 for c in chars[:-1]])
-    wide = sorted((r for g in gaps if g > near and (r := round(g, 1)) > limit), reverse=True)
+    gaps = [g for g in map(operator.sub, map(_X0, chars[1:]), map(_X1, chars)) if g > near]
+    if len(gaps) < 3:
+        return []  # four cells at the least: most lines of text stop here
+    wide = sorted((r for g in gaps if (r := round(g, 1)) > limit), reverse=True)
     out = []
     for n, gap in enumerate(wide):
         if n + 1 < len(wide) and wide[n + 1] == gap:
