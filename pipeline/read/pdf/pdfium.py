@@ -187,12 +187,13 @@ def _upright_chars(codes: list[int], tp: Any, left: float, top: float, scale: fl
 
 
 def object_text(obj: Any, textpage: pdfium.PdfTextPage) -> str:
-    # The size asked for includes the terminating NUL: 2 bytes means no text at all.
-    size = pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0)
+    # The size asked for includes the terminating NUL: 2 bytes means no text at all. Bare call (see
+    # `_bare`): recovering lost glyphs reads every text object of the page.
+    size = _object_text(obj, textpage.raw, None, ctypes.c_ulong(0))
     if size <= 2:
         return ""
     units = (ctypes.c_ushort * (size // 2))()
-    pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, units, size)
+    _object_text(obj, textpage.raw, units, ctypes.c_ulong(size))
     return bytes(units)[: size - 2].decode("utf-16-le", "replace")
 
 
@@ -213,7 +214,8 @@ def text_objects(page: pdfium.PdfPage, kinds: list[tuple[Any, int]] | None = Non
 def lost_objects(objs: list[Any], textpage: pdfium.PdfTextPage) -> list[int]:
     """Indices of the text objects PDFium holds no text for."""
     raw = textpage.raw
-    return [k for k, o in enumerate(objs) if _object_text(o, raw, None, 0) <= 2]
+    nothing = ctypes.c_ulong(0)  # the buffer's length, as the C type it is (an int would be 32 bits)
+    return [k for k, o in enumerate(objs) if _object_text(o, raw, None, nothing) <= 2]
 
 
 def upright_scale(objs: list[Any]) -> float | None:
