@@ -60,6 +60,7 @@ from pipeline.read.pdf.pdfium import (
     open_document,
     page_chars,
     page_edges,
+    page_objects,
     text_objects,
     upright_scale,
 )
@@ -74,7 +75,8 @@ def _read_page(doc: pdfium.PdfDocument, fallback: Fallback, index: int) -> tuple
         rotation = pdfium_c.FPDFPage_GetRotation(page.raw) * 90
         textpage = page.get_textpage()
         try:
-            objs, forms = text_objects(page)
+            kinds = page_objects(page)
+            objs, forms = text_objects(page, kinds)
             lost = lost_objects(objs, textpage)
             extra = (
                 recover(objs, lost, textpage, fallback.shows(index), fallback.decoder(index), box)
@@ -88,7 +90,7 @@ def _read_page(doc: pdfium.PdfDocument, fallback: Fallback, index: int) -> tuple
         if chars is None:
             chars = fallback.chars(index)
         frame = Frame(reading_angle(chars, rotation), box)
-        edges = page_edges(page, frame) if chars else []
+        edges = page_edges(page, frame, kinds) if chars else []
     finally:
         page.close()
     chars = place(chars, frame)
@@ -124,7 +126,7 @@ def read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
 
 def _read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
     doc = open_document(data, source_path)
-    fallback = Fallback(data, source_path)
+    fallback = Fallback(data, source_path, len(doc))
     try:
         page_count = len(doc)
         if page_count == 0:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+import struct
+import zlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from pdfminer.ascii85 import ascii85decode
 
 from pipeline.normalise.text import fold
 from pipeline.read.pdf.geometry import Char, baseline_angle, glyph_box
@@ -46,15 +49,55 @@ _TOKEN = re.compile(
     rb"|(?P<name>/[^\s()<>\[\]{}/%]*)|(?P<num>[+-]?(?:\d+\.?\d*|\.\d+)(?![^\s()<>\[\]{}/%]))"
     rb"|(?P<word>[^\s()<>\[\]{}/%]+)"
 )
+# A run of numbers, then an operator `text_shows` does nothing with but clear the operands (not one
+# that shows text, sets the font, saves or restores it, or starts an inline image).
+_OPERANDS = re.compile(
+    rb"(?:[+-]?(?:\d+\.?\d*|\.\d+)\s+)+(?!(?:Tj|TJ|'|\"|Tf|q|Q|BI)(?=[\s()<>\[\]{}/%]|$))"
+    rb"[A-Za-z'\"][^\s()<>\[\]{}/%]*(?=[\s()<>\[\]{}/%]|$)"
+)
+_NUMBER_START = frozenset(b"0123456789+-.")
+_SET_FONT = re.compile(rb"/([^\s()<>\[\]{}/%]*)\s+[+-]?(?:\d+\.?\d*|\.\d+)\s+Tf(?=[\s()<>\[\]{}/%]|$)")
+_SHOW = re.compile(rb"\s*(?:Tj|'|\")(?=[\s()<>\[\]{}/%]|$)")
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _OCTAL = re.compile(rb"[0-7]{1,3}")
+_OCTAL_DIGITS = frozenset(b"01234567")
 _LIT_SPECIAL = re.compile(rb"[()\\]")
 _INLINE_DATA = re.compile(rb"\sID\s")
 _INLINE_END = re.compile(rb"\sEI(?=\s|$)")
 
 
+# A literal string without unescaped parentheses inside (most), up to its `)`; its escapes.
+_LIT_FLAT = re.compile(rb"(?:[^()\\]|\\[\s\S])*\)")
+_LIT_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|[\s\S])")
+# Strings already decoded, by their escaped bytes: a packet repeats its words (課名, 承認). Bounded.
+_DECODED: dict[bytes, bytes] = {}
+
+
+def _unescape(m: re.Match[bytes]) -> bytes:
+    e = m.group(1)
+    if e[0] in _OCTAL_DIGITS:
+        return bytes((int(e, 8) & 0xFF,))
+    if e in (b"\r\n", b"\r", b"\n"):  # a line continuation
+        return b""
+    return _ESCAPES.get(e, e)
+
+
 def _literal(data: bytes, i: int) -> tuple[bytes, int]:
     """The literal string whose `(` ends at i → (its bytes, the index after its `)`)."""
+    if flat := _LIT_FLAT.match(data, i):
+        body = flat.group()[:-1]
+        if b"\\" not in body:
+            return body, flat.end()
+        if body not in _DECODED:
+            if len(_DECODED) >= 4096:
+                _DECODED.clear()
+            _DECODED[body] = _LIT_ESCAPE.sub(_unescape, body)
+        return _DECODED[body], flat.end()
+    return _nested_literal(data, i)
+
+
+def _nested_literal(data: bytes, i: int) -> tuple[bytes, int]:
+    """`_literal` of a string with parentheses inside, or unterminated, one special byte at a time."""
     out = bytearray()
     depth = 1
     while True:
@@ -94,6 +137,28 @@ def text_shows(content: bytes, unicode_fonts: set[str]) -> list[Show]:
     saved: list[str | None] = []
     i, n = 0, len(content)
     while i < n:
+        byte = content[i]
+        if not marks and byte in _NUMBER_START and (run := _OPERANDS.match(content, i)):
+            # Numbers and the operator they are all the operands of (a path, a colour, a move):
+            # nothing a string or the font depends on, read in one step.
+            stack.clear()
+            i = run.end()
+            continue
+        if not marks and byte == 0x2F and (run := _SET_FONT.match(content, i)):  # `/F2 9 Tf`
+            font = run.group(1).decode("latin-1")
+            stack.clear()
+            i = run.end()
+            continue
+        if not marks and byte == 0x28:  # `(…) Tj`, or a string an operator further on takes
+            s, i = _literal(content, i + 1)
+            if run := _SHOW.match(content, i):
+                if s and font is not None:
+                    shows.append(Show([s], font in unicode_fonts, font))
+                stack.clear()
+                i = run.end()
+            else:
+                stack.append(s)
+            continue
         m = _TOKEN.match(content, i)
         if m is None:
             raise ValueError(f"unexpected byte at {i}")
@@ -143,6 +208,227 @@ def text_shows(content: bytes, unicode_fonts: set[str]) -> list[Show]:
     return shows
 
 
+class _Ref(NamedTuple):
+    num: int
+
+
+class _Name(str):
+    """A PDF name (`/F1` → "F1"), told apart from a string."""
+
+
+class PageContents:
+    """The content stream and the Unicode-CMap fonts of each page of a plainly written PDF, read from
+    the file itself: a classic cross-reference table, unencrypted, its content streams unfiltered or
+    Flate / ASCII85 without predictors, names without escapes, a page tree that gives PDFium's page
+    count. pdfminer reads the same for any PDF, but parsing a whole document with it costs ~4x what
+    PDFium spends on a generated 2-page list; `content` is None whenever the file is not that plain
+    (pdfminer then reads it). On the test PDFs it gives pdfminer's bytes and fonts on every page."""
+
+    def __init__(self, data: bytes, pages: int) -> None:
+        self.data = data
+        self.objects: dict[int, Any] = {}
+        self.offsets: dict[int, int] = {}
+        self.pages: list[dict[str, Any]] | None = None
+        try:
+            self.pages = self._page_tree(pages)
+        except Exception:  # a damaged file: pdfminer says what is wrong with it
+            self.pages = None
+
+    def content(self, index: int) -> tuple[bytes, set[str]] | None:
+        if self.pages is None:
+            return None
+        try:
+            page = self.pages[index]
+            fonts = self._get(self._get(page.get("Resources")) or {}).get("Font")
+            unicode_fonts = set()
+            for name, ref in (self._get(fonts) or {}).items():
+                spec = self._get(ref)
+                encoding = self._get(spec.get("Encoding")) if isinstance(spec, dict) else None
+                if isinstance(encoding, _Name) and UNICODE_CMAP.fullmatch(encoding):
+                    unicode_fonts.add(name)
+            contents = self._get(page.get("Contents"))
+            if isinstance(contents, list):
+                return None  # read as pdfminer reads it, page by page
+            return (b"" if contents is None else self._stream(contents)), unicode_fonts
+        except Exception:
+            return None
+
+    def _page_tree(self, count: int) -> list[dict[str, Any]] | None:
+        data = self.data
+        start = re.search(rb"startxref\s+(\d+)\s*%%EOF\s*$", data[-1024:])
+        if start is None:
+            return None
+        i = int(start.group(1))
+        m = re.compile(rb"xref\s+").match(data, i)
+        if m is None:
+            return None
+        i = m.end()
+        while sub := _SUBSECTION.match(data, i):
+            first, n = int(sub.group(1)), int(sub.group(2))
+            i = sub.end()
+            for k in range(n):
+                entry = _ENTRY.match(data, i)
+                if entry is None:
+                    return None
+                if entry.group(3) == b"n":
+                    self.offsets.setdefault(first + k, int(entry.group(1)))
+                i = entry.end()
+        m = re.compile(rb"\s*trailer\s*").match(data, i)
+        if m is None:
+            return None
+        (trailer,), _, _ = _values(data, m.end(), one=True)
+        if not isinstance(trailer, dict) or {"Prev", "Encrypt", "XRefStm"} & trailer.keys():
+            return None
+        pages: list[dict[str, Any]] = []
+        seen: set[int] = set()
+        stack: list[tuple[Any, dict[str, Any]]] = [(self._get(trailer["Root"])["Pages"], {})]
+        while stack:
+            ref, parent = stack.pop()
+            if not isinstance(ref, _Ref) or ref.num in seen:
+                return None
+            seen.add(ref.num)
+            node = dict(self._get(ref))
+            for key in ("Resources", "MediaBox", "CropBox", "Rotate"):  # inherited, as pdfminer does
+                if key in parent and key not in node:
+                    node[key] = parent[key]
+            if node.get("Type") == "Pages" and "Kids" in node:
+                stack += [(kid, node) for kid in reversed(self._get(node["Kids"]))]
+            elif node.get("Type") == "Page":
+                pages.append(node)
+            else:
+                return None
+        return pages if len(pages) == count else None
+
+    def _get(self, value: Any) -> Any:
+        if not isinstance(value, _Ref):
+            return value
+        if value.num not in self.objects:
+            m = _OBJ.match(self.data, self.offsets[value.num])
+            if m is None or int(m.group(1)) != value.num:
+                raise ValueError("no such object")
+            found, stop, i = _values(self.data, m.end())
+            if len(found) != 1:
+                raise ValueError("not one object")
+            obj = found[0]
+            if stop == b"stream":
+                obj = (obj, i)
+            self.objects[value.num] = obj
+        return self.objects[value.num]
+
+    def _stream(self, obj: Any) -> bytes:
+        attrs, i = obj
+        if self.data[i : i + 2] == b"\r\n":
+            i += 2
+        elif self.data[i : i + 1] in (b"\n", b"\r"):
+            i += 1
+        length = self._get(attrs["Length"])
+        raw = self.data[i : i + length]
+        if type(length) is not int or not _END_STREAM.match(self.data, i + length):
+            raise ValueError("stream length")
+        filters = self._get(attrs.get("Filter", []))
+        if {"DecodeParms", "DP", "F"} & attrs.keys():
+            raise ValueError("parameters")
+        for f in filters if isinstance(filters, list) else [filters]:
+            if f in ("FlateDecode", "Fl"):
+                raw = zlib.decompress(raw)
+            elif f in ("ASCII85Decode", "A85"):
+                raw = _ascii85(raw)
+            else:
+                raise ValueError("filter")
+        return raw
+
+
+def _ascii85(data: bytes) -> bytes:
+    """pdfminer's `ascii85decode`, a group of five digits at a time instead of a digit at a time
+    (the stdlib's decoder is Python); a stream with `z` or a stray byte goes to it unchanged."""
+    digits = _A85_END.sub(b"", _A85_START.sub(b"", data)).translate(None, b" \t\n\r\v")
+    if digits.translate(None, _A85_DIGITS):
+        return ascii85decode(data)
+    n = len(digits)
+    groups = (n + 4) // 5
+    d = (digits + b"u" * 4).translate(_A85_VALUES)
+    values = [
+        d[j] * 52200625 + d[j + 1] * 614125 + d[j + 2] * 7225 + d[j + 3] * 85 + d[j + 4]
+        for j in range(0, 5 * groups, 5)
+    ]
+    try:
+        out = struct.pack(f">{groups}I", *values)
+    except struct.error:
+        raise ValueError("Ascii85 overflow") from None
+    padding = 4 - (n + 4) % 5
+    return out[:-padding] if padding else out
+
+
+_A85_START = re.compile(rb"^\s*<?\s*~\s*")  # what pdfminer strips round the digits
+_A85_END = re.compile(rb"\s*~\s*>?\s*$")
+_A85_DIGITS = bytes(range(33, 118))  # ! … u
+_A85_VALUES = bytes((x - 33) % 256 for x in range(256))
+_SUBSECTION = re.compile(rb"(\d+) (\d+)\s*\r?\n")
+_ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])(?: \r| \n|\r\n)")
+_OBJ = re.compile(rb"(\d+)\s+\d+\s+obj")
+_END_STREAM = re.compile(rb"\s*endstream")
+_NUMBERS = re.compile(rb"(?:[+-]?(?:\d+\.?\d*|\.\d+)\s+)+")
+
+
+def _values(data: bytes, i: int, one: bool = False) -> tuple[list[Any], bytes, int]:
+    """The PDF objects from i up to `endobj` or `stream` (or, `one`, the first whole one) → (them,
+    the word that ended them, the index after it). `n g R` becomes a reference."""
+    stack: list[list[Any]] = [[]]
+    while True:
+        if data[i] in _NUMBER_START and (run := _NUMBERS.match(data, i)):
+            # A run of numbers (a font's widths are hundreds) in one step.
+            stack[-1] += [float(t) if b"." in t else int(t) for t in run.group().split()]
+            i = run.end()
+            continue
+        m = _TOKEN.match(data, i)
+        if m is None:
+            raise ValueError(f"unexpected byte at {i}")
+        i = m.end()
+        kind, tok = m.lastgroup, m.group()
+        if kind == "ws":
+            continue
+        value: Any
+        if kind == "lit":
+            value, i = _literal(data, i)
+        elif kind == "hex":
+            digits = re.sub(rb"\s", b"", tok[1:-1])
+            value = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+        elif kind == "name":
+            if b"#" in tok:
+                raise ValueError("escaped name")
+            value = _Name(tok[1:].decode("latin-1"))
+        elif kind == "num":
+            value = float(tok) if b"." in tok else int(tok)
+        elif kind == "open":
+            stack.append([tok])
+            continue
+        elif kind == "close":
+            items = stack.pop()
+            if len(stack) == 0 or (items[0] == b"[") != (tok == b"]"):
+                raise ValueError("unbalanced")
+            if tok == b"]":
+                value = items[1:]
+            elif len(items) % 2 == 0 or not all(isinstance(k, _Name) for k in items[1::2]):
+                raise ValueError("bad dictionary")
+            else:
+                value = dict(zip(items[1::2], items[2::2], strict=True))
+        elif tok == b"R":
+            top = stack[-1]
+            if len(top) < 2 or type(top[-1]) is not int or type(top[-2]) is not int:
+                raise ValueError("bad reference")
+            value = _Ref(top[-2])
+            del top[-2:]
+        elif tok in (b"true", b"false", b"null"):
+            value = {b"true": True, b"false": False, b"null": None}[tok]
+        elif len(stack) == 1 and tok in (b"endobj", b"stream"):
+            return stack[0], tok, i
+        else:
+            raise ValueError(f"unexpected {tok!r}")
+        stack[-1].append(value)
+        if one and len(stack) == 1 and isinstance(value, dict | list):
+            return stack[0], b"", i
+
+
 def _bare(text: str | None) -> str | None:
     return None if text is None else re.sub(r"\s+", "", fold(text))
 
@@ -168,7 +454,11 @@ def recover(
             continue
         # Folded: PDFium reads a code through its CID, which may come back as a look-alike code point.
         known = decode(show)
-        if known is not None and _bare(object_text(obj, textpage)) != _bare(known):
+        if (
+            known is not None
+            and (held := object_text(obj, textpage)) != known
+            and _bare(held) != _bare(known)
+        ):
             return None
     out: list[Char] = []
     for k in lost:

@@ -15,7 +15,7 @@ from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import PSLiteral, literal_name
 
 from pipeline.model import ExtractionError
-from pipeline.read.pdf.content_stream import UNICODE_CMAP, Show, text_shows
+from pipeline.read.pdf.content_stream import UNICODE_CMAP, PageContents, Show, text_shows
 from pipeline.read.pdf.geometry import Char, baseline_angle, flat_box, glyph_box
 
 
@@ -23,20 +23,33 @@ class Fallback:
     """pdfminer's view of the same bytes, opened only if a page needs it, and only once: the raw
     content stream of a page with lost text objects, or, failing that, the whole page's characters."""
 
-    def __init__(self, data: bytes, source_path: str) -> None:
+    def __init__(self, data: bytes, source_path: str, page_count: int = 0) -> None:
         self.data = data
         self.source_path = source_path
+        self.page_count = page_count
         self.pdf: pdfplumber.PDF | None = None
         self.pages: list[PDFPage] | None = None
         self.fonts: dict[int, dict[str, PDFFont]] = {}
+        self.plain: PageContents | None = None
+
+    def _pdfminer_pages(self) -> list[PDFPage]:
+        if self.pages is None:
+            self.pages = list(PDFPage.create_pages(PDFDocument(PDFParser(io.BytesIO(self.data)))))
+        return self.pages
 
     def shows(self, index: int) -> list[Show] | None:
         """The text-showing operators of page `index`, or None if its content cannot be read simply
-        (then the whole page goes to pdfminer, which says what is wrong with it)."""
+        (then the whole page goes to pdfminer, which says what is wrong with it). A plainly written
+        file's page is found without pdfminer (`PageContents`)."""
+        if self.plain is None:
+            self.plain = PageContents(self.data, self.page_count)
+        if (found := self.plain.content(index)) is not None:
+            try:
+                return text_shows(*found)
+            except Exception:
+                return None
         try:
-            if self.pages is None:
-                self.pages = list(PDFPage.create_pages(PDFDocument(PDFParser(io.BytesIO(self.data)))))
-            page = self.pages[index]
+            page = self._pdfminer_pages()[index]
             fonts = resolve1((page.resources or {}).get("Font")) or {}
             unicode_fonts = set()
             for name, ref in fonts.items():
@@ -58,8 +71,8 @@ class Fallback:
             fonts = self.fonts.setdefault(index, {})
             if name not in fonts:
                 try:
-                    assert self.pages is not None
-                    spec = resolve1((resolve1((self.pages[index].resources or {}).get("Font")) or {})[name])
+                    page = self._pdfminer_pages()[index]
+                    spec = resolve1((resolve1((page.resources or {}).get("Font")) or {})[name])
                     fonts[name] = resources.get_font(None, spec)
                 except Exception:
                     return None

@@ -10,6 +10,7 @@ import itertools
 import operator
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.model import LayoutHints
 from pipeline.normalise.text import fold
@@ -23,6 +24,7 @@ _HEADER_CELLS = 16
 _WRAPPED_NAME = 6
 TIGHT = 0.5
 _NUMBER = re.compile(r"\d")
+_X0, _X1 = operator.itemgetter(0), operator.itemgetter(1)  # Char.x0, Char.x1
 
 
 @dataclass
@@ -48,8 +50,19 @@ def _split(chars: list[Char], at: float) -> list[list[Char]]:
     return groups
 
 
+# What header_map said of each cutting tried, by its cells' texts: a packet's pages repeat their
+# sheets' lines, and a line is tried again as a running header. Kept to a bounded size.
+_READ: dict[tuple[Any, tuple[str, ...]], dict[str, int] | None] = {}
+_READ_SIZE = 4096
+
+
 def _read_header(cells: list[list[Char]], hints: LayoutHints) -> dict[str, int] | None:
-    return hints.header_map([fold(_text(c)) for c in cells])
+    key = (hints.header_map, tuple([fold(_text(c)) for c in cells]))
+    if key not in _READ:
+        if len(_READ) >= _READ_SIZE:
+            _READ.clear()
+        _READ[key] = hints.header_map(list(key[1]))
+    return _READ[key]
 
 
 def _splits(line: TextLine, hints: LayoutHints) -> list[tuple[float, dict[str, int]]]:
@@ -61,8 +74,10 @@ def _splits(line: TextLine, hints: LayoutHints) -> list[tuple[float, dict[str, i
     limit = 0.15 * line.height
     # Rounding moves a gap by 0.05 at most: only gaps near the limit or over it are rounded.
     near = limit - 0.051
-    gaps = map(operator.sub, [c.x0 for c in chars[1:]], [c.x1 for c in chars[:-1]])
-    wide = sorted((r for g in gaps if g > near and (r := round(g, 1)) > limit), reverse=True)
+    gaps = [g for g in map(operator.sub, map(_X0, chars[1:]), map(_X1, chars)) if g > near]
+    if len(gaps) < 3:
+        return []  # four cells at the least: most lines of text stop here
+    wide = sorted((r for g in gaps if (r := round(g, 1)) > limit), reverse=True)
     out = []
     for n, gap in enumerate(wide):
         if n + 1 < len(wide) and wide[n + 1] == gap:

@@ -26,7 +26,8 @@ _SPACE_GAP = 0.2
 # an empty line, as text converters do: the wrapped-text parsers read one as the end of a cell (a
 # title wrapped over three lines, then its 担当課, is told apart only by the gap).
 BLANK_GAP = 1.0
-_X0, _TEXT, _ANGLE = itemgetter(0), itemgetter(4), itemgetter(5)  # Char.x0, .text, .angle
+_X0, _TOP, _BOTTOM = itemgetter(0), itemgetter(2), itemgetter(3)  # Char.x0, .top, .bottom
+_TEXT, _ANGLE = itemgetter(4), itemgetter(5)  # Char.text, .angle
 
 
 class Seg(NamedTuple):
@@ -148,11 +149,12 @@ def segments(chars: list[Char]) -> list[Seg]:
 
 def text_lines(chars: list[Char]) -> list[TextLine]:
     out = []
+    spaced = any(map(str.isspace, map(_TEXT, chars)))
     for ln in group_lines(chars):
         segs = segments(ln)
         if segs:
-            visible = [c for c in ln if not c.text.isspace()]
-            out.append(TextLine(min([c.top for c in ln]), max([c.bottom for c in ln]), segs, visible))
+            visible = [c for c in ln if not c.text.isspace()] if spaced else ln
+            out.append(TextLine(min(map(_TOP, ln)), max(map(_BOTTOM, ln)), segs, visible))
     return out
 
 

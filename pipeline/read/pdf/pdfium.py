@@ -187,25 +187,26 @@ def _upright_chars(codes: list[int], tp: Any, left: float, top: float, scale: fl
 
 
 def object_text(obj: Any, textpage: pdfium.PdfTextPage) -> str:
-    # The size asked for includes the terminating NUL: 2 bytes means no text at all.
-    size = pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0)
+    # The size asked for includes the terminating NUL: 2 bytes means no text at all. Bare call (see
+    # `_bare`): recovering lost glyphs reads every text object of the page.
+    size = _object_text(obj, textpage.raw, None, ctypes.c_ulong(0))
     if size <= 2:
         return ""
     units = (ctypes.c_ushort * (size // 2))()
-    pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, units, size)
+    _object_text(obj, textpage.raw, units, ctypes.c_ulong(size))
     return bytes(units)[: size - 2].decode("utf-16-le", "replace")
 
 
-def _objects(page: pdfium.PdfPage) -> list[tuple[Any, int]]:
-    """The page's objects with their types."""
+def page_objects(page: pdfium.PdfPage) -> list[tuple[Any, int]]:
+    """The page's objects with their types (read once: the text and the rules both start from them)."""
     raw = page.raw
     objs = [_get_object(raw, i) for i in range(pdfium_c.FPDFPage_CountObjects(raw))]
     return [(o, _object_type(o)) for o in objs]
 
 
-def text_objects(page: pdfium.PdfPage) -> tuple[list[Any], bool]:
+def text_objects(page: pdfium.PdfPage, kinds: list[tuple[Any, int]] | None = None) -> tuple[list[Any], bool]:
     """The page's text objects, and whether it has forms (whose text objects are not among them)."""
-    kinds = _objects(page)
+    kinds = page_objects(page) if kinds is None else kinds
     forms = any(kind == pdfium_c.FPDF_PAGEOBJ_FORM for _, kind in kinds)
     return [o for o, kind in kinds if kind == pdfium_c.FPDF_PAGEOBJ_TEXT], forms
 
@@ -213,7 +214,8 @@ def text_objects(page: pdfium.PdfPage) -> tuple[list[Any], bool]:
 def lost_objects(objs: list[Any], textpage: pdfium.PdfTextPage) -> list[int]:
     """Indices of the text objects PDFium holds no text for."""
     raw = textpage.raw
-    return [k for k, o in enumerate(objs) if _object_text(o, raw, None, 0) <= 2]
+    nothing = ctypes.c_ulong(0)  # the buffer's length, as the C type it is (an int would be 32 bits)
+    return [k for k, o in enumerate(objs) if _object_text(o, raw, None, nothing) <= 2]
 
 
 def upright_scale(objs: list[Any]) -> float | None:
@@ -242,55 +244,62 @@ def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _path_objects(page: pdfium.PdfPage) -> Iterator[tuple[Any, _Matrix]]:
-    """Every path object of the page with its matrix to page space, forms included."""
-    stack: list[tuple[Any, _Matrix]] = [(o, _IDENTITY) for o, _ in _objects(page)]
+def _path_objects(kinds: list[tuple[Any, int]]) -> Iterator[tuple[Any, _Matrix]]:
+    """Every path object of the page (`kinds`: its objects and their types) with its matrix to page
+    space, forms included."""
+    stack: list[tuple[Any, _Matrix, int]] = [(o, _IDENTITY, kind) for o, kind in kinds]
     while stack:
-        obj, outer = stack.pop()
-        kind = _object_type(obj)
+        obj, outer, kind = stack.pop()
         if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
             yield obj, _compose(_matrix(obj), outer)
         elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
             m = _compose(_matrix(obj), outer)
-            stack.extend(
-                (pdfium_c.FPDFFormObj_GetObject(obj, j), m)
-                for j in range(pdfium_c.FPDFFormObj_CountObjects(obj))
-            )
+            for j in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
+                child = pdfium_c.FPDFFormObj_GetObject(obj, j)
+                stack.append((child, m, _object_type(child)))
 
 
-def page_edges(page: pdfium.PdfPage, frame: Frame) -> list[dict[str, Any]]:
+def page_edges(
+    page: pdfium.PdfPage, frame: Frame, kinds: list[tuple[Any, int]] | None = None
+) -> list[dict[str, Any]]:
     """Horizontal and vertical segments of the drawn paths in the page's reading frame, as pdfplumber
-    edge dicts."""
+    edge dicts. The frame's turn is written out (`Frame.point`): a ruled page has hundreds of points."""
     edges: list[dict[str, Any]] = []
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     x, y = ctypes.c_float(), ctypes.c_float()
     fill_p, stroke_p, x_p, y_p = ctypes.byref(fill), ctypes.byref(stroke), ctypes.byref(x), ctypes.byref(y)
     moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
-    for obj, m in _path_objects(page):
-        if _draw_mode(obj, fill_p, stroke_p) and not fill.value and not stroke.value:
+    cos, sin, u0, v0 = frame.cos, frame.sin, frame.u0, frame.v0
+    draw_mode, count_segments, get_segment = _draw_mode, _count_segments, _get_segment
+    segment_point, segment_type, segment_close = _segment_point, _segment_type, _segment_close
+    for obj, m in _path_objects(page_objects(page) if kinds is None else kinds):
+        if draw_mode(obj, fill_p, stroke_p) and not fill.value and not stroke.value:
             continue
         a, b, c, d, e, f = m
         start = cur = None
-        for k in range(_count_segments(obj)):
-            seg = _get_segment(obj, k)
-            _segment_point(seg, x_p, y_p)
-            pt = frame.point(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
-            kind = _segment_type(seg)
+        for k in range(count_segments(obj)):
+            seg = get_segment(obj, k)
+            segment_point(seg, x_p, y_p)
+            px, py = x.value, y.value
+            X, Y = a * px + c * py + e, b * px + d * py + f
+            pt = (X * cos + Y * sin - u0, X * sin - Y * cos - v0)
+            kind = segment_type(seg)
             if kind == moveto:
                 start = cur = pt
                 continue
             if kind == lineto and cur is not None:
                 _add_edge(edges, cur, pt)
             cur = pt
-            if _segment_close(seg) and start is not None:
+            if segment_close(seg) and start is not None:
                 _add_edge(edges, cur, start)
                 cur = start
     return edges
 
 
 def _add_edge(edges: list[dict[str, Any]], p: tuple[float, float], q: tuple[float, float]) -> None:
-    x0, x1 = sorted((p[0], q[0]))
-    top, bottom = sorted((p[1], q[1]))
+    (px, py), (qx, qy) = p, q
+    x0, x1 = (qx, px) if qx < px else (px, qx)  # sorted((px, qx)), without building a list
+    top, bottom = (qy, py) if qy < py else (py, qy)
     if x1 - x0 < 0.5 and bottom - top >= 1:
         orientation = "v"
     elif bottom - top < 0.5 and x1 - x0 >= 1:
