@@ -25,13 +25,10 @@ a batch's too; what is still pending is recorded with each commit, and a run cut
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import typing
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.connection import Connection
 from typing import Any
 
 import duckdb
@@ -53,10 +50,6 @@ RULES = "dedupe_rules"
 BATCH_MENTIONS = 2_000
 WRITE_CASES = 2_000
 FETCH_ROWS = 2_000
-
-# A re-plan of more mentions than this plans in a process of its own (`run`'s `spawn`); below it,
-# starting the process and sending it the rows cost more than planning beside the store saves.
-PLANNER_MIN_MENTIONS = 20_000
 
 ALL = "all"
 
@@ -230,8 +223,8 @@ def _groups(con: duckdb.DuckDBPyConnection, table: str, order: str) -> Iterator[
             yield current
 
 
-def _mention_rows(con: duckdb.DuckDBPyConnection) -> Iterator[list[dict[str, Any]]]:
-    """The rows of the mentions of the scopes in `_replan_scope`, one component at a time."""
+def _mentions(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[CaseMention, plan.DocInfo]]]:
+    """The mentions of the scopes in `_replan_scope`, one component at a time."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _replan_rows AS
            SELECT s.component AS _group, m.*, d.municipality AS _municipality,
@@ -240,53 +233,14 @@ def _mention_rows(con: duckdb.DuckDBPyConnection) -> Iterator[list[dict[str, Any
            JOIN _replan_scope s ON s.municipality = coalesce(d.municipality, '')
                 AND s.fiscal_year = coalesce(d.fiscal_year, -1)"""
     )
-    yield from _groups(con, "_replan_rows", "_group, mention_id")
+    for rows in _groups(con, "_replan_rows", "_group, mention_id"):
+        group = []
+        for rec in rows:
+            del rec["_group"]
+            info = plan.DocInfo(rec.pop("_municipality"), rec.pop("_fiscal_year"), rec.pop("_source_format"))
+            group.append((CaseMention(**rec), info))
+        yield group
     con.execute("DROP TABLE _replan_rows")
-
-
-def _items(rows: list[dict[str, Any]]) -> list[tuple[CaseMention, plan.DocInfo]]:
-    group = []
-    for rec in rows:
-        del rec["_group"]
-        info = plan.DocInfo(rec.pop("_municipality"), rec.pop("_fiscal_year"), rec.pop("_source_format"))
-        group.append((CaseMention(**rec), info))
-    return group
-
-
-# Starts a process that serves a function on its end of a pipe, and gives this end (the ingest forks
-# it from its zygote: pipeline/run/zygote.py).
-Spawn = Callable[[Callable[[Connection], None]], Connection]
-
-
-def plan_server(conn: Connection) -> None:
-    """A planner process: plans each group of mention rows it is sent, until it is sent None."""
-    while (rows := conn.recv()) is not None:
-        conn.send(plan.plan(_items(rows), series=False))
-
-
-def _planned(row_groups: Iterator[list[dict[str, Any]]], planner: Connection | None) -> Iterator[plan.Plan]:
-    """plan.plan of each group; in the planner process when there is one, which plans a group while
-    this one reads the next from the store and writes the last plan."""
-    if planner is None:
-        for rows in row_groups:
-            yield plan.plan(_items(rows), series=False)
-        return
-    sent = 0
-    for rows in row_groups:
-        planner.send(rows)
-        sent += 1
-        if sent > 1:
-            yield _received(planner)
-            sent -= 1
-    for _ in range(sent):
-        yield _received(planner)
-
-
-def _received(planner: Connection) -> plan.Plan:
-    try:
-        return typing.cast(plan.Plan, planner.recv())
-    except (EOFError, OSError) as exc:
-        raise RuntimeError("the dedupe planner process died; the next run re-plans what is pending") from exc
 
 
 def _replace_temp(
@@ -336,12 +290,7 @@ def _batches(
 
 
 def _replan(
-    con: duckdb.DuckDBPyConnection,
-    batch: dict[Scope, int],
-    *,
-    forget_old: bool,
-    series: Series,
-    planner: Connection | None = None,
+    con: duckdb.DuckDBPyConnection, batch: dict[Scope, int], *, forget_old: bool, series: Series
 ) -> None:
     """Plan the mentions of a batch of scopes and write the plans. With `forget_old`, the cases and links
     the mentions had are dropped first. The series of old and new cases join `series` (unless None)."""
@@ -379,7 +328,8 @@ def _replan(
     case_of: dict[str, str] = {}
     cases: list[Case] = []
     links: list[CaseLink] = []
-    for p in _planned(_mention_rows(con), planner):
+    for group in _mentions(con):
+        p = plan.plan(group, series=False)
         case_of.update(p.case_of)
         cases.extend(p.cases)
         links.extend(p.links)
@@ -453,14 +403,11 @@ def run(
     full: bool = False,
     commit: bool = False,
     after_commit: Callable[[], None] | None = None,
-    spawn: Spawn | None = None,
 ) -> int:
     """Re-plan what is pending (everything when `full`, when marked so, or when the rules changed), in
     the caller's transaction; returns the number of cases in the store. With `commit`, that transaction
     is committed after each batch and a new one begun, which the caller ends; `after_commit` is called
-    after each of those commits. With `spawn`, a re-plan of more than a batch plans in a process of its
-    own while this one reads and writes the store: the closing re-plan of a first ingest otherwise
-    left one of two cores idle for a fifth of the run."""
+    after each of those commits."""
     pending = _read(con)
     components, sizes = _components(con)
     everything = full or pending == ALL or access.get_state(con, RULES) != _rules_fingerprint()
@@ -491,18 +438,10 @@ def run(
         save()
 
     save()
-    many = sum(sizes[c] for c in {components[s] for s in todo}) > PLANNER_MIN_MENTIONS
-    planner = spawn(plan_server) if spawn is not None and many else None
-    try:
-        for batch in _batches(components, sizes, todo):
-            _replan(con, batch, forget_old=not everything, series=series, planner=planner)
-            todo.difference_update(batch)
-            save()
-    finally:
-        if planner is not None:
-            with contextlib.suppress(OSError):
-                planner.send(None)
-            planner.close()
+    for batch in _batches(components, sizes, todo):
+        _replan(con, batch, forget_old=not everything, series=series)
+        todo.difference_update(batch)
+        save()
     _relink_series(con, series, relinked)
     access.set_state(con, PENDING, "0")
     ((count,),) = con.execute("SELECT count(*) FROM cases").fetchall()

@@ -48,7 +48,6 @@ from pipeline.run.load import (
 )
 from pipeline.run.scan import file_sha256, walk
 from pipeline.run.workers import Job, Outcome, run_jobs
-from pipeline.run.zygote import Zygote
 from pipeline.store import access, files, migrate, schema
 from schemas import FileExtraction, IngestError, IngestRun
 
@@ -223,19 +222,6 @@ def _work(run: _Run, progress: ProgressFn | None) -> None:
         if len(jobs) > int(lim["in_place_max_files"]) or size > float(lim["in_place_max_mb"]) * 1e6:
             raise _NotInPlace(f"{len(jobs)} files, {size:,} bytes to parse")
     processes = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
-    # The parsers, and the closing re-plan's planner, are forked from it (pipeline/run/zygote.py).
-    zygote = Zygote()
-    try:
-        _parse_and_load(run, jobs, processes, zygote, progress)
-        _finish(run, spawn=lambda serve: zygote.spawn(serve)[1])
-    finally:
-        zygote.close()
-
-
-def _parse_and_load(
-    run: _Run, jobs: list[Job], processes: int, zygote: Zygote, progress: ProgressFn | None
-) -> None:
-    opts = run.opts
     if opts.executor == "ray":
         from pipeline.run.ray import run_jobs_ray
 
@@ -254,13 +240,13 @@ def _parse_and_load(
             timeout=opts.timeout,
             memory_mb=opts.memory_mb,
             max_pages=opts.max_pages,
-            zygote=zygote,
         )
     for done, outcome in enumerate(outcomes, start=1):
         if progress:
             progress(done, len(jobs), outcome.job.source_path)
         _handle(run, outcome)
     _flush(run)
+    _finish(run)
 
 
 def _plan(run: _Run) -> list[Job]:
@@ -445,12 +431,12 @@ def _flush(run: _Run) -> None:
         run.summary.notices.extend(ex.notices)
 
 
-def _finish(run: _Run, spawn: dedupe_store.Spawn | None = None) -> None:
+def _finish(run: _Run) -> None:
     con, summary = run.con, run.summary
     run.begin()
     if dedupe_store.is_pending(con):
         # Committed batch by batch: a first ingest's re-plan of the whole store holds a batch's changes.
-        dedupe_store.run(con, commit=not run.in_place, after_commit=run.trim, spawn=spawn)
+        dedupe_store.run(con, commit=not run.in_place, after_commit=run.trim)
     if summary.files_failed == 0:
         summary.status = "ok"
     else:

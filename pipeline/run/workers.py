@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
-import functools
 import gc
 import logging
 import os
@@ -204,17 +203,9 @@ class _Worker:
 
 
 def run_jobs(
-    jobs: Iterable[Job],
-    *,
-    processes: int,
-    timeout: float,
-    memory_mb: int,
-    max_pages: int = 0,
-    zygote: Zygote | None = None,
+    jobs: Iterable[Job], *, processes: int, timeout: float, memory_mb: int, max_pages: int = 0
 ) -> Iterator[Outcome]:
-    """Yield one Outcome per job as workers finish (not in input order). processes=0 parses inline.
-    Workers are forked from `zygote` (started here if it is not yet: after the parsers are warm), or
-    from a zygote of the call's own."""
+    """Yield one Outcome per job as workers finish (not in input order). processes=0 parses inline."""
     pending = list(jobs)
     if processes <= 0:
         for job in pending:
@@ -228,16 +219,13 @@ def run_jobs(
     # Objects that exist now are never collected in a child, so its collector does not touch (and
     # copy) the parent's pages.
     gc.freeze()
-    own = zygote is None
-    zygote = zygote or Zygote()
-    zygote.start()
-    # MAX_JOBS_PER_WORKER read now: a test may have changed it
-    serve = functools.partial(_serve, memory_mb=memory_mb, max_pages=max_pages, max_jobs=MAX_JOBS_PER_WORKER)
+    max_jobs = MAX_JOBS_PER_WORKER  # read now: a test may have changed it
+    zygote = Zygote(lambda conn: _serve(conn, memory_mb, max_pages, max_jobs))
     workers: list[_Worker] = []
     pending.reverse()
 
     def spawn() -> _Worker:
-        w = _Worker(*zygote.spawn(serve))
+        w = _Worker(*zygote.spawn())
         workers.append(w)
         return w
 
@@ -309,6 +297,5 @@ def run_jobs(
         for w in list(workers):
             kill(w)
             discard(w)
-        if own:
-            zygote.close()
+        zygote.close()
         gc.unfreeze()

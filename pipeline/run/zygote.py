@@ -38,21 +38,11 @@ def _status(code: int) -> int:
     return -os.WTERMSIG(code) if os.WIFSIGNALED(code) else os.WEXITSTATUS(code)
 
 
-Serve = Callable[[Connection], None]
-
-
 class Zygote:
-    """The writer's handle on its zygote, forked at the first `spawn` (or `start`). `spawn(serve)` forks
-    a process that runs `serve` on its end of a pipe to the writer: `serve` is sent by name (a module's
-    function, or a functools.partial of one), so the zygote runs the code it was forked with."""
+    """The writer's handle on its zygote. `serve(conn)` is what a worker runs, on its end of a pipe
+    to the writer; it is called in the worker, forked from the zygote."""
 
-    def __init__(self) -> None:
-        self.pid = 0
-        self._conn: Connection | None = None
-
-    def start(self) -> None:
-        if self._conn is not None:
-            return
+    def __init__(self, serve: Callable[[Connection], None]) -> None:
         ours, theirs = Pipe(duplex=True)
         writer = os.getpid()
         pid = os.fork()
@@ -61,7 +51,7 @@ class Zygote:
             try:
                 ours.close()
                 die_with_parent(writer)
-                _loop(theirs)
+                _loop(theirs, serve)
                 code = 0
             finally:
                 os._exit(code)
@@ -69,37 +59,28 @@ class Zygote:
         self.pid = pid
         self._conn = ours
 
-    def _ask(self, *request: object) -> object:
-        self.start()
-        assert self._conn is not None
-        self._conn.send(request)
-        return self._conn.recv()
-
-    def spawn(self, serve: Serve) -> tuple[int, Connection]:
-        """A new process serving `serve`: its pid, and the writer's end of its pipe."""
-        pid = int(self._ask("spawn", serve))  # type: ignore[call-overload]
-        assert self._conn is not None
+    def spawn(self) -> tuple[int, Connection]:
+        """A new worker: its pid, and the writer's end of its pipe."""
+        self._conn.send(("spawn",))
+        pid = int(self._conn.recv())
         return pid, Connection(recv_handle(self._conn))
 
     def wait(self, pid: int, timeout: float) -> int | None:
-        """The process's exit status once it has exited (waiting up to `timeout` s), else None."""
-        code = self._ask("wait", pid, timeout)
-        return None if code is None else int(code)  # type: ignore[call-overload]
+        """The worker's exit status once it has exited (waiting up to `timeout` s), else None."""
+        self._conn.send(("wait", pid, timeout))
+        code = self._conn.recv()
+        return None if code is None else int(code)
 
     def close(self) -> None:
-        """The zygote exits when its pipe closes; what it forked dies with it."""
-        if self._conn is None:
-            return
+        """The zygote exits when its pipe closes; its workers die with it."""
         self._conn.close()
-        self._conn = None
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
 
 
-def _loop(conn: Connection) -> None:
+def _loop(conn: Connection, serve: Callable[[Connection], None]) -> None:
     me = os.getpid()
     exited: dict[int, int] = {}
-    forked: set[int] = set()
 
     def reap() -> None:
         while True:
@@ -110,24 +91,14 @@ def _loop(conn: Connection) -> None:
             if pid == 0:
                 return
             exited[pid] = _status(code)
-            forked.discard(pid)
 
     while True:
         try:
             request = conn.recv()
         except (EOFError, OSError):
-            # The writer is done (or gone): what is left goes with the zygote, and is waited for, so
-            # that its CPU time and memory count in the writer's resource usage.
-            for pid in forked:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            for pid in list(forked):
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
             return
         reap()
         if request[0] == "spawn":
-            serve = request[1]
             mine, theirs = Pipe(duplex=True)
             pid = os.fork()
             if pid == 0:
@@ -141,7 +112,6 @@ def _loop(conn: Connection) -> None:
                 finally:
                     os._exit(code)
             theirs.close()
-            forked.add(pid)
             conn.send(pid)
             send_handle(conn, mine.fileno(), 0)
             mine.close()

@@ -17,7 +17,6 @@ from pipeline.dedupe import plan as dedupe
 from pipeline.dedupe import series
 from pipeline.extract import extract_bytes
 from pipeline.run import ingest, load
-from pipeline.run.zygote import Zygote
 from pipeline.store import access, migrate
 from schemas import FileExtraction
 
@@ -227,30 +226,3 @@ def test_a_change_of_dedupe_rules_replans_everything(
     monkeypatch.setattr(dedupe_store, "_rules_fingerprint", lambda: "edited")
     run(raw, db, jobs=0)
     assert sum(planned) == 81
-
-
-def test_a_replan_in_a_planner_process_ends_as_one_in_this_process(
-    archive: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Every re-plan of a first ingest goes to the planner (forked from the run's zygote), in many
-    # batches, with plans written while later groups are still being planned there.
-    monkeypatch.setattr(dedupe_store, "PLANNER_MIN_MENTIONS", 0)
-    monkeypatch.setattr(dedupe_store, "BATCH_MENTIONS", 60)
-    monkeypatch.setattr(dedupe_store, "WRITE_CASES", 25)
-    raw, db = tmp_path / "raw", tmp_path / "council.duckdb"
-    for rel, data in archive.files.items():
-        (raw / rel).parent.mkdir(parents=True, exist_ok=True)
-        (raw / rel).write_bytes(data)
-    spawned: list[str] = []
-    real_spawn = Zygote.spawn
-
-    def spawn(self: Zygote, serve: Any) -> Any:
-        spawned.append(getattr(serve, "__name__", type(serve).__name__))
-        return real_spawn(self, serve)
-
-    monkeypatch.setattr(Zygote, "spawn", spawn)
-    summary = run(raw, db)
-    assert summary.files_failed == 0
-    assert spawned.count("plan_server") == 1 and spawned.count("partial") >= 1  # a planner, and parsers
-    final = _assert_same_as_full(db)  # the full re-plan it is compared with plans in this process
-    assert len(final["cases"]) > 100 and final["case_links"]
