@@ -81,6 +81,7 @@ class Zygote:
 def _loop(conn: Connection, serve: Callable[[Connection], None]) -> None:
     me = os.getpid()
     exited: dict[int, int] = {}
+    forked: set[int] = set()
 
     def reap() -> None:
         while True:
@@ -91,11 +92,20 @@ def _loop(conn: Connection, serve: Callable[[Connection], None]) -> None:
             if pid == 0:
                 return
             exited[pid] = _status(code)
+            forked.discard(pid)
 
     while True:
         try:
             request = conn.recv()
         except (EOFError, OSError):
+            # The writer is done (or gone): what is left goes with the zygote, and is waited for, so
+            # that its CPU time and memory count in the writer's resource usage.
+            for pid in forked:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            for pid in list(forked):
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
             return
         reap()
         if request[0] == "spawn":
@@ -112,6 +122,7 @@ def _loop(conn: Connection, serve: Callable[[Connection], None]) -> None:
                 finally:
                     os._exit(code)
             theirs.close()
+            forked.add(pid)
             conn.send(pid)
             send_handle(conn, mine.fileno(), 0)
             mine.close()
