@@ -150,9 +150,12 @@ def forget(con: duckdb.DuckDBPyConnection, document_ids_sql: str, params: list[A
 # --------------------------------------------------------------------------- the run
 
 
-def _components(con: duckdb.DuckDBPyConnection) -> tuple[dict[Scope, int], Counter[int]]:
-    """Every scope of the store → its component (scopes joined by a mention that holds both), and the
-    number of mentions of each component."""
+def _components(
+    con: duckdb.DuckDBPyConnection, municipalities: set[str] | None = None
+) -> tuple[dict[Scope, int], Counter[int]]:
+    """Every scope of the store (of these municipalities only, if given: a mention joins two scopes of
+    one municipality, so theirs are whole components) → its component (scopes joined by a mention that
+    holds both), and the number of mentions of each component."""
     parent: dict[Scope, Scope] = {}
 
     def find(x: Scope) -> Scope:
@@ -163,10 +166,19 @@ def _components(con: duckdb.DuckDBPyConnection) -> tuple[dict[Scope, int], Count
         return x
 
     own: Counter[Scope] = Counter()
-    rows = con.execute(
-        f"""SELECT coalesce(d.municipality, ''), d.fiscal_year, {_DATE_FY}, count(*)
-            FROM case_mentions m JOIN documents d USING (document_id) GROUP BY ALL"""
-    ).fetchall()
+    where, params = "", []
+    if municipalities is not None:
+        where = f"WHERE coalesce(d.municipality, '') IN ({', '.join('?' * len(municipalities))})"
+        params = sorted(municipalities)
+    rows = (
+        con.execute(
+            f"""SELECT coalesce(d.municipality, ''), d.fiscal_year, {_DATE_FY}, count(*)
+                FROM case_mentions m JOIN documents d USING (document_id) {where} GROUP BY ALL""",
+            params,
+        ).fetchall()
+        if municipalities != set()
+        else []
+    )
     for muni, fy, dfy, n in rows:
         own[(muni, fy)] += n
         a = find((muni, fy))
@@ -409,16 +421,17 @@ def run(
     is committed after each batch and a new one begun, which the caller ends; `after_commit` is called
     after each of those commits."""
     pending = _read(con)
-    components, sizes = _components(con)
     everything = full or pending == ALL or access.get_state(con, RULES) != _rules_fingerprint()
     series: Series
     if everything:
+        components, sizes = _components(con)
         con.execute("DELETE FROM cases")
         con.execute("DELETE FROM case_links")
         todo, series = set(components), None
     else:
         assert not isinstance(pending, str)
         scopes, series = pending
+        components, sizes = _components(con, {s[0] for s in scopes})
         wanted = {components[s] for s in scopes if s in components}
         todo = {s for s, c in components.items() if c in wanted}
     # From here on what is left is recorded as scopes and series: a resumed run does only the rest.
