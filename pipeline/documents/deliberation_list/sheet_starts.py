@@ -55,9 +55,14 @@ class Start:
     heading: str | None
 
 
+_MARKDOWN = re.compile(r"^#+\s*|\*+")
+
+
 def _title_text(text: str) -> str:
     t = strip_html(text).strip()
-    return re.sub(r"^#+\s*|\*+", "", t).strip()
+    if "#" not in t and "*" not in t:
+        return t  # nothing for the pattern to remove; t is stripped already
+    return _MARKDOWN.sub("", t).strip()
 
 
 def _could_be_title_line(text: str) -> bool:
