@@ -139,10 +139,12 @@ def _municipality(text: str) -> str | None:
     names: list[str] = vocabulary()["municipalities"]
     best: tuple[int, str] | None = None
     for name in names:
-        i = text.find(name)
+        # Once a name is found, only one starting before it can win: the search stops there.
+        end = len(text) if best is None else best[0] + len(name) - 1
+        i = text.find(name, 0, end)
         # 北区 is a suffix of other words (台東区北…); require it not to follow another kanji of a name.
         while i > 0 and name == "北区" and text[i - 1] in "東西南":
-            i = text.find(name, i + 1)
+            i = text.find(name, i + 1, end)
         if i >= 0 and (best is None or i < best[0]):
             best = (i, name)
     return best[1] if best else None

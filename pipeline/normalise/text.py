@@ -20,10 +20,12 @@ _CJK = (
 )
 # A run of spaces between two characters where at least one is CJK and the other is CJK, a digit,
 # a Latin letter or bracket-like punctuation: in these documents such spaces are OCR damage.
-_SPACE_CJK_LEFT = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}0-9A-Za-z(\[%,.“”‘’])")
-_SPACE_CJK_RIGHT = re.compile(rf"(?<=[0-9A-Za-z)\]%,.“”‘’])[ \t]+(?=[{_CJK}])")
+# (Each starts by looking for the blank: a lookbehind tried first costs a test at every character.)
+_SPACE_CJK_LEFT = re.compile(rf"(?=[ \t])(?<=[{_CJK}])[ \t]+(?=[{_CJK}0-9A-Za-z(\[%,.“”‘’])")
+_SPACE_CJK_RIGHT = re.compile(rf"(?=[ \t])(?<=[0-9A-Za-z)\]%,.“”‘’])[ \t]+(?=[{_CJK}])")
 # `L G W A N`, `D X`: single Latin letters spaced apart by OCR.
 _SPACED_LETTERS = re.compile(r"(?<![A-Za-z])(?:[A-Za-z] )+[A-Za-z](?![A-Za-z])")
+_LETTER_SPACE_LETTER = re.compile(r"[A-Za-z] [A-Za-z]")  # what every match of the one above holds
 _BLANKS = re.compile(r"[ \t]+")
 _TAG = re.compile(r"</?\s*[a-zA-Z][^<>]*>")
 _BLOCK_TAG = re.compile(r"<\s*(?:br|/p|p|/li|li|/tr|tr|/div|div)\b[^<>]*>", re.I)
@@ -51,7 +53,8 @@ def remove_ocr_spaces(text: str) -> str:
     """Drop spaces OCR put inside Japanese words; keep spaces between Latin words."""
     if " " not in text and "\t" not in text:
         return text  # most lines: none of the three patterns can match
-    text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
+    if _LETTER_SPACE_LETTER.search(text):
+        text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
     text = _SPACE_CJK_LEFT.sub("", text)
     return _SPACE_CJK_RIGHT.sub("", text)
 
