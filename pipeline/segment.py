@@ -154,7 +154,8 @@ def _issued_on(lines: list[Line]) -> tuple[dt.date | None, list[str]]:
     """A line that is nothing but a full date: the document's date of issue."""
     for ln in lines:
         t = ln.text.strip()
-        if t and _is_date_line(remove_ocr_spaces(t)):
+        # (no remove_ocr_spaces: _is_date_line removes every space itself)
+        if t and _is_date_line(t):
             try:
                 issued_on, note = read_date(t)
                 return issued_on, [note.warning("issued_on")] if note else []
@@ -178,6 +179,10 @@ def _printed_dates() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return month_range, fiscal
 
 
+def _unblank(text: str) -> str:
+    return text.replace(" ", "").replace("\t", "")
+
+
 def _period(lines: list[Line], warnings: list[str]) -> tuple[dt.date, dt.date] | None:
     """The period the document covers, from a sentence that says so (`令和5年7月から令和6年1月に審議した`).
 
@@ -186,8 +191,14 @@ def _period(lines: list[Line], warnings: list[str]) -> tuple[dt.date, dt.date] |
     month range that cannot be read at all adds one too (`令和5年4月月から6月`).
     """
     cues: list[str] = vocabulary()["period_cues"]
+    # A cue is in a line without its OCR spaces only if, blanks removed, it is in the line with
+    # none: most lines are thrown out without removing OCR spaces.
+    bare_cues = [_unblank(c) for c in cues]
     unread: list[str] = []
     for ln in lines:
+        bare = _unblank(ln.text)
+        if not any(c in bare for c in bare_cues):
+            continue
         t = remove_ocr_spaces(ln.text)
         if any(c in t for c in cues):
             printed = _printed_dates()[0].search(t)

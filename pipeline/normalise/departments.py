@@ -234,10 +234,28 @@ def _fragments(part: str) -> list[str]:
     return [f for f in re.split(r"(?<=[ \t\r\n])", part) if f.strip()]
 
 
+# A row's 担当課 cell is split by its parser, again by the sheet cross-check, the checks and the
+# unknown-name notice: the split of a short cell is remembered (a bounded number of them).
+_REMEMBERED_LENGTH = 200
+
+
 def split_departments(raw: str | None, municipality: str | None) -> DepartmentList:
-    out = DepartmentList()
     if not raw:
-        return out
+        return DepartmentList()
+    if len(raw) > _REMEMBERED_LENGTH:
+        return _split_departments(raw, municipality)
+    kept = _split_remembered(raw, municipality)
+    # a copy: callers store these lists in records
+    return DepartmentList(list(kept.names), kept.unnamed_count, list(kept.unknown), list(kept.notes))
+
+
+@lru_cache(maxsize=4096)
+def _split_remembered(raw: str, municipality: str | None) -> DepartmentList:
+    return _split_departments(raw, municipality)
+
+
+def _split_departments(raw: str, municipality: str | None) -> DepartmentList:
+    out = DepartmentList()
     text = strip_html(fold(raw))
     for part in _HARD_SEP.split(text):
         frags = _fragments(part)

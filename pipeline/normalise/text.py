@@ -20,9 +20,13 @@ _CJK = (
 )
 # A run of spaces between two characters where at least one is CJK and the other is CJK, a digit,
 # a Latin letter or bracket-like punctuation: in these documents such spaces are OCR damage.
-# (Each starts by looking for the blank: a lookbehind tried first costs a test at every character.)
-_SPACE_CJK_LEFT = re.compile(rf"(?=[ \t])(?<=[{_CJK}])[ \t]+(?=[{_CJK}0-9A-Za-z(\[%,.“”‘’])")
-_SPACE_CJK_RIGHT = re.compile(rf"(?=[ \t])(?<=[0-9A-Za-z)\]%,.“”‘’])[ \t]+(?=[{_CJK}])")
+# One pattern for both sides: a run is removed or kept by the two characters around it alone, so
+# one pass does what two did; it looks for the blank first, since a lookbehind tried first costs a
+# test at every character.
+_SPACE_CJK = re.compile(
+    rf"(?=[ \t])(?:(?<=[{_CJK}])[ \t]+(?=[{_CJK}0-9A-Za-z(\[%,.“”‘’])"
+    rf"|(?<=[0-9A-Za-z)\]%,.“”‘’])[ \t]+(?=[{_CJK}]))"
+)
 # `L G W A N`, `D X`: single Latin letters spaced apart by OCR.
 _SPACED_LETTERS = re.compile(r"(?<![A-Za-z])(?:[A-Za-z] )+[A-Za-z](?![A-Za-z])")
 _LETTER_SPACE_LETTER = re.compile(r"[A-Za-z] [A-Za-z]")  # what every match of the one above holds
@@ -55,8 +59,7 @@ def remove_ocr_spaces(text: str) -> str:
         return text  # most lines: none of the three patterns can match
     if _LETTER_SPACE_LETTER.search(text):
         text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
-    text = _SPACE_CJK_LEFT.sub("", text)
-    return _SPACE_CJK_RIGHT.sub("", text)
+    return _SPACE_CJK.sub("", text)
 
 
 def squeeze(text: str) -> str:
