@@ -7,7 +7,6 @@ records do not carry such a count.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 
 from rapidfuzz import fuzz
@@ -132,16 +131,13 @@ def titles_plausible(r: DocRecords) -> ExtractionCheck | None:
     )
 
 
-_WHITE = re.compile(r"\s+")
-
-
 def _sheet_starts(text: str) -> int:
     """How many detail sheets the document's text shows: a line starting with a 事業名 label
     followed within two lines by one starting with a 担当課 label (rules/vocabulary.toml
     `sheet_labels`). A lower bound: a sheet printed in another shape is not counted."""
     labels = vocabulary()["sheet_labels"]
     names, depts = tuple(labels["program_name"]), tuple(labels["detail_departments_raw"])
-    lines = [_WHITE.sub("", ln) for ln in text.split("\n") if ln.strip()]
+    lines = ["".join(ln.split()) for ln in text.split("\n") if ln.strip()]
     return sum(
         1
         for i, ln in enumerate(lines)

@@ -94,13 +94,12 @@ def _best_field(
     damaged: bool,
 ) -> str | None:
     key = cell_key(cell)
+    bare = key.rstrip(".")
     best: tuple[int, str] | None = None
     for fname, wk, whole in keyed:
         if whole:
             # `Noo.`: a character OCR doubled in a short header word is read once
-            hit = key.rstrip(".") == wk.rstrip(".") or bool(
-                damaged and undoubled(key.rstrip("."), {wk.rstrip(".")})
-            )
+            hit = bare == wk.rstrip(".") or bool(damaged and undoubled(bare, {wk.rstrip(".")}))
         else:
             hit = wk in key
         if hit and (best is None or len(wk) > best[0]):

@@ -137,9 +137,15 @@ def clean_multiline(text: str | None) -> str | None:
     if text is None:
         return None
     text = strip_html(fold(text))
-    paras = [remove_ocr_spaces(_BLANKS.sub(" ", ln)).strip() for ln in text.splitlines()]
+    paras = [_paragraph(ln) for ln in text.splitlines()]
     out = "\n".join(p for p in paras if p)
     return out or None
+
+
+def _paragraph(line: str) -> str:
+    if " " not in line and "\t" not in line:
+        return line.strip()  # no blank to squeeze or remove
+    return remove_ocr_spaces(_BLANKS.sub(" ", line)).strip()
 
 
 @cache
