@@ -120,9 +120,7 @@ def _looks_like_text(text: str) -> bool:
 
 
 def split_lines(text: str, page: int | None = None, start_no: int = 1) -> list[Line]:
-    # Folded whole, then split: the same lines as folding each (NFKC neither makes nor removes a
-    # line break, and composes nothing across one), without a call per line.
-    return [Line(i, t, page) for i, t in enumerate(fold(text).splitlines(), start=start_no)]
+    return [Line(i, fold(t), page) for i, t in enumerate(text.splitlines(), start=start_no)]
 
 
 def read_text(data: bytes, source_path: str) -> Source:
