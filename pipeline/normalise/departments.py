@@ -148,10 +148,15 @@ def read_department(name: str, municipality: str | None) -> tuple[str | None, No
     return None, None
 
 
+@cache
+def _suffixes(kind: str) -> tuple[str, ...]:
+    """`department_suffixes` or `bureau_suffixes` of the vocabulary, as `str.endswith` takes them."""
+    return tuple(vocabulary()[kind])
+
+
 def looks_like_department(name: str) -> bool:
-    suffixes: list[str] = vocabulary()["department_suffixes"]
     n = name.strip()
-    return 1 < len(n) <= 30 and n.endswith(tuple(suffixes)) and "について" not in n
+    return 1 < len(n) <= 30 and n.endswith(_suffixes("department_suffixes")) and "について" not in n
 
 
 def _whole(name: str) -> bool:
@@ -306,11 +311,11 @@ def split_bureau(printed: str | None) -> tuple[str | None, str | None]:
     name = clean(printed)
     if not name:
         return None, None
-    name = re.sub(r"\s+", "", name)
-    suffixes: list[str] = vocabulary()["bureau_suffixes"]
+    name = "".join(name.split())
+    suffixes = _suffixes("bureau_suffixes")
     for end in range(1, len(name)):
         head, rest = name[:end], name[end:]
-        if head.endswith(tuple(suffixes)) and looks_like_department(rest):
+        if head.endswith(suffixes) and looks_like_department(rest):
             return head, rest
     return None, name
 
