@@ -176,8 +176,10 @@ def find_starts(lines: list[Line]) -> list[Start]:
         if starts and i < starts[-1].body:
             continue  # the title lines of the sheet just found
         text = _title_text(ln.text)
-        m = _MARKER.search(text)
-        wrapped = _wrapped_end_marker(lines, i, text)
+        # an end marker, whole or cut, opens a bracket on the line: most lines have none
+        bracket = "(" in text or "（" in text
+        m = _MARKER.search(text) if bracket else None
+        wrapped = _wrapped_end_marker(lines, i, text) if bracket else None
         # `(No.1` / `2)`: a marker the line width cut, before one whose closing bracket was lost
         if m and (wrapped is None or _CLOSE_AT_END.search(text)):
             starts.append(_end_marker_start(lines, i, m))
