@@ -89,9 +89,7 @@ def fold_digit_lookalikes(text: str) -> str:
     if not has_digit_lookalike(text):
         return text
     anywhere, after, era_letters, era_names = _digit_rules()
-    # Only look-alikes change; each is judged by the character before it as read (maybe a look-alike
-    # read as a digit just before) and the one after it as printed.
-    out = list(text)
+    out = list(text)  # only look-alikes change, each judged by the character before it as read
     for m in _lookalike_re().finditer(text):
         i = m.start()
         c = text[i]
@@ -99,20 +97,12 @@ def fold_digit_lookalikes(text: str) -> str:
         nxt = text[i + 1] if i + 1 < len(text) else ""
         if c in after and (prev in _ASCII_DIGITS or (prev in ("年", "月") and nxt in _AFTER_UNIT)):
             out[i] = after[c]  # `3|日`, and `年B月`: between two units of a date only a number stands
-        elif c in anywhere and _digit_here(c, prev, nxt, text, i, era_letters, era_names):
+        elif c in anywhere and _digit_here(c, prev, nxt, text.endswith(era_names, 0, i), era_letters):
             out[i] = anywhere[c]
     return "".join(out)
 
 
-def _digit_here(
-    c: str,
-    prev: str,
-    nxt: str,
-    text: str,
-    i: int,
-    era_letters: frozenset[str],
-    era_names: tuple[str, ...],
-) -> bool:
+def _digit_here(c: str, prev: str, nxt: str, after_era: bool, era_letters: frozenset[str]) -> bool:
     if _latin(nxt) and nxt not in _ASCII_DIGITS:
         return False  # a letter of a word (`1ST`, `ISO`)
     if prev in _ASCII_DIGITS:
@@ -121,7 +111,7 @@ def _digit_here(
         return False
     if nxt in _ASCII_DIGITS:
         # `S58` is 昭和58; after an era name (`令和S8年`) the letter can only be a digit.
-        return c not in era_letters or text.endswith(era_names, 0, i)
+        return c not in era_letters or after_era
     return nxt in _DATE_UNITS
 
 
@@ -150,17 +140,13 @@ def _thousands_undoubled(m: re.Match[str]) -> str:
     return once.pop() if len(once) == 1 else g
 
 
-_SPACE_BETWEEN_DIGITS = re.compile(r"(?<=\d)[ \u3000](?=\d)")
-_THOUSANDS_DOUBLED = re.compile(r"(?<=\d,)\d{4}(?!\d)")
-
-
 def fold_figures(text: str, units: Iterable[str]) -> str:
     """Counted figures read through damage, for text about to be searched for them: look-alikes of
     digits folded, a space inside a number removed (`7 50人`), a digit doubled in a group of
     thousands read once (`4,6000件`), and a unit of one character read
     from its look-alike right after a number (`750入` → 750人). Never for text that is stored."""
-    text = _SPACE_BETWEEN_DIGITS.sub("", fold_digit_lookalikes(text))
-    text = _THOUSANDS_DOUBLED.sub(_thousands_undoubled, text)
+    text = re.sub(r"(?<=\d)[ \u3000](?=\d)", "", fold_digit_lookalikes(text))
+    text = re.sub(r"(?<=\d,)\d{4}(?!\d)", _thousands_undoubled, text)
     groups = _lookalike_groups()
     for unit in units:
         if len(unit) == 1:
@@ -364,14 +350,14 @@ def read_label(key: str, labels: Mapping[str, Iterable[str]]) -> str | None:
     it by `[threshold] header`. A text that holds a label and more (`対象者数`, `1 対象者`) is
     another text, not a damaged label; labels shorter than `[header] min_length` are only read through a doubled
     character (one edit of a two-character label is any two characters)."""
-    by_word, long_words = _label_words(tuple((f, tuple(ws)) for f, ws in labels.items()))
+    by_word = _label_words(tuple((f, tuple(ws)) for f, ws in labels.items()))
     once = undoubled(key, by_word)
     if len({by_word[w] for w in once}) == 1:
         return by_word[once.pop()]
     min_length = int(ocr()["header"]["min_length"])
     if len(key) < min_length or any(w in key for w in by_word):
         return None  # a label and more (`対象者数`, `1対象者`, a numbered paragraph) is another text
-    scored = [(similarity(key, w), f) for w, f in long_words]
+    scored = [(similarity(key, w), f) for w, f in by_word.items() if len(w) >= min_length]
     top = max((sc for sc, _ in scored), default=0.0)
     if top < thresholds()["header"]:
         return None
@@ -380,13 +366,8 @@ def read_label(key: str, labels: Mapping[str, Iterable[str]]) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def _label_words(
-    labels: tuple[tuple[str, tuple[str, ...]], ...],
-) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
-    # Remembered: the same labels are tried on every line of a sheet.
-    by_word = {_key(w): f for f, ws in labels for w in ws}
-    min_length = int(ocr()["header"]["min_length"])
-    return by_word, tuple((w, f) for w, f in by_word.items() if len(w) >= min_length)
+def _label_words(labels: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
+    return {_key(w): f for f, ws in labels for w in ws}  # remembered: tried on every line of a sheet
 
 
 def doubled_once(text: str, *, digits: bool = False) -> str:
