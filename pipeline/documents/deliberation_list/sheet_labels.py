@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from pipeline.documents.tables import is_page_number
 from pipeline.model import Line
@@ -144,6 +144,16 @@ def _labels_by_key() -> tuple[dict[str, Label], dict[str, tuple[str, ...]]]:
 
 def _damaged_label(c: str) -> Label | None:
     """A label cell OCR damaged (`事業業内容`): `ocr.read_label` over every label's row."""
+    # Remembered for words no longer than a label: the first words of every value line are tried.
+    return _damaged_short(c) if len(c) <= _longest_label() + 1 else _read_damaged_label(c)
+
+
+@lru_cache(maxsize=4096)
+def _damaged_short(c: str) -> Label | None:
+    return _read_damaged_label(c)
+
+
+def _read_damaged_label(c: str) -> Label | None:
     first, words = _labels_by_key()
     key = read_label(c, words)
     return first[key] if key is not None else None
