@@ -64,16 +64,34 @@ class Recognition:
     title: re.Pattern[str] | None = None  # the line naming the document's kind
 
 
-def _nonblank(lines: list[Line]) -> list[str]:
-    return [remove_ocr_spaces(ln.text.strip()) for ln in lines if ln.text.strip()]
+def _nonblank(lines: list[Line], limit: int | None = None) -> list[str]:
+    out: list[str] = []
+    for ln in lines:
+        if limit is not None and len(out) == limit:
+            break
+        if ln.text.strip():
+            out.append(remove_ocr_spaces(ln.text.strip()))
+    return out
+
+
+@cache
+def _plain_words(pattern: str) -> bool:
+    """A pattern that is a choice of plain words: what it finds in a text's beginning it finds in
+    the whole text."""
+    return all(_LITERAL.fullmatch(w) for w in pattern.split("|"))
 
 
 def classify(lines: list[Line], kinds: Sequence[Recognition]) -> Recognition | None:
     """The first of `kinds` whose pattern the document matches; None: an unknown document."""
-    body = _nonblank(lines)
-    head, whole = "\n".join(body[:12]), "\n".join(body)
+    head = "\n".join(_nonblank(lines, 12))
+    whole: str | None = None  # every line without its OCR spaces: only when the head is not enough
     for kind in kinds:
-        if kind.pattern.search(head if kind.where == "head" else whole):
+        if kind.where == "head" or (_plain_words(kind.pattern.pattern) and kind.pattern.search(head)):
+            text = head  # the head begins the whole text
+        else:
+            whole = "\n".join(_nonblank(lines)) if whole is None else whole
+            text = whole
+        if kind.pattern.search(text):
             return kind
     return _classify_damaged(head, kinds)
 
@@ -139,20 +157,33 @@ def _municipality(text: str) -> str | None:
     names: list[str] = vocabulary()["municipalities"]
     best: tuple[int, str] | None = None
     for name in names:
-        i = text.find(name)
+        # Once a name is found, only one starting before it can win: the search stops there.
+        end = len(text) if best is None else best[0] + len(name) - 1
+        i = text.find(name, 0, end)
         # 北区 is a suffix of other words (台東区北…); require it not to follow another kanji of a name.
         while i > 0 and name == "北区" and text[i - 1] in "東西南":
-            i = text.find(name, i + 1)
+            i = text.find(name, i + 1, end)
         if i >= 0 and (best is None or i < best[0]):
             best = (i, name)
     return best[1] if best else None
+
+
+def _first_municipality(lines: list[Line]) -> str | None:
+    """`_municipality` of the document's text without OCR spaces, line by line: no name spans a
+    line, so the first line naming one holds the first name of the text."""
+    for ln in lines:
+        found = _municipality(remove_ocr_spaces(ln.text))
+        if found is not None:
+            return found
+    return None
 
 
 def _issued_on(lines: list[Line]) -> tuple[dt.date | None, list[str]]:
     """A line that is nothing but a full date: the document's date of issue."""
     for ln in lines:
         t = ln.text.strip()
-        if t and _is_date_line(remove_ocr_spaces(t)):
+        # (no remove_ocr_spaces: _is_date_line removes every space itself)
+        if t and _is_date_line(t):
             try:
                 issued_on, note = read_date(t)
                 return issued_on, [note.warning("issued_on")] if note else []
@@ -176,6 +207,10 @@ def _printed_dates() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return month_range, fiscal
 
 
+def _unblank(text: str) -> str:
+    return text.replace(" ", "").replace("\t", "")
+
+
 def _period(lines: list[Line], warnings: list[str]) -> tuple[dt.date, dt.date] | None:
     """The period the document covers, from a sentence that says so (`令和5年7月から令和6年1月に審議した`).
 
@@ -184,8 +219,14 @@ def _period(lines: list[Line], warnings: list[str]) -> tuple[dt.date, dt.date] |
     month range that cannot be read at all adds one too (`令和5年4月月から6月`).
     """
     cues: list[str] = vocabulary()["period_cues"]
+    # A cue is in a line without its OCR spaces only if, blanks removed, it is in the line with
+    # none: most lines are thrown out without removing OCR spaces.
+    bare_cues = [_unblank(c) for c in cues]
     unread: list[str] = []
     for ln in lines:
+        bare = _unblank(ln.text)
+        if not any(c in bare for c in bare_cues):
+            continue
         t = remove_ocr_spaces(ln.text)
         if any(c in t for c in cues):
             printed = _printed_dates()[0].search(t)
@@ -252,14 +293,13 @@ def segment(lines: list[Line], kinds: Sequence[Recognition]) -> list[Segment]:
     for part in split_documents(lines):
         kind = classify(part, kinds)
         seg = Segment(kind.doc_type if kind else "unknown", part)
-        text = remove_ocr_spaces(seg.text)
         for ln in part:
             m = _REPORT_NO.match(ln.text)
             if m:
                 seg.report_no = int(m.group(1))
                 break
         seg.title = _title(part, kind)
-        seg.municipality = _municipality(text)
+        seg.municipality = _first_municipality(part)
         seg.issued_on, seg.warnings = _issued_on(part)
         if seg.title is None:
             seg.warnings.append("title: : no title line found")

@@ -7,7 +7,6 @@ records do not carry such a count.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 
 from rapidfuzz import fuzz
@@ -138,7 +137,7 @@ def _sheet_starts(text: str) -> int:
     `sheet_labels`). A lower bound: a sheet printed in another shape is not counted."""
     labels = vocabulary()["sheet_labels"]
     names, depts = tuple(labels["program_name"]), tuple(labels["detail_departments_raw"])
-    lines = [re.sub(r"\s+", "", ln) for ln in text.split("\n") if ln.strip()]
+    lines = ["".join(ln.split()) for ln in text.split("\n") if ln.strip()]
     return sum(
         1
         for i, ln in enumerate(lines)

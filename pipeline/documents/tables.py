@@ -78,20 +78,32 @@ def best_field(
     characters right than the longest word found intact (`要配慮個人情報`), and no other field is
     read as well.
     """
+    return _best_field(cell, _keyed_words(words, exact), words, exact, damaged)
+
+
+def _keyed_words(words: dict[str, list[str]], exact: tuple[str, ...]) -> list[tuple[str, str, bool]]:
+    """(field, word as a key, whether the field must equal it) of every word, in order."""
+    return [(fname, cell_key(w), fname in exact) for fname, ws in words.items() for w in ws]
+
+
+def _best_field(
+    cell: str,
+    keyed: list[tuple[str, str, bool]],
+    words: dict[str, list[str]],
+    exact: tuple[str, ...],
+    damaged: bool,
+) -> str | None:
     key = cell_key(cell)
+    bare = key.rstrip(".")
     best: tuple[int, str] | None = None
-    for fname, ws in words.items():
-        for w in ws:
-            wk = cell_key(w)
-            if fname in exact:
-                # `Noo.`: a character OCR doubled in a short header word is read once
-                hit = key.rstrip(".") == wk.rstrip(".") or bool(
-                    damaged and undoubled(key.rstrip("."), {wk.rstrip(".")})
-                )
-            else:
-                hit = wk in key
-            if hit and (best is None or len(wk) > best[0]):
-                best = (len(wk), fname)
+    for fname, wk, whole in keyed:
+        if whole:
+            # `Noo.`: a character OCR doubled in a short header word is read once
+            hit = bare == wk.rstrip(".") or bool(damaged and undoubled(bare, {wk.rstrip(".")}))
+        else:
+            hit = wk in key
+        if hit and (best is None or len(wk) > best[0]):
+            best = (len(wk), fname)
     if damaged:
         read = match_header(cell, {f: ws for f, ws in words.items() if f not in exact})
         if read is not None and (best is None or read[1] > best[0]):
@@ -118,8 +130,10 @@ def field_columns(cells: list[str], words: dict[str, list[str]]) -> dict[str, in
 
 def _columns(cells: list[str], words: dict[str, list[str]], damaged: bool) -> dict[str, int]:
     out: dict[str, int] = {}
+    exact = ("seq_no",)
+    keyed = _keyed_words(words, exact)  # once for the row, not once a cell
     for i, cell in enumerate(cells):
-        f = best_field(cell, words, damaged=damaged)
+        f = _best_field(cell, keyed, words, exact, damaged)
         if f is not None and f not in out:
             out[f] = i
     return out

@@ -148,10 +148,15 @@ def read_department(name: str, municipality: str | None) -> tuple[str | None, No
     return None, None
 
 
+@cache
+def _suffixes(kind: str) -> tuple[str, ...]:
+    """`department_suffixes` or `bureau_suffixes` of the vocabulary, as `str.endswith` takes them."""
+    return tuple(vocabulary()[kind])
+
+
 def looks_like_department(name: str) -> bool:
-    suffixes: list[str] = vocabulary()["department_suffixes"]
     n = name.strip()
-    return 1 < len(n) <= 30 and n.endswith(tuple(suffixes)) and "について" not in n
+    return 1 < len(n) <= 30 and n.endswith(_suffixes("department_suffixes")) and "について" not in n
 
 
 def _whole(name: str) -> bool:
@@ -234,10 +239,28 @@ def _fragments(part: str) -> list[str]:
     return [f for f in re.split(r"(?<=[ \t\r\n])", part) if f.strip()]
 
 
+# A row's 担当課 cell is split by its parser, again by the sheet cross-check, the checks and the
+# unknown-name notice: the split of a short cell is remembered (a bounded number of them).
+_REMEMBERED_LENGTH = 200
+
+
 def split_departments(raw: str | None, municipality: str | None) -> DepartmentList:
-    out = DepartmentList()
     if not raw:
-        return out
+        return DepartmentList()
+    if len(raw) > _REMEMBERED_LENGTH:
+        return _split_departments(raw, municipality)
+    kept = _split_remembered(raw, municipality)
+    # a copy: callers store these lists in records
+    return DepartmentList(list(kept.names), kept.unnamed_count, list(kept.unknown), list(kept.notes))
+
+
+@lru_cache(maxsize=4096)
+def _split_remembered(raw: str, municipality: str | None) -> DepartmentList:
+    return _split_departments(raw, municipality)
+
+
+def _split_departments(raw: str, municipality: str | None) -> DepartmentList:
+    out = DepartmentList()
     text = strip_html(fold(raw))
     for part in _HARD_SEP.split(text):
         frags = _fragments(part)
@@ -288,11 +311,11 @@ def split_bureau(printed: str | None) -> tuple[str | None, str | None]:
     name = clean(printed)
     if not name:
         return None, None
-    name = re.sub(r"\s+", "", name)
-    suffixes: list[str] = vocabulary()["bureau_suffixes"]
+    name = "".join(name.split())
+    suffixes = _suffixes("bureau_suffixes")
     for end in range(1, len(name)):
         head, rest = name[:end], name[end:]
-        if head.endswith(tuple(suffixes)) and looks_like_department(rest):
+        if head.endswith(suffixes) and looks_like_department(rest):
             return head, rest
     return None, name
 

@@ -89,22 +89,20 @@ def fold_digit_lookalikes(text: str) -> str:
     if not has_digit_lookalike(text):
         return text
     anywhere, after, era_letters, era_names = _digit_rules()
-    out: list[str] = []
-    for i, c in enumerate(text):
-        prev = out[-1] if out else ""
+    out = list(text)  # only look-alikes change, each judged by the character before it as read
+    for m in _lookalike_re().finditer(text):
+        i = m.start()
+        c = text[i]
+        prev = out[i - 1] if i else ""
         nxt = text[i + 1] if i + 1 < len(text) else ""
         if c in after and (prev in _ASCII_DIGITS or (prev in ("年", "月") and nxt in _AFTER_UNIT)):
-            out.append(after[c])  # `3|日`, and `年B月`: between two units of a date only a number stands
-        elif c in anywhere and _digit_here(c, prev, nxt, text[:i], era_letters, era_names):
-            out.append(anywhere[c])
-        else:
-            out.append(c)
+            out[i] = after[c]  # `3|日`, and `年B月`: between two units of a date only a number stands
+        elif c in anywhere and _digit_here(c, prev, nxt, text.endswith(era_names, 0, i), era_letters):
+            out[i] = anywhere[c]
     return "".join(out)
 
 
-def _digit_here(
-    c: str, prev: str, nxt: str, before: str, era_letters: frozenset[str], era_names: tuple[str, ...]
-) -> bool:
+def _digit_here(c: str, prev: str, nxt: str, after_era: bool, era_letters: frozenset[str]) -> bool:
     if _latin(nxt) and nxt not in _ASCII_DIGITS:
         return False  # a letter of a word (`1ST`, `ISO`)
     if prev in _ASCII_DIGITS:
@@ -113,7 +111,7 @@ def _digit_here(
         return False
     if nxt in _ASCII_DIGITS:
         # `S58` is 昭和58; after an era name (`令和S8年`) the letter can only be a digit.
-        return c not in era_letters or before.endswith(era_names)
+        return c not in era_letters or after_era
     return nxt in _DATE_UNITS
 
 
@@ -342,8 +340,8 @@ def undoubled(key: str, words: Iterable[str]) -> set[str]:
     """The words `key` is with one of its doubled characters read once (`区区長` → 区長, `承承認` → 承認):
     OCR's doubled glyph, told apart from a real edit, so a short word is read through it where a
     similarity threshold would be too loose (`承承認` is as near to 不承認 as to 承認)."""
-    known = set(words)
-    return {key[:i] + key[i + 1 :] for i in range(len(key) - 1) if key[i] == key[i + 1]} & known
+    once = {key[:i] + key[i + 1 :] for i in range(len(key) - 1) if key[i] == key[i + 1]}
+    return once & set(words) if once else once
 
 
 def read_label(key: str, labels: Mapping[str, Iterable[str]]) -> str | None:
@@ -352,7 +350,7 @@ def read_label(key: str, labels: Mapping[str, Iterable[str]]) -> str | None:
     it by `[threshold] header`. A text that holds a label and more (`対象者数`, `1 対象者`) is
     another text, not a damaged label; labels shorter than `[header] min_length` are only read through a doubled
     character (one edit of a two-character label is any two characters)."""
-    by_word = {_key(w): f for f, ws in labels.items() for w in ws}
+    by_word = _label_words(tuple((f, tuple(ws)) for f, ws in labels.items()))
     once = undoubled(key, by_word)
     if len({by_word[w] for w in once}) == 1:
         return by_word[once.pop()]
@@ -365,6 +363,11 @@ def read_label(key: str, labels: Mapping[str, Iterable[str]]) -> str | None:
         return None
     fields = {f for sc, f in scored if sc == top}
     return fields.pop() if len(fields) == 1 else None
+
+
+@lru_cache(maxsize=64)
+def _label_words(labels: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
+    return {_key(w): f for f, ws in labels for w in ws}  # remembered: tried on every line of a sheet
 
 
 def doubled_once(text: str, *, digits: bool = False) -> str:

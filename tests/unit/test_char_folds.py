@@ -11,7 +11,7 @@ import unicodedata
 
 import pytest
 
-from pipeline.normalise.text import clean, match_key
+from pipeline.normalise.text import clean, fold, match_key, remove_ocr_spaces
 from pipeline.rules import char_folds
 
 
@@ -70,3 +70,33 @@ def test_variants_kept_in_the_store_fold_for_matching() -> None:
 def test_fold_tables_map_to_characters_that_no_table_maps_again() -> None:
     folds = char_folds()
     assert all(v not in folds for v in folds.values())
+
+
+def test_fold_applies_the_table_wherever_a_folded_character_stands() -> None:
+    """`fold` skips the table on a line without any of its characters: every one must still be found."""
+    table = {ord(k): v for k, v in char_folds().items() if len(k) == 1}
+    for key in char_folds():
+        line = f"第1号 {key}課 (R5)"
+        assert fold(line) == unicodedata.normalize("NFKC", line).translate(table), key
+    assert fold("戸籍住民課 R5.4.1") == "戸籍住民課 R5.4.1"
+    assert fold("ＡＢ‧ｃ−１") == "AB・c-1"
+
+
+@pytest.mark.parametrize(
+    ("printed", "read"),
+    [
+        ("令和 5 年 4 月", "令和5年4月"),
+        ("L G W A N システム", "LGWANシステム"),
+        ("Microsoft Excel 2019", "Microsoft Excel 2019"),
+        ("戸籍住民課\t4月3日", "戸籍住民課4月3日"),
+        ("(仮称) 事業", "(仮称)事業"),
+        ("AI- OCR の 導入", "AI- OCRの導入"),
+        ("a b", "ab"),
+        ("No. 3  事業名", "No. 3事業名"),
+        ("戸籍住民課", "戸籍住民課"),
+    ],
+)
+def test_ocr_spaces_go_between_japanese_characters_and_stay_between_latin_words(
+    printed: str, read: str
+) -> None:
+    assert remove_ocr_spaces(printed) == read

@@ -439,3 +439,12 @@ def test_departments_of(printed: list[str], municipality: str, expected: list[st
 )
 def test_departments_of_decides_name_by_name() -> None:
     assert departments_of(["総務部行政管理課、未来創造課"], SJ) == ["行政管理課", "未来創造課"]
+
+
+def test_a_remembered_split_is_handed_out_as_a_copy() -> None:
+    """Parsers store the lists of a split in their records: changing one must not change the next."""
+    first = split_departments("戸籍住民課、外2課", "新宿区")
+    first.names.append("changed")
+    first.unknown.append("changed")
+    again = split_departments("戸籍住民課、外2課", "新宿区")
+    assert (again.names, again.unnamed_count, again.unknown) == (["戸籍住民課"], 2, [])

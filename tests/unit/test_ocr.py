@@ -50,6 +50,9 @@ DIGIT_FOLDS = [
     ("4月I日", "4月1日"),
     ("令和5年〇月", "令和5年0月"),
     ("1B日", "18日"),
+    # A look-alike after one read as a digit is after a digit; an era name anywhere before counts.
+    ("1O|日", "101日"),
+    ("報告書の日付は令和S8年度", "報告書の日付は令和58年度"),
     # Left alone: words, era letters, a cell border, a letter standing for something else.
     ("LGWAN", "LGWAN"),
     ("PCR検査", "PCR検査"),
@@ -63,6 +66,9 @@ DIGIT_FOLDS = [
     ("1ST", "1ST"),
     ("B5判", "B5判"),
     ("AI-OCR", "AI-OCR"),
+    ("第S8号", "第S8号"),
+    ("OO日", "OO日"),
+    ("1OO件", "1OO件"),  # a letter before a letter is a word, not a digit
 ]
 
 

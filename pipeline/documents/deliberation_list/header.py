@@ -32,14 +32,34 @@ def _header_field(cell: str) -> str | None:
     # Called for every cell of every table: most cells are far longer than any column name.
     if len(cell) > 3 * _longest_column_word() + 20:
         return None
-    c = _TAGS.sub("", squeeze(cell))
+    c = squeeze(cell)
+    c = _TAGS.sub("", c) if "<" in c else c
     if len(c) > _longest_column_word() + 2:
         return None
-    for fname, words in _column_words().items():
+    # The first field with a word `c` is, or (of two characters or more) starts `c` with at most two
+    # characters after it: looked up as the prefixes of `c` those words can be.
+    names, exact, prefixes = _words_index()
+    found = [exact.get(c, _NONE)]
+    found += [prefixes.get(c[:k], _NONE) for k in range(max(2, len(c) - 2), len(c) + 1)]
+    first = min(found)
+    return None if first == _NONE else names[first]
+
+
+_NONE = 1 << 30
+
+
+@cache
+def _words_index() -> tuple[tuple[str, ...], dict[str, int], dict[str, int]]:
+    """The fields in order; each column word → the position of the first field naming it; again
+    for words of two characters or more."""
+    exact: dict[str, int] = {}
+    prefixes: dict[str, int] = {}
+    for n, words in enumerate(_column_words().values()):
         for w in words:
-            if c == w or (len(w) > 1 and c.startswith(w) and len(c) <= len(w) + 2):
-                return fname
-    return None
+            exact.setdefault(w, n)
+            if len(w) > 1:
+                prefixes.setdefault(w, n)
+    return tuple(_column_words()), exact, prefixes
 
 
 def _damaged_header_field(cell: str) -> str | None:

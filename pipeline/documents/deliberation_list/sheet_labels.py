@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from pipeline.documents.tables import is_page_number
 from pipeline.model import Line
@@ -84,17 +84,32 @@ def is_furniture(text: str) -> bool:
     return is_page_number(text, bare=True)
 
 
+@cache
+def _by_first_character() -> dict[str, tuple[Label, ...]]:
+    """The labels by their first character, longest first as in `labels()`: a label's pattern
+    matches only a line whose first character after white space is the label's own."""
+    out: dict[str, list[Label]] = {}
+    for lb in labels():
+        out.setdefault(lb.compact[0], []).append(lb)
+    return {c: tuple(lbs) for c, lbs in out.items()}
+
+
+@cache
+def _longest_label() -> int:
+    return max(len(lb.compact) for lb in labels())
+
+
 def match_label_inline(text: str) -> tuple[Label, str] | None:
     """The label a wrapped-text line starts with, and the rest of the line (its value); a first
     word OCR damaged (`事業内容容`, `対象象者 手続の申請者`) is read as a label too. The caller takes a
     label once per sheet, so a value line starting with a word near a label seen already stays."""
-    for lb in labels():
+    for lb in _by_first_character().get(text.lstrip()[:1], ()):
         m = lb.pattern.match(text)
         if m:
             return lb, text[m.end() :].strip()
     # The label may be spaced by OCR (`区 区分`): its first one to three words.
     words = text.split()
-    longest = max(len(lb.compact) for lb in labels()) + 1
+    longest = _longest_label() + 1
     for k in range(1, min(3, len(words)) + 1):
         c = compact("".join(words[:k]))
         if len(c) > longest:
@@ -116,13 +131,32 @@ def match_cell_label(text: str) -> Label | None:
     return next((lb for lb in labels() if lb.compact == c), None) or _damaged_label(c)
 
 
-def _damaged_label(c: str) -> Label | None:
-    """A label cell OCR damaged (`事業業内容`): `ocr.read_label` over every label's row."""
+@cache
+def _labels_by_key() -> tuple[dict[str, Label], dict[str, tuple[str, ...]]]:
+    """The first label of each key, and each key's labels as `ocr.read_label` takes them."""
     by_key: dict[str, list[Label]] = {}
     for lb in labels():
         by_key.setdefault(lb.key, []).append(lb)
-    key = read_label(c, {k: [lb.compact for lb in lbs] for k, lbs in by_key.items()})
-    return by_key[key][0] if key is not None else None
+    return {k: lbs[0] for k, lbs in by_key.items()}, {
+        k: tuple(lb.compact for lb in lbs) for k, lbs in by_key.items()
+    }
+
+
+def _damaged_label(c: str) -> Label | None:
+    """A label cell OCR damaged (`事業業内容`): `ocr.read_label` over every label's row."""
+    # Remembered for words no longer than a label: the first words of every value line are tried.
+    return _damaged_short(c) if len(c) <= _longest_label() + 1 else _read_damaged_label(c)
+
+
+@lru_cache(maxsize=4096)
+def _damaged_short(c: str) -> Label | None:
+    return _read_damaged_label(c)
+
+
+def _read_damaged_label(c: str) -> Label | None:
+    first, words = _labels_by_key()
+    key = read_label(c, words)
+    return first[key] if key is not None else None
 
 
 def match_end_prefix(text: str) -> tuple[str, bool] | None:
@@ -132,14 +166,15 @@ def match_end_prefix(text: str) -> tuple[str, bool] | None:
     """
     c = compact(text)
     for lb in labels():
-        if lb.key != END or len(lb.compact) < 6:
+        if lb.key != END or len(lb.compact) < 6 or not c.startswith(lb.compact[:6]):
             continue
-        for k in range(len(lb.compact), 5, -1):
-            if c.startswith(lb.compact[:k]):
-                rest = c[k:]
-                if not rest or rest.startswith(annex_values()):
-                    return lb.compact[k:], bool(rest)
-                break
+        # the longest of the label's first 6 or more characters the line starts with
+        k, n = 6, min(len(c), len(lb.compact))
+        while k < n and c[k] == lb.compact[k]:
+            k += 1
+        rest = c[k:]
+        if not rest or rest.startswith(annex_values()):
+            return lb.compact[k:], bool(rest)
     return None
 
 

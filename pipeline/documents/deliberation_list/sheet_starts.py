@@ -55,9 +55,14 @@ class Start:
     heading: str | None
 
 
+_MARKDOWN = re.compile(r"^#+\s*|\*+")
+
+
 def _title_text(text: str) -> str:
     t = strip_html(text).strip()
-    return re.sub(r"^#+\s*|\*+", "", t).strip()
+    if "#" not in t and "*" not in t:
+        return t  # nothing for the pattern to remove; t is stripped already
+    return _MARKDOWN.sub("", t).strip()
 
 
 def _could_be_title_line(text: str) -> bool:
@@ -97,13 +102,17 @@ def _end_marker_start(lines: list[Line], i: int, m: re.Match[str]) -> Start:
     return Start(i, first, i + 1, int(digits) if digits else None, m.group(0).strip(), clean(prefix))
 
 
-def _wrapped_end_marker(lines: list[Line], i: int) -> Start | None:
-    """A title whose end marker the line width cut (`…について(No.` / `6)`)."""
-    text = _title_text(lines[i].text)
-    if not re.search(r"[(（][^()（）]{0,6}$", text) or i + 1 >= len(lines):
+_OPEN_AT_END = re.compile(r"[(（][^()（）]{0,6}$")
+_CLOSE_AT_END = re.compile(r"[)）]\s*$")
+
+
+def _wrapped_end_marker(lines: list[Line], i: int, text: str) -> Start | None:
+    """A title whose end marker the line width cut (`…について(No.` / `6)`); `text` is line i's
+    `_title_text`."""
+    if not _OPEN_AT_END.search(text) or i + 1 >= len(lines):
         return None
     tail = _title_text(lines[i + 1].text)
-    if len(squeeze(tail)) > _MARKER_TAIL or not re.search(r"[)）]\s*$", tail):
+    if len(squeeze(tail)) > _MARKER_TAIL or not _CLOSE_AT_END.search(tail):
         return None
     joined = text + tail
     m = _MARKER.search(joined)
@@ -167,10 +176,12 @@ def find_starts(lines: list[Line]) -> list[Start]:
         if starts and i < starts[-1].body:
             continue  # the title lines of the sheet just found
         text = _title_text(ln.text)
-        m = _MARKER.search(text)
-        wrapped = _wrapped_end_marker(lines, i)
+        # an end marker, whole or cut, opens a bracket on the line: most lines have none
+        bracket = "(" in text or "（" in text
+        m = _MARKER.search(text) if bracket else None
+        wrapped = _wrapped_end_marker(lines, i, text) if bracket else None
         # `(No.1` / `2)`: a marker the line width cut, before one whose closing bracket was lost
-        if m and (wrapped is None or re.search(r"[)）]\s*$", text)):
+        if m and (wrapped is None or _CLOSE_AT_END.search(text)):
             starts.append(_end_marker_start(lines, i, m))
             continue
         if wrapped is not None:

@@ -292,17 +292,21 @@ def _registered(name: str, municipality: str | None) -> bool:
     return canonical(name, municipality) is not None or read_department(name, municipality)[0] is not None
 
 
+_LIST_SEP = re.compile(r"[、,]")
+_UNNAMED_PART = re.compile(r"外\d+(課|部課|所属)等?$")
+
+
 def _department_list_ok(text: str, municipality: str | None) -> tuple[bool, int]:
     """Is `text` a plausible printed list of departments? Also returns how many are registered."""
     if not text or "について" in text:
         return False, 0
-    parts = [p for p in re.split(r"[、,]", text) if p]
+    parts = [p for p in _LIST_SEP.split(text) if p]
     if not parts:
         return False, 0
     known = 0
     for p in parts:
-        p2 = re.sub(r"外\d+(課|部課|所属)等?$", "", p)
-        if not p2 and re.fullmatch(r"外\d+(課|部課|所属)等?", p):
+        p2 = _UNNAMED_PART.sub("", p)
+        if not p2 and _UNNAMED_PART.fullmatch(p):
             continue
         if _registered(p2, municipality):
             known += 1
@@ -321,16 +325,18 @@ def _split_title_departments(
     # Only the last pieces can be the 担当課 cell: a bounded number of splits, each of them costing
     # the row's length, keeps a row that OCR damage made long from costing its length squared.
     widest = int(limits()["list_department_max_pieces"])
+    lefts: dict[int, str] = {}  # the title each scored split leaves, joined once
     for k in range(max(1, len(pieces) - widest), len(pieces)):
         # Cheap tests on the joined text first: most splits leave a title's words on the right.
         glued = _join(pieces[k:])
         last = re.split(r"[、,]", _UNNAMED_TAIL.sub("", glued))[-1]
         if "について" in glued or not (last.endswith(suffixes) or _registered(last, municipality)):
             continue
-        left, right = _join(pieces[:k]), _department_text([p.text for p in pieces[k:]], municipality) or ""
+        right = _department_text([p.text for p in pieces[k:]], municipality) or ""
         ok, known = _department_list_ok(right, municipality)
         if not ok:
             continue
+        left = lefts[k] = _join(pieces[:k])
         score = (
             1 if _TITLE_END.search(left) else 0,
             1 if (pieces[k].after_blank or pieces[k].line == pieces[k - 1].line) else 0,
@@ -342,7 +348,7 @@ def _split_title_departments(
     if best is None:
         return _join(pieces), None, ["departments: could not tell the 担当課 apart from the 事業名"]
     k = best[1]
-    return _join(pieces[:k]), _department_text([p.text for p in pieces[k:]], municipality), []
+    return lefts[k], _department_text([p.text for p in pieces[k:]], municipality), []
 
 
 def _damaged_categories(pieces: list[_Piece]) -> int:
