@@ -47,7 +47,8 @@ from pipeline.run.load import (
     parser_version,
 )
 from pipeline.run.scan import file_sha256, walk
-from pipeline.run.workers import Job, Outcome, run_jobs
+from pipeline.run.workers import Job, Outcome, run_jobs, start_zygote
+from pipeline.run.zygote import Zygote
 from pipeline.store import access, files, migrate, schema
 from schemas import FileExtraction, IngestError, IngestRun
 
@@ -215,6 +216,18 @@ def _work(run: _Run, progress: ProgressFn | None) -> None:
     con.execute("UPDATE ingest_runs SET status = 'failed' WHERE status = 'running'")
     schema.insert(con, "ingest_runs", [run_row])
     run.commit()
+    # Forked now, so that it warms the parsers up while this process plans.
+    zygote = start_zygote(opts.memory_mb, opts.max_pages) if opts.executor == "local" else None
+    try:
+        _parse_and_load(run, zygote, progress)
+    finally:
+        if zygote is not None:
+            zygote.close()
+    _finish(run)
+
+
+def _parse_and_load(run: _Run, zygote: Zygote | None, progress: ProgressFn | None) -> None:
+    opts = run.opts
     jobs = _plan(run)
     if run.in_place:
         lim = limits()
@@ -240,13 +253,13 @@ def _work(run: _Run, progress: ProgressFn | None) -> None:
             timeout=opts.timeout,
             memory_mb=opts.memory_mb,
             max_pages=opts.max_pages,
+            zygote=zygote,
         )
     for done, outcome in enumerate(outcomes, start=1):
         if progress:
             progress(done, len(jobs), outcome.job.source_path)
         _handle(run, outcome)
     _flush(run)
-    _finish(run)
 
 
 def _plan(run: _Run) -> list[Job]:

@@ -202,10 +202,32 @@ class _Worker:
     exitcode: int | None = None
 
 
+def _warm() -> None:
+    # Objects that exist now are never collected in a worker, so its collector does not touch (and
+    # copy) the zygote's pages: frozen before the warm-up (what the writer had) and after it.
+    gc.freeze()
+    warm_up()
+    gc.freeze()
+
+
+def start_zygote(memory_mb: int, max_pages: int) -> Zygote:
+    """The process a run's workers are forked from (pipeline/run/zygote.py). It warms the parsers up
+    in its own process, so a run that starts it before planning finds it warm when the parse begins."""
+    max_jobs = MAX_JOBS_PER_WORKER  # read now: a test may have changed it
+    return Zygote(lambda conn: _serve(conn, memory_mb, max_pages, max_jobs), warm=_warm)
+
+
 def run_jobs(
-    jobs: Iterable[Job], *, processes: int, timeout: float, memory_mb: int, max_pages: int = 0
+    jobs: Iterable[Job],
+    *,
+    processes: int,
+    timeout: float,
+    memory_mb: int,
+    max_pages: int = 0,
+    zygote: Zygote | None = None,
 ) -> Iterator[Outcome]:
-    """Yield one Outcome per job as workers finish (not in input order). processes=0 parses inline."""
+    """Yield one Outcome per job as workers finish (not in input order). processes=0 parses inline.
+    Workers are forked from `zygote` (start_zygote, with the same limits), or from one of the call's own."""
     pending = list(jobs)
     if processes <= 0:
         for job in pending:
@@ -213,14 +235,8 @@ def run_jobs(
         return
     if not pending:
         return
-    # Workers are forked from a zygote forked from this process now: whatever it has loaded, they
-    # start with, and nothing it loads later.
-    warm_up()
-    # Objects that exist now are never collected in a child, so its collector does not touch (and
-    # copy) the parent's pages.
-    gc.freeze()
-    max_jobs = MAX_JOBS_PER_WORKER  # read now: a test may have changed it
-    zygote = Zygote(lambda conn: _serve(conn, memory_mb, max_pages, max_jobs))
+    own = zygote is None
+    zygote = zygote or start_zygote(memory_mb, max_pages)
     workers: list[_Worker] = []
     pending.reverse()
 
@@ -297,5 +313,5 @@ def run_jobs(
         for w in list(workers):
             kill(w)
             discard(w)
-        zygote.close()
-        gc.unfreeze()
+        if own:
+            zygote.close()

@@ -42,7 +42,9 @@ class Zygote:
     """The writer's handle on its zygote. `serve(conn)` is what a worker runs, on its end of a pipe
     to the writer; it is called in the worker, forked from the zygote."""
 
-    def __init__(self, serve: Callable[[Connection], None]) -> None:
+    def __init__(self, serve: Callable[[Connection], None], warm: Callable[[], None] | None = None) -> None:
+        """Forks the zygote, which first runs `warm` (filling the caches its workers will share) while
+        the writer goes on."""
         ours, theirs = Pipe(duplex=True)
         writer = os.getpid()
         pid = os.fork()
@@ -51,6 +53,8 @@ class Zygote:
             try:
                 ours.close()
                 die_with_parent(writer)
+                if warm is not None:
+                    warm()
                 _loop(theirs, serve)
                 code = 0
             finally:
@@ -58,9 +62,11 @@ class Zygote:
         theirs.close()
         self.pid = pid
         self._conn = ours
+        self._spawned = False
 
     def spawn(self) -> tuple[int, Connection]:
         """A new worker: its pid, and the writer's end of its pipe."""
+        self._spawned = True
         self._conn.send(("spawn",))
         pid = int(self._conn.recv())
         return pid, Connection(recv_handle(self._conn))
@@ -72,8 +78,12 @@ class Zygote:
         return None if code is None else int(code)
 
     def close(self) -> None:
-        """The zygote exits when its pipe closes; its workers die with it."""
+        """The zygote exits when its pipe closes; its workers die with it. One that never forked a
+        worker (a run with nothing to parse) may still be warming up: it is killed, not waited for."""
         self._conn.close()
+        if not self._spawned:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
 
