@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 from pathlib import Path
 
 from pipeline.model import PDF_SUFFIXES, TEXT_SUFFIXES
 
 SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES
+_NAME = operator.attrgetter("name")  # a key in C: most folders of an archive hold a file or two, so
+# the cost of sorting them is the cost of calling the key
 
 
 def scan(raw_dir: Path) -> list[Path]:
@@ -27,7 +30,7 @@ def walk(raw_dir: Path) -> list[tuple[str, str]]:
         folder, prefix = todo.pop()
         try:
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_NAME)
         except OSError:
             continue  # as os.walk: a folder that cannot be listed is passed over
         subfolders = []
