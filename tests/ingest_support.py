@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import struct
+import subprocess
 import sys
 import zlib
 from pathlib import Path
@@ -135,3 +136,34 @@ def load_make_corpus() -> Any:
     sys.modules["make_corpus"] = mod  # dataclasses look their module up by name
     spec.loader.exec_module(mod)
     return mod
+
+
+def start_ingest(raw: Path, db: Path, *extra: str) -> subprocess.Popen[str]:
+    """`council ingest` as cron runs it, in a process of its own, with two parsers."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "cli.py"),
+            "ingest",
+            str(raw),
+            "--db",
+            str(db),
+            "--jobs",
+            "2",
+            "--quiet",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`: the zygote the parsers are forked from, and the parsers."""
+    try:
+        direct = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return direct + [p for c in direct for p in descendants(c)]

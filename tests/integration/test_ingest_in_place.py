@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from ingest_support import ROOT, many_packets, orphans, query, run, snapshot
+from ingest_support import ROOT, descendants, many_packets, orphans, query, run, snapshot, start_ingest
 
 from pipeline.rules import limits
 from pipeline.store import access
@@ -118,31 +118,19 @@ def test_more_files_than_the_cap_are_written_on_a_working_copy(
     assert query(db, "SELECT count(DISTINCT source_path) FROM documents") == [(18,)]
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 def test_kill_9_during_an_in_place_run_leaves_the_store_as_before_then_the_next_run_ends_as_one_run(
     batches: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     raw, published_first, both = batches
     db = _store(published_first, tmp_path)
     before = snapshot(db, skip=())
-    # Killed while its parsers work: inside the run's one transaction, so nothing of it may be seen.
-    proc = subprocess.Popen(
-        [*CLI, str(raw), "--db", str(db), "--jobs", "2", "--quiet"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    # Killed once it has forked its zygote (before it plans): inside the run's one transaction, so
+    # nothing of it may be seen.
+    proc = start_ingest(raw, db)
     deadline = time.monotonic() + 60
-    while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+    while not descendants(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
-    assert proc.poll() is None, "the run ended before its parsers were seen"
+    assert proc.poll() is None, "the run ended before its zygote was seen"
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     assert snapshot(db, skip=()) == before  # the run row included: the transaction never committed
@@ -150,13 +138,7 @@ def test_kill_9_during_an_in_place_run_leaves_the_store_as_before_then_the_next_
     # Killed at other moments: the store is the one before or the one after, never something between.
     after = snapshot(both, **VOLATILE)  # type: ignore[arg-type]
     for delay in (0.3, 0.6, 0.9, 1.2, 1.6, 2.0, 2.6):
-        proc = subprocess.Popen(
-            [*CLI, str(raw), "--db", str(db), "--jobs", "2", "--quiet"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
+        proc = start_ingest(raw, db)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from ingest_support import ROOT, many_packets, orphans, query, run, snapshot
+from ingest_support import ROOT, descendants, many_packets, orphans, query, run, snapshot, start_ingest
 
 from pipeline.store import access
 
@@ -51,25 +51,6 @@ def _store_with_first_batch(packets: Packets, tmp_path: Path) -> Path:
     return db
 
 
-def _start(raw: Path, db: Path, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [*CLI, str(raw), "--db", str(db), "--jobs", "2", "--quiet", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-
-
-def _children(pid: int) -> list[int]:
-    """Every process below `pid`: the zygote the parsers are forked from, and the parsers."""
-    try:
-        direct = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-    return direct + [p for c in direct for p in _children(c)]
-
-
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -89,7 +70,7 @@ def test_kill_9_at_any_moment_then_the_next_run_ends_as_an_uninterrupted_one(
     for delay in (0.2, 0.4, 0.6, 0.8, 1.0, 1.5, 2.2, 3.0, None):
         if delay is None and resumed_from_work:
             break
-        proc = _start(packets.raw, db)
+        proc = start_ingest(packets.raw, db)
         if delay is None:
             deadline = time.monotonic() + 60
             while not access.work_path(db).exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -97,7 +78,7 @@ def test_kill_9_at_any_moment_then_the_next_run_ends_as_an_uninterrupted_one(
             time.sleep(0.3)
         else:
             time.sleep(delay)
-        parsers = _children(proc.pid)
+        parsers = descendants(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
         if proc.returncode == 0:
@@ -113,7 +94,7 @@ def test_kill_9_at_any_moment_then_the_next_run_ends_as_an_uninterrupted_one(
         assert not any(_alive(p) for p in parsers)
         resumed_from_work += access.work_path(db).exists()
     assert resumed_from_work, "no kill landed while a working copy existed: the resume path was not tested"
-    final = _start(packets.raw, db)
+    final = start_ingest(packets.raw, db)
     out, err = final.communicate(timeout=120)
     assert final.returncode == 0, err
     assert "ingest status=ok" in out
@@ -143,7 +124,7 @@ def test_a_second_ingest_waits_or_gives_up_with_a_clear_message(packets: Packets
             impatient.stderr == f"Error: another ingest is writing to {db}; try again when it has finished.\n"
         )
         assert not db.exists() and not access.work_path(db).exists()  # it gave up before touching anything
-        patient = [_start(packets.raw, db, "--lock-wait", "120") for _ in range(2)]
+        patient = [start_ingest(packets.raw, db, "--lock-wait", "120") for _ in range(2)]
         time.sleep(1.5)
         assert all(p.poll() is None for p in patient), "an ingest ran while another held the lock"
         assert not access.work_path(db).exists()
@@ -202,7 +183,7 @@ def test_analysts_read_while_an_ingest_writes(packets: Packets, tmp_path: Path) 
     }
     # Each reader has read the store once before the ingest starts (a slow start would miss "before").
     first_reads = {mode: proc.stdout.readline() for mode, proc in readers.items()}  # type: ignore[union-attr]
-    ingest = _start(packets.raw, db)
+    ingest = start_ingest(packets.raw, db)
     _, err = ingest.communicate(timeout=120)
     time.sleep(0.5)
     stop.touch()

@@ -15,11 +15,10 @@ from pdfminer.ascii85 import ascii85decode
 from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
-from pdfminer.pdftypes import resolve1
-from pdfminer.psparser import PSLiteral, literal_name
 
 from pipeline.read.pdf import content_stream
-from pipeline.read.pdf.content_stream import UNICODE_CMAP, PageContents, Show, text_shows
+from pipeline.read.pdf.content_stream import PageContents, Show, text_shows
+from pipeline.read.pdf.fallback import pdfminer_content
 
 ROOT = Path(__file__).resolve().parents[2]
 PDFS = ROOT / "tests" / "fixtures" / "pdf"
@@ -34,17 +33,7 @@ ALL = [
 
 def pdfminer_contents(data: bytes) -> list[tuple[bytes, set[str]]]:
     """What Fallback.shows read with pdfminer alone: each page's content and Unicode-CMap fonts."""
-    out = []
-    for page in PDFPage.create_pages(PDFDocument(PDFParser(io.BytesIO(data)))):
-        fonts = resolve1((page.resources or {}).get("Font")) or {}
-        unicode_fonts = set()
-        for name, ref in fonts.items():
-            spec = resolve1(ref)
-            encoding = resolve1(spec.get("Encoding")) if isinstance(spec, dict) else None
-            if isinstance(encoding, PSLiteral) and UNICODE_CMAP.fullmatch(literal_name(encoding)):
-                unicode_fonts.add(name)
-        out.append((b"\n".join(s.get_data() for s in page.contents), unicode_fonts))
-    return out
+    return [pdfminer_content(page) for page in PDFPage.create_pages(PDFDocument(PDFParser(io.BytesIO(data))))]
 
 
 @pytest.mark.parametrize("path", ALL, ids=[p.name for p in ALL])

@@ -19,6 +19,18 @@ from pipeline.read.pdf.content_stream import UNICODE_CMAP, PageContents, Show, t
 from pipeline.read.pdf.geometry import Char, baseline_angle, flat_box, glyph_box
 
 
+def pdfminer_content(page: PDFPage) -> tuple[bytes, set[str]]:
+    """A page's content stream as pdfminer reads it, and the names of its fonts with a Unicode CMap."""
+    fonts = resolve1((page.resources or {}).get("Font")) or {}
+    unicode_fonts = set()
+    for name, ref in fonts.items():
+        spec = resolve1(ref)
+        encoding = resolve1(spec.get("Encoding")) if isinstance(spec, dict) else None
+        if isinstance(encoding, PSLiteral) and UNICODE_CMAP.fullmatch(literal_name(encoding)):
+            unicode_fonts.add(name)
+    return b"\n".join(s.get_data() for s in page.contents), unicode_fonts
+
+
 class Fallback:
     """pdfminer's view of the same bytes, opened only if a page needs it, and only once: the raw
     content stream of a page with lost text objects, or, failing that, the whole page's characters."""
@@ -50,14 +62,7 @@ class Fallback:
                 return None
         try:
             page = self._pdfminer_pages()[index]
-            fonts = resolve1((page.resources or {}).get("Font")) or {}
-            unicode_fonts = set()
-            for name, ref in fonts.items():
-                spec = resolve1(ref)
-                encoding = resolve1(spec.get("Encoding")) if isinstance(spec, dict) else None
-                if isinstance(encoding, PSLiteral) and UNICODE_CMAP.fullmatch(literal_name(encoding)):
-                    unicode_fonts.add(name)
-            return text_shows(b"\n".join(s.get_data() for s in page.contents), unicode_fonts)
+            return text_shows(*pdfminer_content(page))
         except Exception:
             return None
 
