@@ -168,17 +168,14 @@ def _components(
     own: Counter[Scope] = Counter()
     where, params = "", []
     if municipalities is not None:
-        where = f"WHERE coalesce(d.municipality, '') IN ({', '.join('?' * len(municipalities))})"
-        params = sorted(municipalities)
-    rows = (
-        con.execute(
-            f"""SELECT coalesce(d.municipality, ''), d.fiscal_year, {_DATE_FY}, count(*)
-                FROM case_mentions m JOIN documents d USING (document_id) {where} GROUP BY ALL""",
-            params,
-        ).fetchall()
-        if municipalities != set()
-        else []
-    )
+        # One parameter, a list: an empty one (only series were pending) matches no mention.
+        where = "WHERE coalesce(d.municipality, '') IN (SELECT unnest(?::VARCHAR[]))"
+        params = [sorted(municipalities)]
+    rows = con.execute(
+        f"""SELECT coalesce(d.municipality, ''), d.fiscal_year, {_DATE_FY}, count(*)
+            FROM case_mentions m JOIN documents d USING (document_id) {where} GROUP BY ALL""",
+        params,
+    ).fetchall()
     for muni, fy, dfy, n in rows:
         own[(muni, fy)] += n
         a = find((muni, fy))

@@ -18,8 +18,9 @@ Order of work, and why:
 A run killed at any point leaves the published store as it was; the next run resumes from the
 working copy (every file committed there stays committed) and ends where an uninterrupted run
 would have. A small run (rules/limits.toml `in_place_max_files`) skips the copy: when no reader
-holds the store, steps 2-4 are one transaction on the published file (`_in_place`), all or nothing. Files that disappear from the raw folder keep their documents: a missing mount must
-not empty the store.
+holds the store, steps 2-4 are one transaction on the published file (`_in_place`), all or nothing.
+Files that disappear from the raw folder keep their documents: a missing mount must not empty the
+store.
 """
 
 from __future__ import annotations

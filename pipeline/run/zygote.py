@@ -33,11 +33,6 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _status(code: int) -> int:
-    """A wait status as multiprocessing reports it: the exit code, or minus the signal's number."""
-    return -os.WTERMSIG(code) if os.WIFSIGNALED(code) else os.WEXITSTATUS(code)
-
-
 class Zygote:
     """The writer's handle on its zygote. `serve(conn)` is what a worker runs, on its end of a pipe
     to the writer; it is called in the worker, forked from the zygote."""
@@ -101,7 +96,7 @@ def _loop(conn: Connection, serve: Callable[[Connection], None]) -> None:
                 return
             if pid == 0:
                 return
-            exited[pid] = _status(code)
+            exited[pid] = os.waitstatus_to_exitcode(code)  # as multiprocessing: -signal if killed
             forked.discard(pid)
 
     while True:
