@@ -234,7 +234,8 @@ def test_every_place_is_one_the_pipeline_recognises() -> None:
     assert mc.PLACES["wards"] == mc.WARDS == known[:23]
 
 
-def test_distinct_scopes_take_the_wards_first_and_never_repeat_a_scope() -> None:
+def test_distinct_scopes_take_the_wards_first_and_never_repeat_a_scope(corpus: Path) -> None:
+    # `corpus`: the packets are built from the corpus texts; without ../shared the test is skipped.
     keys = mc.scope_keys("tokyo", 1)
     assert len(keys) == len(set(keys)) == 62 * 35
     assert {m for m, _ in keys[: 23 * 35]} == set(mc.WARDS)
@@ -249,7 +250,7 @@ def test_distinct_scopes_take_the_wards_first_and_never_repeat_a_scope() -> None
         mc.build(806, 1, distinct_scopes=True)
 
 
-def test_a_distinct_scope_packet_parses_as_its_place_and_year() -> None:
+def test_a_distinct_scope_packet_parses_as_its_place_and_year(corpus: Path) -> None:
     """The 35th fiscal year back of a city: 平成元年度 (1989), all 51 cases in it."""
     keys = mc.scope_keys("tokyo", 1)
     n = next(i for i, (m, k) in enumerate(keys) if m.endswith("市") and k == -34)
