@@ -127,11 +127,12 @@ class _Run:
     stats: dict[str, FileStat] = field(default_factory=dict)  # rel path → what it was when hashed
     pending_since: float = 0.0
     # Settling dedupe while the parse goes on (_settle): the batch each municipality was last loaded
-    # in, and those already re-planned once.
+    # in, the mentions loaded of it, and how many it had when it was last re-planned.
     settling: bool = False
     flushes: int = 0
     last_loaded: dict[str, int] = field(default_factory=dict)
-    settled: set[str] = field(default_factory=set)
+    loaded: Counter[str] = field(default_factory=Counter)
+    planned_at: dict[str, int] = field(default_factory=dict)
 
     def begin(self) -> None:
         if not self.in_place:
@@ -453,7 +454,9 @@ def _flush(run: _Run) -> None:
         run.summary.doc_types.update(ex.doc_types)
         run.summary.suspect += ex.suspect
         run.summary.notices.extend(ex.notices)
-        run.last_loaded.update((muni, run.flushes) for muni, _ in ex.scopes)
+        for muni in {muni for muni, _ in ex.scopes}:
+            run.last_loaded[muni] = run.flushes
+            run.loaded[muni] += ex.tables["case_mentions"].num_rows
     if run.settling and run.flushes % SETTLE_EVERY == 0:
         _settle(run)
 
@@ -461,8 +464,9 @@ def _flush(run: _Run) -> None:
 # A first ingest re-plans dedupe as it goes, not all at its end (where it ran alone on one core while
 # the other idled: 75 of 480 s at 10,000 packets): every SETTLE_EVERY batches, the municipalities no
 # file of the last SETTLE_AFTER batches belonged to. Archives are laid out by ward and year, so a
-# municipality is then usually complete; one that comes back is planned again at the end, and only
-# there, so the extra work is at most one more plan of each municipality, whatever the order.
+# municipality is then usually complete. One that comes back is planned again once its mentions have
+# doubled since its last plan (else at the end): whatever the order of the files, the plans made
+# during the parse cost at most twice one plan of each municipality.
 SETTLE_EVERY = 8
 SETTLE_AFTER = 2
 
@@ -472,14 +476,19 @@ def _settle(run: _Run) -> None:
     pending = dedupe_store.pending_municipalities(con)
     if not pending:
         return
-    ready = {m for m in pending - run.settled if run.flushes - run.last_loaded.get(m, 0) >= SETTLE_AFTER}
+    ready = {
+        m
+        for m in pending
+        if run.flushes - run.last_loaded.get(m, 0) >= SETTLE_AFTER
+        and (m not in run.planned_at or run.loaded[m] >= 2 * run.planned_at[m])
+    }
     if not ready:
         return
     run.begin()
     dedupe_store.run(con, commit=True, after_commit=run.trim, municipalities=ready)
     run.commit()
     run.trim()
-    run.settled |= ready
+    run.planned_at.update((m, run.loaded[m]) for m in ready)
 
 
 def _finish(run: _Run) -> None:
