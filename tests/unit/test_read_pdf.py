@@ -24,10 +24,10 @@ from pipeline.extract import extract_bytes
 from pipeline.model import ExtractionError, Source
 from pipeline.read import read_bytes
 from pipeline.read.pdf import read_pdf as read_pdf_with
+from pipeline.read.pdf.chars import page_chars
 from pipeline.read.pdf.content_stream import text_shows
 from pipeline.read.pdf.fallback import Fallback
 from pipeline.read.pdf.geometry import Char, baseline_angle
-from pipeline.read.pdf.pdfium import page_chars
 
 PDFS = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
 LIST_FIELDS = ("seq_no", "title", "departments_raw", "categories_raw", "date_raw", "result")
@@ -117,7 +117,7 @@ def test_corpus_pdf_every_sheet_page_has_its_tab_rows(corpus_source: Source) -> 
 
 def force_pdfminer(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every page read by pdfminer, as if PDFium had lost text on it that could not be recovered."""
-    monkeypatch.setattr(read_pdf_module, "lost_objects", lambda objs, textpage: [0])
+    monkeypatch.setattr(read_pdf_module, "lost_objects", lambda objs, texts: [0])
     monkeypatch.setattr(read_pdf_module, "recover", lambda *args: None)
 
 

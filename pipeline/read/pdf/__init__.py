@@ -24,11 +24,11 @@ Text objects PDFium holds no text for (one-glyph strings of non-embedded CJK fon
 the page's content stream; a page where that cannot be done for certain is read by pdfminer instead.
 
 The package's modules are its layers, each using only those above it in this list:
-`geometry` (character boxes, turned frames), `pdfium` (every call into PDFium), `content_stream`
-(the text operators of a page and the one-glyph recovery), `fallback` (pdfminer), `layout` (characters
-→ lines), `headers`, `tables`, `grids`, `sheets` (lines and rules → tab-separated rows). What a table's
-header or a sheet's labels look like reaches it as `LayoutHints` from the document types: the reader
-imports no parser.
+`geometry` (character boxes, turned frames), `pdfium` (every call into PDFium), `chars` (a page's
+characters, a text object's run at a time), `content_stream` (the text operators of a page and the
+one-glyph recovery), `fallback` (pdfminer), `layout` (characters → lines), `headers`, `tables`,
+`grids`, `sheets` (lines and rules → tab-separated rows). What a table's header or a sheet's labels
+look like reaches it as `LayoutHints` from the document types: the reader imports no parser.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ import pypdfium2.raw as pdfium_c
 
 from pipeline.model import ExtractionError, LayoutHints, Line, Source, sha256_bytes
 from pipeline.normalise.text import fold
+from pipeline.read.pdf.chars import page_chars
 from pipeline.read.pdf.content_stream import recover
 from pipeline.read.pdf.fallback import Fallback
 from pipeline.read.pdf.geometry import Char, Frame
@@ -57,8 +58,8 @@ from pipeline.read.pdf.layout import (
 )
 from pipeline.read.pdf.pdfium import (
     lost_objects,
+    object_texts,
     open_document,
-    page_chars,
     page_edges,
     page_objects,
     text_objects,
@@ -77,14 +78,15 @@ def _read_page(doc: pdfium.PdfDocument, fallback: Fallback, index: int) -> tuple
         try:
             kinds = page_objects(page)
             objs, forms = text_objects(page, kinds)
-            lost = lost_objects(objs, textpage)
+            texts = object_texts(objs, textpage)
+            lost = lost_objects(objs, texts)
             extra = (
-                recover(objs, lost, textpage, fallback.shows(index), fallback.decoder(index), box)
+                recover(objs, lost, texts, fallback.shows(index), fallback.decoder(index), box)
                 if lost
                 else []
             )
             scale = None if forms else upright_scale(objs)
-            chars = None if extra is None else page_chars(textpage, box, scale) + extra
+            chars = None if extra is None else page_chars(textpage, box, scale, objs, texts) + extra
         finally:
             textpage.close()
         if chars is None:
