@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+from itertools import accumulate
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -231,7 +232,7 @@ def _run_chars(
         if known is None:
             known = glyphs[font, fs] = ({}, {})
         run = None
-        if stop - start >= _MIN_RUN and known[1].keys() >= set(codes[start : stop - 1]):
+        if stop - start >= _MIN_RUN:
             run = _placed(codes, tp, start, stop, left, ox.value, line, known, calls)
         if run is None:
             run = _each(codes, tp, start, stop, left, line, known, calls)
@@ -270,37 +271,35 @@ def _placed(
     learnt shows there)."""
     y, t, b = line
     widths, advances = known
-    last = stop - 1
-    mid = (start + last) // 2
-    new, blank = tuple.__new__, _BLANK
-    x_mid = x_last = 0.0
-    run: list[Char] = []
-    p_x0, p_x1, p_text = 0.0, -math.inf, ""
-    for i in range(start, stop):
-        code = codes[i]
-        if i == mid:
-            x_mid = x
-        if code not in blank:
-            width = widths.get(code)
-            if width is None:
-                return None
-            x0 = x - left
-            if x0 < p_x1:  # the loose box reaches over the next glyph: cut where it starts
-                run[-1] = new(Char, (p_x0, x0, t, b, p_text, 0))
-            p_x0, p_x1, p_text = x0, x0 + width, chr(code)
-            run.append(new(Char, (p_x0, p_x1, t, b, p_text, 0)))
-        if i < last:
-            advance = advances.get(code)
-            if advance is None or (advance < 1 and code not in blank):
-                return None
-            x += advance
-    x_last = x
+    run = codes[start:stop]
+    try:
+        steps = list(map(advances.__getitem__, run[:-1]))
+    except KeyError:  # a glyph not seen yet on the page
+        return None
+    if steps and min(steps) < 1:
+        return None
+    xs = list(accumulate(steps, initial=x))
     ox, oy, ox_p, oy_p = calls.ox, calls.oy, calls.ox_p, calls.oy_p
-    if not char_origin(tp, last, ox_p, oy_p) or oy.value != y or abs(ox.value - x_last) >= _PLACED:
+    mid = (stop - 1 - start) // 2
+    if not char_origin(tp, stop - 1, ox_p, oy_p) or oy.value != y or abs(ox.value - xs[-1]) >= _PLACED:
         return None
-    if not char_origin(tp, mid, ox_p, oy_p) or abs(ox.value - x_mid) >= _PLACED:
+    if not char_origin(tp, start + mid, ox_p, oy_p) or abs(ox.value - xs[mid]) >= _PLACED:
         return None
-    return run
+    new, blank, width = tuple.__new__, _BLANK, widths.get
+    out: list[Char] = []
+    p_x0, p_x1, p_text = 0.0, -math.inf, ""
+    for code, x in zip(run, xs, strict=True):
+        if code in blank:
+            continue
+        w = width(code)
+        if w is None:
+            return None
+        x0 = x - left
+        if x0 < p_x1:  # the loose box reaches over the next glyph: cut where it starts
+            out[-1] = new(Char, (p_x0, x0, t, b, p_text, 0))
+        p_x0, p_x1, p_text = x0, x0 + w, chr(code)
+        out.append(new(Char, (p_x0, p_x1, t, b, p_text, 0)))
+    return out
 
 
 def _each(
