@@ -708,3 +708,17 @@ def test_unreadable(data: bytes) -> None:
         read_pdf(data, "raw/bad.pdf")
     assert err.value.kind == "unreadable"
     assert err.value.message.startswith("raw/bad.pdf: ")
+
+
+def test_a_page_pdfium_fails_on_is_unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PDFium failing on one page (a damaged page) makes the file unreadable with that page named,
+    not an AttributeError: in the package `pdfium` is its own submodule, not pypdfium2."""
+
+    def damaged(*args: object) -> None:
+        raise pdfium.PdfiumError("Failed to load page.")
+
+    monkeypatch.setattr(read_pdf_module, "_read_page", damaged)
+    with pytest.raises(ExtractionError) as err:
+        read_pdf((PDFS / "plain_list.pdf").read_bytes(), "raw/bad.pdf")
+    assert err.value.kind == "unreadable"
+    assert err.value.message == "raw/bad.pdf: page 1 cannot be read (damaged PDF); export it again."

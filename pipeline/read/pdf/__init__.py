@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import gc
 
-import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from pypdfium2 import PdfDocument, PdfiumError
 
 from pipeline.model import ExtractionError, LayoutHints, Line, Source, sha256_bytes
 from pipeline.normalise.text import fold
@@ -69,7 +69,7 @@ from pipeline.read.pdf.sheets import unruled_sheet
 from pipeline.read.pdf.tables import Carry, read_tables
 
 
-def _read_page(doc: pdfium.PdfDocument, fallback: Fallback, index: int) -> tuple[Page, int]:
+def _read_page(doc: PdfDocument, fallback: Fallback, index: int) -> tuple[Page, int]:
     page = doc[index]
     try:
         box = page.get_mediabox()
@@ -140,7 +140,9 @@ def _read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
         for i in range(page_count):
             try:
                 page, n = _read_page(doc, fallback, i)
-            except pdfium.PdfiumError as exc:
+            # Not `pdfium.PdfiumError`: in this package `pdfium` is the submodule, which importing
+            # it binds over pypdfium2's name.
+            except PdfiumError as exc:
                 raise ExtractionError(
                     "unreadable",
                     f"{source_path}: page {i + 1} cannot be read (damaged PDF); export it again.",
