@@ -35,10 +35,13 @@ _SURROGATES = frozenset(range(0xD800, 0xE000))
 _SHORT_RUN = 3
 # Pages whose text objects hold at least this many characters on average are read run by run.
 _LONG_RUNS = 12
-# A run at least this long is first placed by advances: checking the placement costs two calls.
+# A run at least this long is first placed by advances (checking that costs a call at its end and
+# one every `_CHECKED` characters).
 _MIN_RUN = 4
-# How far (pt) PDFium's origin of a run's character may be from where the advances put it.
+# How far (pt) PDFium's origin of a run's character may be from where the advances put it, and
+# every how many characters of a run placed by advances that is checked (and at its last).
 _PLACED = 0.01
+_CHECKED = 8
 
 # Per page, for each (font, size): the loose box width and the advance of each code seen.
 _Glyphs = dict[tuple[int, float], tuple[dict[int, float], dict[int, float]]]
@@ -201,8 +204,8 @@ def _run_chars(
 ) -> list[Char]:
     """`_upright_chars`, run by run: a run's size and baseline are read once (and checked at its
     last character), a glyph's loose box width once a page for each (font, size, code). A run is
-    placed by its glyphs' advances when all are known and PDFium's origins of its middle and last
-    characters agree (`_placed`: no call a character), else from each character's origin (`_each`:
+    placed by its glyphs' advances when all are known and PDFium's origins of some of its
+    characters agree (`_placed`: a call every `_CHECKED` characters), else from each character's origin (`_each`:
     one call a character, learning the advances). A run whose characters leave its baseline, and
     the characters between runs, are boxed one by one (three calls a character)."""
     calls = _Calls()
@@ -266,9 +269,12 @@ def _placed(
 ) -> list[Char] | None:
     """The run's characters placed by advances from `x` (the first origin), or None unless every
     glyph's width and advance are known, every advance is a point or more (no fake bold, no glyph
-    drawn over the last) and PDFium's origins of the middle and last characters are where the
-    advances put them (different spacing or kerning between the glyphs than where they were
-    learnt shows there)."""
+    drawn over the last) and PDFium's origins of every `_CHECKED`th and the last character are
+    where the advances put them. Within one text object the font, its size, the character and word
+    spacing and the horizontal scale are fixed, so a glyph's advance differs from where it was
+    learnt only by a TJ array's adjustments or by another spacing: a spacing shows at the last
+    character, and adjustments only cancel out between two checked characters if they go both ways
+    within `_CHECKED` glyphs (kerning tightens pairs; spreading moves every glyph one way)."""
     y, t, b = line
     widths, advances = known
     run = codes[start:stop]
@@ -280,11 +286,12 @@ def _placed(
         return None
     xs = list(accumulate(steps, initial=x))
     ox, oy, ox_p, oy_p = calls.ox, calls.oy, calls.ox_p, calls.oy_p
-    mid = (stop - 1 - start) // 2
-    if not char_origin(tp, stop - 1, ox_p, oy_p) or oy.value != y or abs(ox.value - xs[-1]) >= _PLACED:
+    last = stop - 1 - start
+    if not char_origin(tp, stop - 1, ox_p, oy_p) or oy.value != y or abs(ox.value - xs[last]) >= _PLACED:
         return None
-    if not char_origin(tp, start + mid, ox_p, oy_p) or abs(ox.value - xs[mid]) >= _PLACED:
-        return None
+    for k in range(_CHECKED, last, _CHECKED):
+        if not char_origin(tp, start + k, ox_p, oy_p) or abs(ox.value - xs[k]) >= _PLACED:
+            return None
     new, blank, width = tuple.__new__, _BLANK, widths.get
     out: list[Char] = []
     p_x0, p_x1, p_text = 0.0, -math.inf, ""
