@@ -52,7 +52,7 @@ def page_chars(
     box: tuple[float, float, float, float],
     scale: float | None,
     objs: list[Any] | None = None,
-    texts: list[list[int]] | None = None,
+    texts: list[bytes] | None = None,
 ) -> list[Char]:
     """Visible characters, each boxed from its origin, the font size the PDF states and its advance
     (`glyph_box`). Spaces are left out: the layout code infers them from the gaps. `scale`: every
@@ -79,7 +79,10 @@ def page_chars(
     rect_p, m_p, ox_p, oy_p = ctypes.byref(rect), ctypes.byref(m), ctypes.byref(ox), ctypes.byref(oy)
     left, _, _, top = box
     if scale is not None:
-        runs = _runs(objs, texts, tp, codes) if objs and texts and aligned and _long_runs(texts) else None
+        runs = None
+        if objs and texts and aligned and _long_runs(texts):
+            # The page's text as UTF-16-LE bytes, as an object's text comes.
+            runs = _runs(objs, texts, tp, ctypes.string_at(units, 2 * count))
         if runs is not None:
             return _run_chars(codes, tp, left, top, scale, runs)
         return _upright_chars(codes, tp, left, top, scale, range(count), [])
@@ -167,29 +170,28 @@ def _upright_chars(
     return out
 
 
-def _long_runs(texts: list[list[int]]) -> bool:
+def _long_runs(texts: list[bytes]) -> bool:
     """Whether the page's text objects are long enough on average for reading run by run to pay: a
     run costs ~10 calls and its first sight of each glyph on the page two, so a page of cells of a
     few characters each (a ruled list) reads faster one character at a time."""
     held = [len(t) for t in texts if t]
-    return sum(held) >= _LONG_RUNS * len(held)
+    return sum(held) >= 2 * _LONG_RUNS * len(held)
 
 
-def _runs(
-    objs: list[Any], texts: list[list[int]], tp: Any, codes: list[int]
-) -> list[tuple[int, int, int]] | None:
+def _runs(objs: list[Any], texts: list[bytes], tp: Any, page: bytes) -> list[tuple[int, int, int]] | None:
     """Where each text object's characters are in the text page: (start, stop, font address) in
     page order, or None where an object's text is not at the next place in the page's text (PDFium
     placed its characters elsewhere): then every character is boxed on its own. Between two
-    objects PDFium may put a space or a line break of its own."""
-    pos, count = 0, len(codes)
+    objects PDFium may put a space or a line break of its own. `page`: the page's text as UTF-16-LE
+    bytes, two a character, as `texts` are."""
+    pos, count = 0, len(page) // 2
     out: list[tuple[int, int, int]] = []
     for obj, text in zip(objs, texts, strict=True):
         if not text:
             continue
-        n = len(text)
+        n = len(text) // 2
         skipped = 0
-        while codes[pos : pos + n] != text:
+        while page[2 * pos : 2 * (pos + n)] != text:
             if skipped == 2 or pos >= count or not is_generated(tp, pos):
                 return None
             pos += 1

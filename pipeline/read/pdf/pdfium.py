@@ -7,7 +7,6 @@ segments as pdfplumber edge dicts, in the frame of `geometry`.
 from __future__ import annotations
 
 import ctypes
-import struct
 from collections.abc import Iterator
 from typing import Any
 
@@ -97,31 +96,27 @@ _segment_type = _bare(pdfium_c.FPDFPathSegment_GetType)
 _segment_close = _bare(pdfium_c.FPDFPathSegment_GetClose)
 
 
-def object_texts(objs: list[Any], textpage: pdfium.PdfTextPage) -> list[list[int]]:
-    """The UTF-16 code units PDFium holds for each text object, [] for one it holds none for (a lost
-    one). PDFium scans the page's characters for each object's, so each is asked for once: into a
-    buffer most objects fit in, again into one of its size for a longer one. Bare calls (see `_bare`)."""
+def object_texts(objs: list[Any], textpage: pdfium.PdfTextPage) -> list[bytes]:
+    """The text PDFium holds for each text object, as UTF-16-LE bytes: b"" for one it holds none for
+    (a lost one). PDFium scans the page's characters for each object's, so each is asked for once:
+    into a buffer most objects fit in, again into one of its size for a longer one. Bare calls (see
+    `_bare`)."""
     raw = textpage.raw
     buf = (ctypes.c_ushort * 1024)()
     room = ctypes.c_ulong(2 * 1024)  # the buffer's length in bytes, as the C type it is
-    out: list[list[int]] = []
+    out: list[bytes] = []
     for obj in objs:
         # The size includes the terminating NUL: 2 bytes means no text at all.
         size = _object_text(obj, raw, buf, room)
         if size <= 2:
-            out.append([])
+            out.append(b"")
         elif size <= 2 * 1024:
-            out.append(buf[: size // 2 - 1])
+            out.append(ctypes.string_at(buf, size - 2))
         else:
             units = (ctypes.c_ushort * (size // 2))()
             _object_text(obj, raw, units, ctypes.c_ulong(size))
-            out.append(units[: size // 2 - 1])
+            out.append(ctypes.string_at(units, size - 2))
     return out
-
-
-def units_text(units: list[int]) -> str:
-    """UTF-16 code units → text (a pair of surrogates → one character)."""
-    return struct.pack(f"<{len(units)}H", *units).decode("utf-16-le", "replace")
 
 
 def page_objects(page: pdfium.PdfPage) -> list[tuple[Any, int]]:
@@ -138,7 +133,7 @@ def text_objects(page: pdfium.PdfPage, kinds: list[tuple[Any, int]] | None = Non
     return [o for o, kind in kinds if kind == pdfium_c.FPDF_PAGEOBJ_TEXT], forms
 
 
-def lost_objects(objs: list[Any], texts: list[list[int]]) -> list[int]:
+def lost_objects(objs: list[Any], texts: list[bytes]) -> list[int]:
     """Indices of the text objects PDFium holds no text for (`texts`: `object_texts`)."""
     return [k for k, text in enumerate(texts) if not text]
 
