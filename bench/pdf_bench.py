@@ -5,7 +5,8 @@
 (a) pdfplumber `extract_text` on every page: the baseline the contract names;
 (b) pypdfium2 text extraction alone (load, text page, its text): the floor of what reading can cost;
 (c) `read_pdf` + `segment` + `parse_list`: the whole path from bytes to case-list rows;
-(r) `read_pdf` alone, the reader's share of (c).
+(r) `read_pdf` alone, the reader's share of (c); "runs": the share of the characters read a text
+object's run at a time (`pipeline/read/pdf/chars.py`) rather than one by one.
 Two ratios per file: c/a, how many times pdfplumber's throughput (c) has (target: at least 1.5, and
 3 on text-heavy packets), and c:b, how many times PDFium's own time (c) takes (target: at most 3),
 with r:b beside it. Without arguments it measures the corpus PDF, the generated fixtures and a
@@ -30,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -37,9 +39,10 @@ import pypdfium2 as pdfium
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import pipeline.read.pdf as reader  # noqa: E402
 from pipeline.documents import layout_hints, segments  # noqa: E402
 from pipeline.documents.deliberation_list.rows import parse_list  # noqa: E402
-from pipeline.read.pdf import read_pdf  # noqa: E402
+from pipeline.read.pdf import chars, read_pdf  # noqa: E402
 from pipeline.read.pdf.fallback import Fallback  # noqa: E402
 from pipeline.read.pdf.geometry import Char  # noqa: E402
 
@@ -87,6 +90,29 @@ def fallback_pages(data: bytes) -> int:
     finally:
         Fallback.chars = original  # type: ignore[method-assign]
     return len(calls)
+
+
+def run_share(data: bytes) -> float:
+    """The share of the characters `read_pdf` read a text object's run at a time (`chars._placed`,
+    `chars._each`) rather than one character at a time."""
+    counts = {"runs": 0, "all": 0}
+    placed, each, page_chars = chars._placed, chars._each, reader.page_chars
+
+    def counted(fn: Callable[..., list[Char] | None], key: str) -> Callable[..., list[Char] | None]:
+        def counting(*args: Any) -> list[Char] | None:
+            out = fn(*args)
+            counts[key] += len(out or [])
+            return out
+
+        return counting
+
+    chars._placed, chars._each = counted(placed, "runs"), counted(each, "runs")
+    reader.page_chars = counted(page_chars, "all")  # type: ignore[assignment]
+    try:
+        read_pdf(data, "bench.pdf", layout_hints())
+    finally:
+        chars._placed, chars._each, reader.page_chars = placed, each, page_chars
+    return counts["runs"] / max(1, counts["all"])
 
 
 def timed(fns: list[Callable[[bytes], None]], data: bytes, repeat: int, fastest: bool = False) -> list[float]:
@@ -158,7 +184,7 @@ def main(paths: list[Path], repeat: int = 5, fastest: bool = False) -> None:
     print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}")
     header = (
         f"{'file':<36} {'pages':>5} {'pdfminer':>8} {'(a) plumber':>12} {'(b) pdfium':>11} {'(c) path':>9}"
-        f" {'c/a':>6} {'c:b':>6} {'r:b':>6} {'c <= 3x b':>10}"
+        f" {'c/a':>6} {'c:b':>6} {'r:b':>6} {'runs':>5} {'c <= 3x b':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -172,14 +198,16 @@ def main(paths: list[Path], repeat: int = 5, fastest: bool = False) -> None:
         within += c <= 3 * b
         print(
             f"{name[:36]:<36} {pages:>5} {fallback_pages(data):>8} {pages / a:>12.1f} {pages / b:>11.1f}"
-            f" {pages / c:>9.1f} {a / c:>6.2f} {c / b:>6.2f} {r / b:>6.2f} {'yes' if c <= 3 * b else 'no':>10}"
+            f" {pages / c:>9.1f} {a / c:>6.2f} {c / b:>6.2f} {r / b:>6.2f} {run_share(data):>5.0%}"
+            f" {'yes' if c <= 3 * b else 'no':>10}"
         )
     stat = "fastest" if fastest else "median"
     print(f"(a), (b), (c) in pages per CPU second, {stat} of {repeat} runs (20 / pages if more);")
     print("c/a: (c)'s throughput over (a)'s;")
     print("c:b and r:b: the time (c) and read_pdf alone take over PDFium's (b); pdfminer: pages (c) had to")
     print("read with pdfminer because PDFium lost text in them that could not be recovered from the")
-    print("content stream. Targets: c/a >= 1.5, and >= 3 on text-heavy packets; c:b <= 3")
+    print("content stream; runs: the share of characters read a text object's run at a time.")
+    print("Targets: c/a >= 1.5, and >= 3 on text-heavy packets; c:b <= 3")
     print(f"within 3x of PDFium: {within} of {len(inputs)} files")
 
 

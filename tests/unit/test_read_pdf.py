@@ -24,10 +24,10 @@ from pipeline.extract import extract_bytes
 from pipeline.model import ExtractionError, Source
 from pipeline.read import read_bytes
 from pipeline.read.pdf import read_pdf as read_pdf_with
+from pipeline.read.pdf.chars import page_chars
 from pipeline.read.pdf.content_stream import text_shows
 from pipeline.read.pdf.fallback import Fallback
 from pipeline.read.pdf.geometry import Char, baseline_angle
-from pipeline.read.pdf.pdfium import page_chars
 
 PDFS = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
 LIST_FIELDS = ("seq_no", "title", "departments_raw", "categories_raw", "date_raw", "result")
@@ -117,7 +117,7 @@ def test_corpus_pdf_every_sheet_page_has_its_tab_rows(corpus_source: Source) -> 
 
 def force_pdfminer(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every page read by pdfminer, as if PDFium had lost text on it that could not be recovered."""
-    monkeypatch.setattr(read_pdf_module, "lost_objects", lambda objs, textpage: [0])
+    monkeypatch.setattr(read_pdf_module, "lost_objects", lambda objs, texts: [0])
     monkeypatch.setattr(read_pdf_module, "recover", lambda *args: None)
 
 
@@ -708,3 +708,17 @@ def test_unreadable(data: bytes) -> None:
         read_pdf(data, "raw/bad.pdf")
     assert err.value.kind == "unreadable"
     assert err.value.message.startswith("raw/bad.pdf: ")
+
+
+def test_a_page_pdfium_fails_on_is_unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PDFium failing on one page (a damaged page) makes the file unreadable with that page named,
+    not an AttributeError: in the package `pdfium` is its own submodule, not pypdfium2."""
+
+    def damaged(*args: object) -> None:
+        raise pdfium.PdfiumError("Failed to load page.")
+
+    monkeypatch.setattr(read_pdf_module, "_read_page", damaged)
+    with pytest.raises(ExtractionError) as err:
+        read_pdf((PDFS / "plain_list.pdf").read_bytes(), "raw/bad.pdf")
+    assert err.value.kind == "unreadable"
+    assert err.value.message == "raw/bad.pdf: page 1 cannot be read (damaged PDF); export it again."

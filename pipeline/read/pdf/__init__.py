@@ -24,22 +24,23 @@ Text objects PDFium holds no text for (one-glyph strings of non-embedded CJK fon
 the page's content stream; a page where that cannot be done for certain is read by pdfminer instead.
 
 The package's modules are its layers, each using only those above it in this list:
-`geometry` (character boxes, turned frames), `pdfium` (every call into PDFium), `content_stream`
-(the text operators of a page and the one-glyph recovery), `fallback` (pdfminer), `layout` (characters
-→ lines), `headers`, `tables`, `grids`, `sheets` (lines and rules → tab-separated rows). What a table's
-header or a sheet's labels look like reaches it as `LayoutHints` from the document types: the reader
-imports no parser.
+`geometry` (character boxes, turned frames), `pdfium` (every call into PDFium), `chars` (a page's
+characters, a text object's run at a time), `content_stream` (the text operators of a page and the
+one-glyph recovery), `fallback` (pdfminer), `layout` (characters → lines), `headers`, `tables`,
+`grids`, `sheets` (lines and rules → tab-separated rows). What a table's header or a sheet's labels
+look like reaches it as `LayoutHints` from the document types: the reader imports no parser.
 """
 
 from __future__ import annotations
 
 import gc
 
-import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from pypdfium2 import PdfDocument, PdfiumError
 
 from pipeline.model import ExtractionError, LayoutHints, Line, Source, sha256_bytes
 from pipeline.normalise.text import fold
+from pipeline.read.pdf.chars import page_chars
 from pipeline.read.pdf.content_stream import recover
 from pipeline.read.pdf.fallback import Fallback
 from pipeline.read.pdf.geometry import Char, Frame
@@ -57,8 +58,8 @@ from pipeline.read.pdf.layout import (
 )
 from pipeline.read.pdf.pdfium import (
     lost_objects,
+    object_texts,
     open_document,
-    page_chars,
     page_edges,
     page_objects,
     text_objects,
@@ -68,7 +69,7 @@ from pipeline.read.pdf.sheets import unruled_sheet
 from pipeline.read.pdf.tables import Carry, read_tables
 
 
-def _read_page(doc: pdfium.PdfDocument, fallback: Fallback, index: int) -> tuple[Page, int]:
+def _read_page(doc: PdfDocument, fallback: Fallback, index: int) -> tuple[Page, int]:
     page = doc[index]
     try:
         box = page.get_mediabox()
@@ -77,14 +78,15 @@ def _read_page(doc: pdfium.PdfDocument, fallback: Fallback, index: int) -> tuple
         try:
             kinds = page_objects(page)
             objs, forms = text_objects(page, kinds)
-            lost = lost_objects(objs, textpage)
+            texts = object_texts(objs, textpage)
+            lost = lost_objects(objs, texts)
             extra = (
-                recover(objs, lost, textpage, fallback.shows(index), fallback.decoder(index), box)
+                recover(objs, lost, texts, fallback.shows(index), fallback.decoder(index), box)
                 if lost
                 else []
             )
             scale = None if forms else upright_scale(objs)
-            chars = None if extra is None else page_chars(textpage, box, scale) + extra
+            chars = None if extra is None else page_chars(textpage, box, scale, objs, texts) + extra
         finally:
             textpage.close()
         if chars is None:
@@ -138,7 +140,9 @@ def _read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
         for i in range(page_count):
             try:
                 page, n = _read_page(doc, fallback, i)
-            except pdfium.PdfiumError as exc:
+            # Not `pdfium.PdfiumError`: in this package `pdfium` is the submodule, which importing
+            # it binds over pypdfium2's name.
+            except PdfiumError as exc:
                 raise ExtractionError(
                     "unreadable",
                     f"{source_path}: page {i + 1} cannot be read (damaged PDF); export it again.",

@@ -11,13 +11,11 @@ import zlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfminer.ascii85 import ascii85decode
 
 from pipeline.normalise.text import fold
 from pipeline.read.pdf.geometry import Char, baseline_angle, glyph_box
-from pipeline.read.pdf.pdfium import object_text
 
 # PDFium (this build at least) parses a text object whose string is one two-byte code of a
 # non-embedded CID font as holding no characters: `(\x8a\xb2) Tj` in a font on UniJIS-UCS2-H (`課`)
@@ -436,7 +434,7 @@ def _bare(text: str | None) -> str | None:
 def recover(
     objs: list[Any],
     lost: list[int],
-    textpage: pdfium.PdfTextPage,
+    texts: list[bytes],
     shows: list[Show] | None,
     decode: Callable[[Show], str | None],
     box: tuple[float, float, float, float],
@@ -449,14 +447,14 @@ def recover(
     if shows is None or len(shows) != len(objs):
         return None
     lost_set = set(lost)
-    for k, (obj, show) in enumerate(zip(objs, shows, strict=True)):
+    for k, (held_text, show) in enumerate(zip(texts, shows, strict=True)):
         if k in lost_set:
             continue
         # Folded: PDFium reads a code through its CID, which may come back as a look-alike code point.
         known = decode(show)
         if (
             known is not None
-            and (held := object_text(obj, textpage)) != known
+            and (held := held_text.decode("utf-16-le", "replace")) != known
             and _bare(held) != _bare(known)
         ):
             return None

@@ -131,24 +131,22 @@ def _band(
         _split(lines[k].chars, gap if k == i else min(gap, lines[k].height)) for k in range(first, last + 1)
     ]
 
-    def span(g: list[Char]) -> tuple[float, float]:
-        return g[0].x0, max(c.x1 for c in g)
+    # Each piece's extent, read once: every name is tried against every piece of the rows below.
+    spans = [[(g[0].x0, max(map(_X1, g))) for g in row] for row in rows]
 
     def names_a_group(row: int, k: int) -> bool:
         """A lower row has two or more names between this name's neighbours (or, without them, within
         its own width either side): it is set over them."""
-        a, b = span(rows[row][k])
-        lo = span(rows[row][k - 1])[1] if k else a - (b - a)
-        hi = span(rows[row][k + 1])[0] if k + 1 < len(rows[row]) else b + (b - a)
-        return any(
-            sum(1 for h in below if lo < span(h)[0] and span(h)[1] < hi) > 1 for below in rows[row + 1 :]
-        )
+        a, b = spans[row][k]
+        lo = spans[row][k - 1][1] if k else a - (b - a)
+        hi = spans[row][k + 1][0] if k + 1 < len(spans[row]) else b + (b - a)
+        return any(sum(1 for h0, h1 in below if lo < h0 and h1 < hi) > 1 for below in spans[row + 1 :])
 
     groups = [g for r, row in enumerate(rows) for k, g in enumerate(row) if not names_a_group(r, k)]
     cells: list[list[Char]] = []
     for g in sorted(groups, key=lambda g: g[0].x0):
-        a, b = span(g)
-        if cells and a < max(c.x1 for c in cells[-1]) and b > min(c.x0 for c in cells[-1]):
+        a, b = g[0].x0, max(map(_X1, g))
+        if cells and a < max(map(_X1, cells[-1])) and b > min(map(_X0, cells[-1])):
             cells[-1].extend(g)
         else:
             cells.append(list(g))

@@ -1,13 +1,12 @@
 """The PDFium layer: every ctypes call into PDFium (pypdfium2) the reader makes.
 
-Characters with their loose boxes, the page's text objects, and the drawn path segments as
-pdfplumber edge dicts, all in the frame of `geometry`.
+The bare calls `chars` makes for each character, the page's text objects, and the drawn path
+segments as pdfplumber edge dicts, in the frame of `geometry`.
 """
 
 from __future__ import annotations
 
 import ctypes
-import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +14,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from pipeline.model import ExtractionError
-from pipeline.read.pdf.geometry import ASCENT, DESCENT, Char, Frame, baseline_angle, glyph_box
+from pipeline.read.pdf.geometry import Frame
 
 
 class _NoSystemFonts:
@@ -67,21 +66,24 @@ def open_document(data: bytes, name: str) -> pdfium.PdfDocument:
         ) from exc
 
 
-def _bare(fn: Any) -> Any:
+def _bare(fn: Any, restype: Any = None) -> Any:
     """`fn` without its argument types: ctypes then converts nothing on each call, which halves the
     cost of the calls made per character, object and path segment (a dense page makes ~6,000).
     Called only with ctypes instances, ints and `byref`s: pointers to fill in must be passed byref."""
     address = ctypes.cast(fn, ctypes.c_void_p).value
     assert address is not None
-    bare: Any = ctypes.CFUNCTYPE(fn.restype)(address)
+    bare: Any = ctypes.CFUNCTYPE(restype or fn.restype)(address)
     bare.argtypes = None
     return bare
 
 
-_loose_box = _bare(pdfium_c.FPDFText_GetLooseCharBox)
-_font_size = _bare(pdfium_c.FPDFText_GetFontSize)
-_origin = _bare(pdfium_c.FPDFText_GetCharOrigin)
-_char_matrix = _bare(pdfium_c.FPDFText_GetMatrix)
+# The calls made per character (`chars`), bare.
+loose_box = _bare(pdfium_c.FPDFText_GetLooseCharBox)
+font_size = _bare(pdfium_c.FPDFText_GetFontSize)
+char_origin = _bare(pdfium_c.FPDFText_GetCharOrigin)
+char_matrix = _bare(pdfium_c.FPDFText_GetMatrix)
+is_generated = _bare(pdfium_c.FPDFText_IsGenerated)
+object_font = _bare(pdfium_c.FPDFTextObj_GetFont, ctypes.c_void_p)  # an address: a key of a dict
 _get_object = _bare(pdfium_c.FPDFPage_GetObject)
 _object_type = _bare(pdfium_c.FPDFPageObj_GetType)
 _object_matrix = _bare(pdfium_c.FPDFPageObj_GetMatrix)
@@ -92,109 +94,29 @@ _get_segment = _bare(pdfium_c.FPDFPath_GetPathSegment)
 _segment_point = _bare(pdfium_c.FPDFPathSegment_GetPoint)
 _segment_type = _bare(pdfium_c.FPDFPathSegment_GetType)
 _segment_close = _bare(pdfium_c.FPDFPathSegment_GetClose)
-# Spaces (the layout code infers them from the gaps) and codes of no glyph.
-_BLANK = frozenset([*range(33), 0xA0, 0x3000, 0xFFFE, 0xFFFF])
-_SURROGATES = frozenset(range(0xD800, 0xE000))
 
 
-def page_chars(
-    textpage: pdfium.PdfTextPage, box: tuple[float, float, float, float], scale: float | None
-) -> list[Char]:
-    """Visible characters, each boxed from its origin, the font size the PDF states and its advance
-    (`glyph_box`), so that a line's characters share one box whatever fonts PDFium substituted. Spaces
-    are left out: the layout code infers them from the gaps. `scale`: every text object of the page is
-    upright with this vertical scale (see `upright_scale`), so no character's matrix is asked for."""
+def object_texts(objs: list[Any], textpage: pdfium.PdfTextPage) -> list[bytes]:
+    """The text PDFium holds for each text object, as UTF-16-LE bytes: b"" for one it holds none for
+    (a lost one). PDFium scans the page's characters for each object's, so each is asked for once:
+    into a buffer most objects fit in, again into one of its size for a longer one. Bare calls (see
+    `_bare`)."""
     raw = textpage.raw
-    count = pdfium_c.FPDFText_CountChars(raw)
-    units = (ctypes.c_ushort * (count + 1))()
-    pdfium_c.FPDFText_GetText(raw, 0, count, units)
-    codes = list(units[:count])
-    last = count - 1
-    if not _SURROGATES.isdisjoint(codes) or (
-        count and codes[last] != pdfium_c.FPDFText_GetUnicode(raw, last)
-    ):
-        # Characters beyond the BMP come out as surrogate pairs, and a glyph no map names (code 0)
-        # comes out as nothing: either shifts the indices.
-        codes = [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
-    tp = raw
-    rect = pdfium_c.FS_RECTF()
-    m = pdfium_c.FS_MATRIX()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    rect_p, m_p, ox_p, oy_p = ctypes.byref(rect), ctypes.byref(m), ctypes.byref(ox), ctypes.byref(oy)
-    left, _, _, top = box
-    if scale is not None:
-        return _upright_chars(codes, tp, left, top, scale)
-    out: list[Char] = []
-    prev: Char | None = None
-    for i, code in enumerate(codes):
-        if code in _BLANK or not _loose_box(tp, i, rect_p):
-            continue
-        angle, size = 0, _font_size(tp, i)
-        if _char_matrix(tp, i, m_p):
-            angle, size = baseline_angle(m.a, m.b), size * math.hypot(m.c, m.d)
-        if angle % 90 or size <= 0 or not _origin(tp, i, ox_p, oy_p):
-            # Text turned at a slant (a stamp): its loose box is as good as any.
-            ch = Char(
-                rect.left - left, rect.right - left, top - rect.top, top - rect.bottom, chr(code), angle
-            )
-        elif not angle:
-            x, base = ox.value - left, top - oy.value
-            ch = Char(x, x + rect.right - rect.left, base - ASCENT * size, base + DESCENT * size, chr(code))
+    buf = (ctypes.c_ushort * 1024)()
+    room = ctypes.c_ulong(2 * 1024)  # the buffer's length in bytes, as the C type it is
+    out: list[bytes] = []
+    for obj in objs:
+        # The size includes the terminating NUL: 2 bytes means no text at all.
+        size = _object_text(obj, raw, buf, room)
+        if size <= 2:
+            out.append(b"")
+        elif size <= 2 * 1024:
+            out.append(ctypes.string_at(buf, size - 2))
         else:
-            # The loose box's extent along the baseline is the advance (with any ink beyond it, cut
-            # off below where the next character starts).
-            along = rect.right - rect.left if angle == 180 else rect.top - rect.bottom
-            ch = Char(*glyph_box(box, (ox.value, oy.value), angle, along, size), chr(code), angle)
-        # Fake bold prints a glyph twice at almost the same place.
-        if prev and ch.text == prev.text and abs(ch.x0 - prev.x0) < 1 and abs(ch.top - prev.top) < 1:
-            continue
-        if prev and not angle and not prev.angle and prev.top == ch.top and prev.x0 < ch.x0 < prev.x1:
-            out[-1] = prev._replace(x1=ch.x0)
-        out.append(ch)
-        prev = ch
+            units = (ctypes.c_ushort * (size // 2))()
+            _object_text(obj, raw, units, ctypes.c_ulong(size))
+            out.append(ctypes.string_at(units, size - 2))
     return out
-
-
-def _upright_chars(codes: list[int], tp: Any, left: float, top: float, scale: float) -> list[Char]:
-    """`page_chars` of a page whose text objects are all upright (most pages), written out for
-    speed: locals instead of attributes, tuples built directly. Same boxes, same rules."""
-    rect = pdfium_c.FS_RECTF()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    rect_p, ox_p, oy_p = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy)
-    loose_box, font_size, origin, blank = _loose_box, _font_size, _origin, _BLANK
-    new = tuple.__new__
-    out: list[Char] = []
-    p_text, p_x0, p_x1, p_top, p_bottom = "", 0.0, 0.0, float("nan"), 0.0
-    for i, code in enumerate(codes):
-        if code in blank or not loose_box(tp, i, rect_p):
-            continue
-        size = font_size(tp, i) * scale
-        text = chr(code)
-        if size <= 0 or not origin(tp, i, ox_p, oy_p):
-            x0, x1, t, b = rect.left - left, rect.right - left, top - rect.top, top - rect.bottom
-        else:
-            x0, base = ox.value - left, top - oy.value
-            x1, t, b = x0 + rect.right - rect.left, base - ASCENT * size, base + DESCENT * size
-        if out:
-            # Fake bold prints a glyph twice at almost the same place.
-            if text == p_text and abs(x0 - p_x0) < 1 and abs(t - p_top) < 1:
-                continue
-            if p_top == t and p_x0 < x0 < p_x1:
-                out[-1] = new(Char, (p_x0, x0, p_top, p_bottom, p_text, 0))
-        out.append(new(Char, (x0, x1, t, b, text, 0)))
-        p_text, p_x0, p_x1, p_top, p_bottom = text, x0, x1, t, b
-    return out
-
-
-def object_text(obj: Any, textpage: pdfium.PdfTextPage) -> str:
-    # The size asked for includes the terminating NUL: 2 bytes means no text at all. Bare call (see
-    # `_bare`): recovering lost glyphs reads every text object of the page.
-    size = _object_text(obj, textpage.raw, None, ctypes.c_ulong(0))
-    if size <= 2:
-        return ""
-    units = (ctypes.c_ushort * (size // 2))()
-    _object_text(obj, textpage.raw, units, ctypes.c_ulong(size))
-    return bytes(units)[: size - 2].decode("utf-16-le", "replace")
 
 
 def page_objects(page: pdfium.PdfPage) -> list[tuple[Any, int]]:
@@ -211,11 +133,9 @@ def text_objects(page: pdfium.PdfPage, kinds: list[tuple[Any, int]] | None = Non
     return [o for o, kind in kinds if kind == pdfium_c.FPDF_PAGEOBJ_TEXT], forms
 
 
-def lost_objects(objs: list[Any], textpage: pdfium.PdfTextPage) -> list[int]:
-    """Indices of the text objects PDFium holds no text for."""
-    raw = textpage.raw
-    nothing = ctypes.c_ulong(0)  # the buffer's length, as the C type it is (an int would be 32 bits)
-    return [k for k, o in enumerate(objs) if _object_text(o, raw, None, nothing) <= 2]
+def lost_objects(objs: list[Any], texts: list[bytes]) -> list[int]:
+    """Indices of the text objects PDFium holds no text for (`texts`: `object_texts`)."""
+    return [k for k, text in enumerate(texts) if not text]
 
 
 def upright_scale(objs: list[Any]) -> float | None:
