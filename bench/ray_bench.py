@@ -59,7 +59,7 @@ def timed(run: Callable[[], Iterator[Outcome]], expected: int) -> float:
     start = time.perf_counter()
     outcomes = list(run())
     elapsed = time.perf_counter() - start
-    failed = [o for o in outcomes if o.rows is None]
+    failed = [o for o in outcomes if o.extraction is None]
     assert len(outcomes) == expected and not failed, failed[:1]
     return elapsed
 

@@ -406,49 +406,20 @@ def _relink_series(
     con.execute("DROP TABLE _replan_series")
 
 
-def start_empty(con: duckdb.DuckDBPyConnection) -> bool:
-    """On a store without mentions, record that nothing is planned yet under the current rules, so
-    what loads mark is re-planned scope by scope (`run(municipalities=...)` while a first ingest is still
-    parsing) instead of as one whole-store re-plan at its end. Every series is left to re-link.
-    True if the store had no mentions."""
-    ((mentions,),) = con.execute("SELECT count(*) FROM case_mentions").fetchall()
-    if mentions:
-        return False
-    access.set_state(con, RULES, _rules_fingerprint())
-    _write(con, set(), None)
-    return True
-
-
-def pending_municipalities(con: duckdb.DuckDBPyConnection) -> set[str] | None:
-    """The municipalities of the pending scopes; None when everything is pending."""
-    current = _read(con)
-    if current == ALL or access.get_state(con, RULES) != _rules_fingerprint():
-        return None
-    assert not isinstance(current, str)
-    return {s[0] for s in current[0]}
-
-
 def run(
     con: duckdb.DuckDBPyConnection,
     *,
     full: bool = False,
     commit: bool = False,
     after_commit: Callable[[], None] | None = None,
-    municipalities: set[str] | None = None,
 ) -> int:
     """Re-plan what is pending (everything when `full`, when marked so, or when the rules changed), in
     the caller's transaction; returns the number of cases in the store. With `commit`, that transaction
     is committed after each batch and a new one begun, which the caller ends; `after_commit` is called
-    after each of those commits.
-
-    With `municipalities`, only the pending scopes of those are re-planned, and no series is re-linked:
-    the rest stays pending (an ingest settling the municipalities it has finished loading)."""
+    after each of those commits."""
     pending = _read(con)
     everything = full or pending == ALL or access.get_state(con, RULES) != _rules_fingerprint()
-    if everything and municipalities is not None:
-        raise ValueError("a re-plan of some municipalities needs the rest planned under the current rules")
     series: Series
-    rest: set[Scope] = set()  # pending scopes this call leaves for a later one
     if everything:
         components, sizes = _components(con)
         con.execute("DELETE FROM cases")
@@ -457,9 +428,6 @@ def run(
     else:
         assert not isinstance(pending, str)
         scopes, series = pending
-        if municipalities is not None:
-            rest = {s for s in scopes if s[0] not in municipalities}
-            scopes -= rest
         components, sizes = _components(con, {s[0] for s in scopes})
         wanted = {components[s] for s in scopes if s in components}
         todo = {s for s, c in components.items() if c in wanted}
@@ -468,7 +436,7 @@ def run(
 
     def save() -> None:
         if commit:
-            _write(con, todo | rest, series)
+            _write(con, todo, series)
             con.execute("COMMIT")
             if after_commit is not None:
                 after_commit()
@@ -484,10 +452,7 @@ def run(
         _replan(con, batch, forget_old=not everything, series=series)
         todo.difference_update(batch)
         save()
-    if municipalities is not None:
-        _write(con, rest, series)
-    else:
-        _relink_series(con, series, relinked)
-        access.set_state(con, PENDING, "0")
+    _relink_series(con, series, relinked)
+    access.set_state(con, PENDING, "0")
     ((count,),) = con.execute("SELECT count(*) FROM cases").fetchall()
     return int(count)

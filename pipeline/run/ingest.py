@@ -10,9 +10,7 @@ Order of work, and why:
 3. parse the rest in worker processes (pipeline/run/workers.py), and load the results as they arrive,
    committed in batches of whole files (`BATCH_FILES`, `BATCH_SECONDS`): all of a file's rows or
    none; a batch the store refuses is retried file by file; a bad file becomes an
-   `ingest_errors` row and the run goes on; the workers send each file's rows as Arrow columns
-   (load.FileRows), so the one writer does little per file. A first ingest also re-plans dedupe for
-   the municipalities it has finished loading while the parse goes on (`_settle`);
+   `ingest_errors` row and the run goes on;
 4. re-plan dedupe where mentions changed (pipeline/dedupe/apply.py: the scopes the loads marked in
    `store_state.dedupe_pending`, which survives a crash, so the next run finishes the job), close
    the run row, publish the copy.
@@ -42,9 +40,9 @@ from pipeline.model import ExtractionError
 from pipeline.readonly import RAW_ROOT
 from pipeline.rules import limits
 from pipeline.run.load import (
-    FileRows,
     FileStat,
     load_departments,
+    load_extraction,
     load_extractions,
     now,
     parser_version,
@@ -53,7 +51,7 @@ from pipeline.run.scan import file_sha256, walk
 from pipeline.run.workers import Job, Outcome, run_jobs, start_zygote
 from pipeline.run.zygote import Zygote
 from pipeline.store import access, files, migrate, schema
-from schemas import IngestError, IngestRun
+from schemas import FileExtraction, IngestError, IngestRun
 
 
 @dataclass
@@ -123,16 +121,9 @@ class _Run:
     limits: str  # the limits failures are decided under: raising one retries them
     in_place: bool = False
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, sha) of copies not parsed
-    pending: list[FileRows] = field(default_factory=list)  # parsed, not yet committed
+    pending: list[FileExtraction] = field(default_factory=list)  # parsed, not yet committed
     stats: dict[str, FileStat] = field(default_factory=dict)  # rel path → what it was when hashed
     pending_since: float = 0.0
-    # Settling dedupe while the parse goes on (_settle): the batch each municipality was last loaded
-    # in, the mentions loaded of it, and how many it had when it was last re-planned.
-    settling: bool = False
-    flushes: int = 0
-    last_loaded: dict[str, int] = field(default_factory=dict)
-    loaded: Counter[str] = field(default_factory=Counter)
-    planned_at: dict[str, int] = field(default_factory=dict)
 
     def begin(self) -> None:
         if not self.in_place:
@@ -220,7 +211,6 @@ def _work(run: _Run, progress: ProgressFn | None) -> None:
     )
     run.begin()
     migrate.ensure_schema(con)
-    run.settling = dedupe_store.start_empty(con) and not run.in_place
     load_departments(con)
     access.set_state(con, RAW_ROOT, str(opts.raw_dir.resolve()))  # reextract's default root
     # A run that was killed never closed its row; the working copy it left is resumed now.
@@ -406,7 +396,7 @@ BATCH_SECONDS = 2.0
 
 
 def _handle(run: _Run, outcome: Outcome) -> None:
-    job, ex = outcome.job, outcome.rows
+    job, ex = outcome.job, outcome.extraction
     if ex is None:
         _fail(run, job.source_path, job.sha256, outcome.error_kind or "parse_error", outcome.message or "")
         return
@@ -448,47 +438,11 @@ def _flush(run: _Run) -> None:
         )
         return
     run.trim()
-    run.flushes += 1
     for ex in batch:
         run.summary.files_new += 1
-        run.summary.doc_types.update(ex.doc_types)
-        run.summary.suspect += ex.suspect
+        run.summary.doc_types.update(d.doc_type for d in ex.documents)
+        run.summary.suspect += sum(d.suspect for d in ex.documents)
         run.summary.notices.extend(ex.notices)
-        for muni in {muni for muni, _ in ex.scopes}:
-            run.last_loaded[muni] = run.flushes
-            run.loaded[muni] += ex.tables["case_mentions"].num_rows
-    if run.settling and run.flushes % SETTLE_EVERY == 0:
-        _settle(run)
-
-
-# A first ingest re-plans dedupe as it goes, not all at its end (where it ran alone on one core while
-# the other idled: 75 of 480 s at 10,000 packets): every SETTLE_EVERY batches, the municipalities no
-# file of the last SETTLE_AFTER batches belonged to. Archives are laid out by ward and year, so a
-# municipality is then usually complete. One that comes back is planned again once its mentions have
-# doubled since its last plan (else at the end): whatever the order of the files, the plans made
-# during the parse cost at most twice one plan of each municipality.
-SETTLE_EVERY = 8
-SETTLE_AFTER = 2
-
-
-def _settle(run: _Run) -> None:
-    con = run.con
-    pending = dedupe_store.pending_municipalities(con)
-    if not pending:
-        return
-    ready = {
-        m
-        for m in pending
-        if run.flushes - run.last_loaded.get(m, 0) >= SETTLE_AFTER
-        and (m not in run.planned_at or run.loaded[m] >= 2 * run.planned_at[m])
-    }
-    if not ready:
-        return
-    run.begin()
-    dedupe_store.run(con, commit=True, after_commit=run.trim, municipalities=ready)
-    run.commit()
-    run.trim()
-    run.planned_at.update((m, run.loaded[m]) for m in ready)
 
 
 def _finish(run: _Run) -> None:
@@ -541,8 +495,7 @@ def reextract(path: Path, source_path: str, store_path: Path, lock_wait: float =
         memory_mb=int(lim["memory_mb"]),
         max_pages=int(lim["max_pages"]),
     )
-    rows = outcome.rows
-    if rows is None:
+    if outcome.extraction is None:
         raise ExtractionError(outcome.error_kind or "parse_error", outcome.message or "")
     with access.ingest_lock(store_path, lock_wait):
         # In place when no reader holds the store (one transaction either way); else on a working copy.
@@ -553,7 +506,7 @@ def reextract(path: Path, source_path: str, store_path: Path, lock_wait: float =
         try:
             con.execute("BEGIN")
             migrate.ensure_schema(con)
-            load_extractions(con, [rows])
+            load_extraction(con, outcome.extraction)
             dedupe_store.run(con)
             con.execute("COMMIT")
         except BaseException:
@@ -563,4 +516,4 @@ def reextract(path: Path, source_path: str, store_path: Path, lock_wait: float =
             access.close_in_place(con)
         else:
             access.publish(con, store_path)
-    return len(rows.document_ids)
+    return len(outcome.extraction.documents)

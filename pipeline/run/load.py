@@ -4,14 +4,11 @@ contributed before, so a file is all-or-nothing with the transaction that loads 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import duckdb
-import pyarrow as pa
 
 from pipeline import extract
 from pipeline.dedupe import apply as dedupe_store
-from pipeline.dedupe.series import Scope
 from pipeline.rules import department_registry
 from pipeline.store import files, schema
 from schemas import Department, FileExtraction
@@ -45,51 +42,16 @@ def delete_file_rows(con: duckdb.DuckDBPyConnection, source_path: str) -> None:
     files.forget(con, [source_path])
 
 
-@dataclass(eq=False)
-class FileRows:
-    """One parsed file as the store's writer loads it: its records already in the store's Arrow columns.
-
-    Made by `file_rows` in the worker that parsed the file, so the one writer neither rebuilds models
-    from what crossed the pipe (validating them again) nor turns them into columns: at 10,000 packets
-    that was about 50 of the writer's 180 CPU-seconds, on a machine where every core is parsing."""
-
-    source_path: str
-    file_sha256: str
-    tables: dict[str, pa.Table]  # "documents" and schema.FILE_TABLES, in arrow_schema(table)
-    document_ids: list[str]
-    doc_types: list[str]
-    suspect: int  # documents marked suspect
-    notices: list[str]
-    scopes: set[Scope]  # what its mentions make pending for dedupe (dedupe.apply.scopes_of)
-
-
-def file_rows(ex: FileExtraction) -> FileRows:
-    docs = {d.document_id: (d.municipality, d.fiscal_year) for d in ex.documents}
-    return FileRows(
-        ex.source_path,
-        ex.file_sha256,
-        {
-            table: schema.arrow_table(table, getattr(ex, table))
-            for table in ("documents", *schema.FILE_TABLES)
-        },
-        list(docs),
-        [d.doc_type for d in ex.documents],
-        sum(d.suspect for d in ex.documents),
-        list(ex.notices),
-        dedupe_store.scopes_of(ex.case_mentions, docs),
-    )
-
-
 def load_extraction(con: duckdb.DuckDBPyConnection, ex: FileExtraction) -> None:
     """Replace what the file contributed, in the caller's transaction."""
-    load_extractions(con, [file_rows(ex)])
+    load_extractions(con, [ex])
 
 
 FileStat = tuple[int, int | None]  # (size, mtime_ns) of a file when it was hashed; see _plan
 
 
 def load_extractions(
-    con: duckdb.DuckDBPyConnection, batch: list[FileRows], stats: dict[str, FileStat] | None = None
+    con: duckdb.DuckDBPyConnection, batch: list[FileExtraction], stats: dict[str, FileStat] | None = None
 ) -> None:
     """Replace what each file of the batch contributed, in the caller's transaction.
 
@@ -99,7 +61,7 @@ def load_extractions(
     # Whatever these paths held before, and the documents of the same bytes under another name (a
     # renamed file gives the same document ids): found in one query, since most files are new.
     paths = [ex.source_path for ex in batch]
-    doc_ids = [d for ex in batch for d in ex.document_ids]
+    doc_ids = [d.document_id for ex in batch for d in ex.documents]
     path_marks = ",".join("?" * len(paths))
     where = f"source_path IN ({path_marks})"
     if doc_ids:
@@ -111,13 +73,11 @@ def load_extractions(
         delete_file_rows(con, held)
     files.forget(con, paths)
     at = now()
+    for ex in batch:
+        for d in ex.documents:
+            d.ingested_at = at
     for table in ("documents", *schema.FILE_TABLES):
-        tbl = pa.concat_tables([ex.tables[table] for ex in batch])
-        if table == "documents":
-            stamp = tbl.schema.get_field_index("ingested_at")
-            field = tbl.schema.field(stamp)
-            tbl = tbl.set_column(stamp, field, pa.repeat(pa.scalar(at, field.type), tbl.num_rows))
-        schema.insert_arrow(con, table, tbl)
+        schema.insert(con, table, [r for ex in batch for r in getattr(ex, table)])
     version = parser_version()
     stats = stats or {}
     files.put(
@@ -128,7 +88,7 @@ def load_extractions(
                 ex.file_sha256,
                 version,
                 "ok",
-                len(ex.document_ids),
+                len(ex.documents),
                 at,
                 None,
                 None,
@@ -137,4 +97,5 @@ def load_extractions(
             for ex in batch
         ),
     )
-    dedupe_store.mark(con, set().union(*(ex.scopes for ex in batch)))
+    docs = {d.document_id: (d.municipality, d.fiscal_year) for ex in batch for d in ex.documents}
+    dedupe_store.mark(con, dedupe_store.scopes_of((m for ex in batch for m in ex.case_mentions), docs))

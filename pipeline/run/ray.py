@@ -39,7 +39,6 @@ from typing import Any
 
 from pipeline.extract import PARSER_VERSION, extract_bytes
 from pipeline.model import ExtractionError
-from pipeline.run.load import file_rows
 from pipeline.run.workers import Job, Outcome, check_pages, timeout_outcome
 from schemas import FileExtraction
 
@@ -208,4 +207,4 @@ def _collect(ray: ModuleType, ref: Any, job: Job) -> Outcome:
             message=f"{job.source_path}: was parsed by parser version {', '.join(sorted(versions))} on a "
             f"Ray node, not {PARSER_VERSION}; install the same version of the project on every node.",
         )
-    return Outcome(job, rows=file_rows(FileExtraction.model_validate(payload)))
+    return Outcome(job, extraction=FileExtraction.model_validate(payload))

@@ -29,9 +29,9 @@ from typing import Any
 
 from pipeline.extract import extract_bytes, warm_up
 from pipeline.model import PDF_SUFFIXES, ExtractionError
-from pipeline.run.load import FileRows, file_rows
 from pipeline.run.zygote import Zygote
 from pipeline.store import access
+from schemas import FileExtraction
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Job:
 @dataclass
 class Outcome:
     job: Job
-    rows: FileRows | None = None
+    extraction: FileExtraction | None = None
     error_kind: str | None = None
     message: str | None = None
 
@@ -94,7 +94,7 @@ def _parse(job: Job, memory_mb: int, max_pages: int) -> tuple[str, Any]:
         with open(job.path, "rb") as fh:
             data = fh.read()
         check_pages(data, job.source_path, max_pages)
-        return "ok", file_rows(extract_bytes(data, job.source_path))
+        return "ok", extract_bytes(data, job.source_path).model_dump(mode="json")
     except ExtractionError as exc:
         return "error", (exc.kind, exc.message)
     except MemoryError:
@@ -153,7 +153,7 @@ def _serve(conn: Connection, memory_mb: int, max_pages: int, max_jobs: int) -> N
 def _inline(job: Job, max_pages: int) -> Outcome:
     status, payload = _parse(job, 0, max_pages)
     if status == "ok":
-        return Outcome(job, rows=payload)
+        return Outcome(job, extraction=FileExtraction.model_validate(payload))
     kind, message = payload
     return Outcome(job, error_kind=kind, message=message)
 
@@ -307,7 +307,7 @@ def run_jobs(
                 if isinstance(item, Outcome):
                     yield item
                 else:
-                    yield Outcome(item[0], rows=item[1])
+                    yield Outcome(item[0], extraction=FileExtraction.model_validate(item[1]))
     finally:
         # Done, or the consumer stopped early (an error, Ctrl-C): no parser outlives the run.
         for w in list(workers):

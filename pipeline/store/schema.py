@@ -7,7 +7,6 @@ tables are the only DDL written by hand.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import types
 import typing
 from collections.abc import Sequence
@@ -101,15 +100,11 @@ def ddl(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)})"
 
 
-@functools.cache
-def arrow_schema(table: str) -> pa.Schema:
-    return pa.schema(
-        [pa.field(n, arrow_type(n, f.annotation)) for n, f in TABLES[table].model_fields.items()]
-    )
-
-
 def arrow_table(table: str, records: Sequence[BaseModel]) -> pa.Table:
-    return pa.Table.from_pylist([r.model_dump() for r in records], schema=arrow_schema(table))
+    model = TABLES[table]
+    schema = pa.schema([pa.field(n, arrow_type(n, f.annotation)) for n, f in model.model_fields.items()])
+    rows = [r.model_dump() for r in records]
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 # --------------------------------------------------------------------------- schema and loads
@@ -141,17 +136,11 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[BaseMod
     """Bulk insert through Arrow: orders of magnitude faster than executemany."""
     if not records:
         return 0
-    return insert_arrow(con, table, arrow_table(table, records))
-
-
-def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, tbl: pa.Table) -> int:
-    """Insert rows already in `arrow_schema(table)`."""
-    if not tbl.num_rows:
-        return 0
+    tbl = arrow_table(table, records)
     cols = ", ".join(TABLES[table].model_fields)
     con.register("_incoming", tbl)
     try:
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
     finally:
         con.unregister("_incoming")
-    return int(tbl.num_rows)
+    return len(records)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -103,38 +102,6 @@ def test_loads_in_steps_end_as_a_full_replan(
     assert len(final["cases"]) > 100 and final["case_links"]
 
 
-def test_a_first_ingest_settles_municipalities_while_it_parses(
-    archive: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Municipalities no recent batch loaded are re-planned during the parse; one that comes back later
-    (the archive's mirror/ copies come first in path order) is planned again, during the parse once its
-    mentions have doubled, else at the end; the store ends as a re-plan of the whole store leaves it."""
-    monkeypatch.setattr(ingest, "BATCH_FILES", 2)
-    monkeypatch.setattr(ingest, "SETTLE_EVERY", 1)
-    monkeypatch.setattr(ingest, "SETTLE_AFTER", 1)
-    raw, db = tmp_path / "raw", tmp_path / "council.duckdb"
-    for rel, data in archive.files.items():
-        (raw / rel).parent.mkdir(parents=True, exist_ok=True)
-        (raw / rel).write_bytes(data)
-    real = dedupe_store.run
-    calls: list[tuple[set[str] | None, set[str] | None]] = []  # (asked for, pending before)
-
-    def spy(con: duckdb.DuckDBPyConnection, **kw: Any) -> int:
-        calls.append((kw.get("municipalities"), dedupe_store.pending_municipalities(con)))
-        return real(con, **kw)
-
-    monkeypatch.setattr(dedupe_store, "run", spy)
-    summary = run(raw, db, jobs=1)  # one parser: files arrive in path order
-    assert summary.files_failed == 0
-    *settling, (final, left) = calls
-    assert final is None and left is not None and settling and all(asked for asked, _ in settling)
-    times = Counter(m for asked, _ in settling for m in asked or ())
-    mirrored = {rel.split("/")[1] for rel in archive.files if rel.startswith("mirror/")}
-    back = {m for m in mirrored if times[m]}  # settled after their mirror/ copies: their folders came later
-    assert back and all(times[m] == 2 or m in left for m in back), (times, left)
-    _assert_same_as_full(db)
-
-
 def test_a_replan_cut_short_resumes_where_it_stopped(
     archive: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -201,7 +168,7 @@ def test_scopes_joined_by_a_mention_are_planned_together(
         con.execute("COMMIT")
         for k in order:
             con.execute("BEGIN")
-            load.load_extraction(con, loads[k])
+            load.load_extractions(con, [loads[k].model_copy(deep=True)])
             dedupe_store.run(con)
             con.execute("COMMIT")
         con.close()

@@ -18,7 +18,6 @@ ray = pytest.importorskip(
 
 from pipeline.extract import extract_bytes  # noqa: E402
 from pipeline.run import ingest, load, scan  # noqa: E402
-from pipeline.run.load import FileRows  # noqa: E402
 from pipeline.run.ray import RayUnavailable, run_jobs_ray  # noqa: E402
 from pipeline.run.workers import Job, Outcome, run_jobs  # noqa: E402
 from pipeline.store import access, migrate, schema  # noqa: E402
@@ -76,10 +75,10 @@ def on_ray(cluster: None, jobs: list[Job]) -> list[Outcome]:
     return list(run_jobs_ray(jobs, address=None, timeout=TIMEOUT, memory_mb=MEMORY_MB))
 
 
-def parsed(outcomes: list[Outcome], source_path: str) -> FileRows:
+def extraction(outcomes: list[Outcome], source_path: str) -> FileExtraction:
     (outcome,) = [o for o in outcomes if o.job.source_path == source_path]
-    assert outcome.rows is not None, outcome.message
-    return outcome.rows
+    assert outcome.extraction is not None, outcome.message
+    return outcome.extraction
 
 
 # Read off each source: 001 lists cases No.1-30 (the PDF is the same packet), 002 lists No.1-51,
@@ -103,19 +102,12 @@ def test_same_extraction_as_local_pool(
     mentions: int,
     incidents: int,
 ) -> None:
-    ex = parsed(on_ray, source_path)
-    assert ex.doc_types == doc_types
-    assert (ex.tables["case_mentions"].num_rows, ex.tables["incidents"].num_rows) == (mentions, incidents)
-    expected = local[source_path].rows
+    ex = extraction(on_ray, source_path)
+    assert [d.doc_type for d in ex.documents] == doc_types
+    assert (len(ex.case_mentions), len(ex.incidents)) == (mentions, incidents)
+    expected = local[source_path].extraction
     assert expected is not None
-    # Ray's tasks send JSON-ready dicts, the local pool Arrow columns: the rows loaded are the same.
-    assert ex.tables.keys() == expected.tables.keys()
-    assert all(ex.tables[t].equals(expected.tables[t]) for t in ex.tables)
-    assert (ex.document_ids, ex.notices, ex.scopes) == (
-        expected.document_ids,
-        expected.notices,
-        expected.scopes,
-    )
+    assert ex.model_dump(mode="json") == expected.model_dump(mode="json")
 
 
 def test_every_job_yields_exactly_one_outcome(on_ray: list[Outcome], jobs: list[Job]) -> None:
@@ -125,7 +117,7 @@ def test_every_job_yields_exactly_one_outcome(on_ray: list[Outcome], jobs: list[
 
 def test_bad_file_has_the_local_error_kind(on_ray: list[Outcome], local: dict[str, Outcome]) -> None:
     (bad,) = [o for o in on_ray if o.job.source_path == "bad/random.pdf"]
-    assert bad.rows is None
+    assert bad.extraction is None
     assert bad.error_kind == local["bad/random.pdf"].error_kind == "unreadable"
     assert (
         bad.message
@@ -165,12 +157,12 @@ def test_slow_and_crashing_tasks_fail_alone(cluster: None, corpus_text, tmp_path
         "it is tried again on the next run.",
     )
     crash = outcomes["crash.txt"]
-    assert crash.error_kind == "crashed" and crash.rows is None
+    assert crash.error_kind == "crashed" and crash.extraction is None
     assert crash.message is not None and crash.message.startswith(
         "crash.txt: the Ray worker parsing it died ("
     )
-    fine = outcomes["fine.txt"].rows
-    assert fine is not None and fine.doc_types == ["council_item"]
+    fine = outcomes["fine.txt"].extraction
+    assert fine is not None and [d.doc_type for d in fine.documents] == ["council_item"]
 
 
 def test_a_memory_cap_no_node_offers_is_refused_at_the_start(cluster: None, tmp_path: Path) -> None:
@@ -219,10 +211,10 @@ def test_store_from_ray_outcomes_equals_local_ingest(
         load.load_departments(con)
         con.execute("COMMIT")
     for outcome in on_ray:  # one transaction per file, in order of completion, as ingest does
-        if outcome.rows is not None:
+        if outcome.extraction is not None:
             with access.writer(db_ray) as con:
                 con.execute("BEGIN")
-                load.load_extractions(con, [outcome.rows])
+                load.load_extraction(con, outcome.extraction)
                 con.execute("COMMIT")
     with access.writer(db_ray) as con:
         con.execute("BEGIN")

@@ -39,7 +39,7 @@ def _jobs(tmp_path: Path, corpus: Path, names: list[str]) -> list[Job]:
 def _pids(outcomes: list[Any]) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for o in outcomes:
-        pid = None if o.rows is None else o.rows.notices[-1]
+        pid = None if o.extraction is None else o.extraction.notices[-1]
         out[o.job.source_path] = pid
     return out
 
@@ -66,7 +66,7 @@ def test_workers_are_reused_and_replaced(
     outcomes = list(run_jobs(_jobs(tmp_path, corpus, names), processes=1, timeout=30, memory_mb=300))
     pids = _pids(outcomes)
     assert sorted(pids) == sorted(f"{n}.txt" for n in names)
-    died = [o for o in outcomes if o.rows is None]
+    died = [o for o in outcomes if o.extraction is None]
     assert [(o.job.source_path, o.error_kind) for o in died] == [
         (f"{n}.txt", "crashed") for n in names if n == "dies"
     ]
@@ -78,7 +78,7 @@ def test_no_worker_outlives_the_run(tmp_path: Path, corpus: Path) -> None:
     outcomes = list(
         run_jobs(_jobs(tmp_path, corpus, ["a", "b", "c"]), processes=2, timeout=30, memory_mb=300)
     )
-    assert len(outcomes) == 3 and all(o.rows for o in outcomes)
+    assert len(outcomes) == 3 and all(o.extraction for o in outcomes)
     after = set(Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split())
     assert after <= before
 
@@ -104,7 +104,7 @@ def test_a_worker_that_replaces_a_retired_one_starts_without_what_the_writer_gre
     grown = bytearray(300 << 20)
     grown[::4096] = b"x" * len(grown[::4096])  # touched: resident in this process
     rest = list(outcomes)
-    rss = [int(o.rows.notices[-1].split()[1]) for o in [first, *rest] if o.rows]
+    rss = [int(o.extraction.notices[-1].split()[1]) for o in [first, *rest] if o.extraction]
     assert len(rss) == 3
     assert max(rss) < 300, rss
     assert max(rss) < rss[0] * 1.5 + 20, rss
