@@ -73,10 +73,6 @@ def page_chars(
         # comes out as nothing: either shifts the indices.
         codes = [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
     tp = raw
-    rect = pdfium_c.FS_RECTF()
-    m = pdfium_c.FS_MATRIX()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    rect_p, m_p, ox_p, oy_p = ctypes.byref(rect), ctypes.byref(m), ctypes.byref(ox), ctypes.byref(oy)
     left, _, _, top = box
     if scale is not None:
         runs = None
@@ -86,6 +82,10 @@ def page_chars(
         if runs is not None:
             return _run_chars(codes, tp, left, top, scale, runs)
         return _upright_chars(codes, tp, left, top, scale, range(count), [])
+    c = _Calls()
+    rect, ox, oy, rect_p, ox_p, oy_p = c.rect, c.ox, c.oy, c.rect_p, c.ox_p, c.oy_p
+    m = pdfium_c.FS_MATRIX()
+    m_p = ctypes.byref(m)
     out: list[Char] = []
     prev: Char | None = None
     for i, code in enumerate(codes):
