@@ -151,6 +151,13 @@ def ingest(
         _err(_sentence(str(exc)), 2)
     for notice in summary.notices:
         typer.echo(f"notice: {notice}", err=True)
+    if summary.notices_more:
+        typer.echo(
+            f"notice: {summary.notices_more} more notice{'s' if summary.notices_more > 1 else ''} not shown (a run prints its first "
+            f"{len(summary.notices)}); the store holds what they say: extraction_checks (suspect documents, "
+            "課名 outside a registry), documents.warnings and case_mentions.warnings, ingested_files (copies)",
+            err=True,
+        )
     if summary.errors:
         from pipeline.store import access
 

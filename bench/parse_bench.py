@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.extract import warm_up  # noqa: E402
 from pipeline.run.workers import Job, _parse  # noqa: E402
 
-ARCHIVE = Path("/work/wt-scale2/bench/out/archive-10000-1-0-japan/raw")
+ARCHIVE = ROOT / "bench" / "out" / "archive-10000-1-0-japan" / "raw"  # made by `make bench`
 MEMORY_MB = 0  # no cap: this process is not a worker that may be killed
 MAX_PAGES = 0
 

@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 
@@ -85,7 +86,18 @@ class Summary:
     resumed: bool = False
     errors: Counter[str] = field(default_factory=Counter)
     doc_types: Counter[str] = field(default_factory=Counter)
+    # The first `notices_kept` notices of the run; the rest are only counted (`notices_more`). A
+    # backfill of 10,000 packets makes ~150,000 (mostly 課名 outside a registry), 40 MB of strings held
+    # to the end of the run, and a page of them helps a reader more than a log of them: each is
+    # also in the store (extraction_checks, the warnings columns, ingested_files).
     notices: list[str] = field(default_factory=list)
+    notices_more: int = 0
+    notices_kept: ClassVar[int] = int(limits()["notices_kept"])
+
+    def notice(self, *texts: str) -> None:
+        room = max(0, self.notices_kept - len(self.notices))
+        self.notices.extend(texts[:room])
+        self.notices_more += max(0, len(texts) - room)
 
     def line(self) -> str:
         """One line a log watcher can parse: key=value pairs."""
@@ -164,9 +176,7 @@ def ingest(opts: Options, progress: ProgressFn | None = None) -> Summary:
         run = _new_run(opts, con)
         if resumed:
             run.summary.resumed = True
-            run.summary.notices.append(
-                "resumed the working copy an interrupted ingest left; its loaded files stay"
-            )
+            run.summary.notice("resumed the working copy an interrupted ingest left; its loaded files stay")
         try:
             _work(run, progress)
         except BaseException:
@@ -337,9 +347,7 @@ def _plan(run: _Run) -> list[Job]:
                 != as_recorded
             ):
                 run.duplicates.append((f.rel, f.sha))
-            summary.notices.append(
-                f"{f.rel}: same bytes as {owner[f.sha]}; its documents are stored once, there"
-            )
+            summary.notice(f"{f.rel}: same bytes as {owner[f.sha]}; its documents are stored once, there")
             continue
         if skip(prev, f):
             summary.files_skipped += 1
@@ -442,7 +450,7 @@ def _flush(run: _Run) -> None:
         run.summary.files_new += 1
         run.summary.doc_types.update(d.doc_type for d in ex.documents)
         run.summary.suspect += sum(d.suspect for d in ex.documents)
-        run.summary.notices.extend(ex.notices)
+        run.summary.notice(*ex.notices)
 
 
 def _finish(run: _Run) -> None:

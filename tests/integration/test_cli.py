@@ -339,3 +339,22 @@ def test_ingest_on_ray_without_the_extra_says_what_to_install(
         r.stderr == "Error: the Ray executor needs the optional extra: pip install 'council-packets[ray]'\n"
     )
     assert not db.exists()
+
+
+def test_a_run_prints_its_first_notices_and_counts_the_rest(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Four copies of one packet: three "same bytes" notices, of which two are printed.
+    packet = sorted((raw / "text").iterdir())[0]
+    for k in range(3):
+        shutil.copy(packet, raw / f"copy_{k}{packet.suffix}")
+    from pipeline.run.ingest import Summary
+
+    monkeypatch.setattr(Summary, "notices_kept", 2)
+    result = runner.invoke(app, ["ingest", str(raw), "--db", str(tmp_path / "council.duckdb")])
+    assert result.exit_code == 0, result.output
+    notices = [ln for ln in result.stderr.splitlines() if ln.startswith("notice: ")]
+    assert len(notices) == 3
+    assert all("same bytes as" in n for n in notices[:2])
+    assert notices[2].startswith("notice: 1 more notice not shown (a run prints its first 2); ")
+    assert _summary(result.stdout)[:5] == ("ok", "8", "5", "3", "0")
