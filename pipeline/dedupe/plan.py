@@ -326,6 +326,11 @@ def _resolve_ambiguity(items: list[_M], verdicts: dict[tuple[int, int], _Verdict
         v.decision, v.rule = "distinct", rule
 
 
+def _present(value: Any) -> Any:
+    """A value as `best` gives it back alone: an empty one is None."""
+    return None if value in (None, [], "") else value
+
+
 def _quality(it: _M) -> tuple[int, int, str]:
     return quality(it.m, it.doc.source_format)
 
@@ -442,11 +447,15 @@ def plan(mentions: Iterable[tuple[CaseMention, DocInfo]], *, series: bool = True
     entries: list[SeriesEntry] = []
     for case_id, members in zip(case_ids, clusters, strict=True):
         its = [items[i] for i in members]
-        qualities = [_quality(it) for it in its]
-        values = {
-            f: best([(getattr(it.m, f), q) for it, q in zip(its, qualities, strict=True)])
-            for f in CASE_FIELDS
-        }
+        if len(its) == 1:  # most cases: `best` of one value, without its lists and qualities
+            only = its[0].m
+            values = {f: _present(getattr(only, f)) for f in CASE_FIELDS}
+        else:
+            qualities = [_quality(it) for it in its]
+            values = {
+                f: best([(getattr(it.m, f), q) for it, q in zip(its, qualities, strict=True)])
+                for f in CASE_FIELDS
+            }
         values["departments"] = values["departments"] or []
         values["categories"] = values["categories"] or []
         values["unnamed_department_count"] = values["unnamed_department_count"] or 0
