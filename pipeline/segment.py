@@ -153,19 +153,40 @@ def _is_date_line(text: str) -> bool:
     return has_digit_lookalike(t) and bool(_DATE_LINE.fullmatch(fold_digit_lookalikes(t)))
 
 
-def _municipality(text: str) -> str | None:
+@cache
+def _names() -> tuple[re.Pattern[str], dict[str, int], tuple[int, ...]]:
+    """The municipalities' last characters as a pattern, each name's place in the vocabulary (the
+    first listed wins a tie), and the names' lengths."""
     names: list[str] = vocabulary()["municipalities"]
-    best: tuple[int, str] | None = None
-    for name in names:
-        # Once a name is found, only one starting before it can win: the search stops there.
-        end = len(text) if best is None else best[0] + len(name) - 1
-        i = text.find(name, 0, end)
-        # 北区 is a suffix of other words (台東区北…); require it not to follow another kanji of a name.
-        while i > 0 and name == "北区" and text[i - 1] in "東西南":
-            i = text.find(name, i + 1, end)
-        if i >= 0 and (best is None or i < best[0]):
-            best = (i, name)
-    return best[1] if best else None
+    order: dict[str, int] = {}
+    for k, name in enumerate(names):
+        order.setdefault(name, k)
+    ends = re.compile("[" + re.escape("".join(sorted({n[-1] for n in names}))) + "]")
+    return ends, order, tuple(sorted({len(n) for n in names}))
+
+
+def _municipality(text: str) -> str | None:
+    """The name of the vocabulary's municipalities that starts first in `text` (the one listed first,
+    of two starting at one place). Looked up where a name can end (区, 市, 町, 村) instead of searched
+    for name by name: a line is read for 143 names and more."""
+    ends, order, lengths = _names()
+    best: tuple[int, int, str] | None = None
+    for m in ends.finditer(text):
+        stop = m.end()
+        for n in lengths:
+            start = stop - n
+            if start < 0 or (best is not None and start > best[0]):
+                continue
+            name = text[start:stop]
+            k = order.get(name)
+            if k is None:
+                continue
+            # 北区 is a suffix of other words (台東区北…); require it not to follow another kanji of a name.
+            if name == "北区" and start > 0 and text[start - 1] in "東西南":
+                continue
+            if best is None or (start, k) < best[:2]:
+                best = (start, k, name)
+    return best[2] if best else None
 
 
 def _first_municipality(lines: list[Line]) -> str | None:
