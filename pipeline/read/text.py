@@ -120,7 +120,9 @@ def _looks_like_text(text: str) -> bool:
 
 
 def split_lines(text: str, page: int | None = None, start_no: int = 1) -> list[Line]:
-    return [Line(i, fold(t), page) for i, t in enumerate(text.splitlines(), start=start_no)]
+    # Folded whole, then split: the same lines as folding each one (no fold makes or takes away a
+    # line break, and NFKC composes nothing across one), at one call instead of one a line.
+    return [Line(i, t, page) for i, t in enumerate(fold(text).splitlines(), start=start_no)]
 
 
 def read_text(data: bytes, source_path: str) -> Source:

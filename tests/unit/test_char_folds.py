@@ -10,6 +10,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.normalise.text import clean, fold, match_key, remove_ocr_spaces
 from pipeline.rules import char_folds
@@ -100,3 +102,21 @@ def test_ocr_spaces_go_between_japanese_characters_and_stay_between_latin_words(
     printed: str, read: str
 ) -> None:
     assert remove_ocr_spaces(printed) == read
+
+
+def test_no_fold_makes_or_takes_away_a_line_break() -> None:
+    """`read_text` folds a packet whole and then splits it into lines: the same lines as splitting
+    first only while no character folds to or from a line break (or to text holding one)."""
+    breaks = set("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+    for cp in range(0x110000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        ch = chr(cp)
+        folded = fold(ch)
+        assert (ch in breaks) == bool(breaks & set(folded)), hex(cp)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ｶﾞか\u3099゛\u0301e\n\r\u2028\u1100\u1161⺠１ ｱ")))
+def test_folding_a_text_whole_gives_its_lines_folded(text: str) -> None:
+    assert fold(text).splitlines() == [fold(t) for t in text.splitlines()]
