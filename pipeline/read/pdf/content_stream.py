@@ -125,9 +125,109 @@ def _nested_literal(data: bytes, i: int) -> tuple[bytes, int]:
             out += ch
 
 
+# The statements of a content stream as generators write them (reportlab: `BT 1 0 0 1 41 733 Tm /F2 9
+# Tf 10.8 TL (…) Tj T* ET`; Chrome: `<0DEF> Tj 10.65 0 Td`), read a statement the reading acts on at
+# a time: a font set, a string shown by Tj, ' or ", an array of strings and numbers shown by TJ. What
+# stands before one is skipped in the same match: numbers, names and operators, where the stack can
+# only hold numbers and names, which make no string shown and no font set (`/F1 9 Tf` is not
+# skipped); q, Q and BI are looked for in it. Any other token (a comment, a dictionary, a string
+# other than shown) leaves the stream to `_by_token`. What is skipped never starts a statement, so
+# the skipping is possessive: on a stream it cannot read, the engine has nothing to try again.
+_DELIM = rb"(?=[\s()<>\[\]{}/%]|$)"
+_NUM = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
+_SET = rb"/([^\s()<>\[\]{}/%]*)\s+" + _NUM + rb"\s+Tf" + _DELIM
+_PLAIN = rb"[^()<>\[\]{}/%'\"]*+"
+_SKIPPED = rb"(" + _PLAIN + rb"(?:(?!" + _SET.replace(b"(", b"(?:", 1) + rb")/" + _PLAIN + rb")*+)"
+_BODY = rb"[^()\\]*(?:\\[\s\S][^()\\]*)*"  # a literal string's, without parentheses inside
+_HEX = rb"[0-9A-Fa-f\s]*"
+_STATEMENT = re.compile(
+    _SKIPPED
+    + rb"(?:"
+    + _SET
+    + rb"|(?:\(("
+    + _BODY
+    + rb")\)|<("
+    + _HEX
+    + rb")>)\s*(?:Tj|'|\")"
+    + _DELIM
+    + rb"|\[((?:\s*(?:\("
+    + _BODY
+    + rb"\)|<"
+    + _HEX
+    + rb">|"
+    + _NUM
+    + rb"(?=[\s()<>\[\]{}/%])))*)\s*\]\s*TJ"
+    + _DELIM
+    + rb")"
+)
+_TAIL = re.compile(_SKIPPED)
+_FONT_STATE = re.compile(rb"(?<![^\s()<>\[\]{}/%])(?:q|Q|BI)(?![^\s()<>\[\]{}/%])")
+_STRINGS = re.compile(rb"\((" + _BODY + rb")\)|<(" + _HEX + rb")>")
+_SPACE = re.compile(rb"\s")
+
+
+def _string(body: bytes) -> bytes:
+    """A literal string's bytes from what stands between its parentheses (none inside)."""
+    if b"\\" not in body:
+        return body
+    if body not in _DECODED:
+        if len(_DECODED) >= 4096:
+            _DECODED.clear()
+        _DECODED[body] = _LIT_ESCAPE.sub(_unescape, body)
+    return _DECODED[body]
+
+
+def _hex(digits: bytes) -> bytes:
+    digits = _SPACE.sub(b"", digits)
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+
+
+def _by_statement(content: bytes, unicode_fonts: set[str]) -> list[Show] | None:
+    """`text_shows` of a stream written as `_STATEMENT` reads, or None for one it does not."""
+    shows: list[Show] = []
+    font: str | None = None
+    saved: list[str | None] = []
+    statement = _STATEMENT.match
+    i = 0
+    while m := statement(content, i):
+        i = m.end()
+        skipped = m.group(1)
+        if b"q" in skipped or b"Q" in skipped or b"BI" in skipped:
+            for op in _FONT_STATE.findall(skipped):
+                if op == b"q":
+                    saved.append(font)
+                elif op == b"BI":
+                    return None  # its data may hold anything
+                elif saved:
+                    font = saved.pop()
+        kind = m.lastindex
+        if kind == 2:
+            font = m.group(2).decode("latin-1")
+            continue
+        if kind == 5:
+            strings = [
+                s for lit, hx in _STRINGS.findall(m.group(5)) if (s := _string(lit) if lit else _hex(hx))
+            ]
+        else:
+            strings = [s] if (s := _string(m.group(3)) if kind == 3 else _hex(m.group(4))) else []
+        if strings and font is not None:
+            shows.append(Show(strings, font in unicode_fonts, font))
+    tail = _TAIL.match(content, i)
+    if tail is None or tail.end() != len(content) or b"BI" in _FONT_STATE.findall(tail.group(1)):
+        return None
+    return shows
+
+
 def text_shows(content: bytes, unicode_fonts: set[str]) -> list[Show]:
     """The text-showing operators of a page's content stream, in order, with the strings PDFium
     would make a text object of (empty strings make none). Only the font state is tracked."""
+    shows = _by_statement(content, unicode_fonts)
+    return _by_token(content, unicode_fonts) if shows is None else shows
+
+
+def _by_token(content: bytes, unicode_fonts: set[str]) -> list[Show]:
+    """`text_shows` of any stream, a token (or a run of operands, a font set, a string shown) at a
+    time."""
     shows: list[Show] = []
     stack: list[Any] = []
     marks: list[int] = []
@@ -366,6 +466,22 @@ _ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])(?: \r| \n|\r\n)")
 _OBJ = re.compile(rb"(\d+)\s+\d+\s+obj")
 _END_STREAM = re.compile(rb"\s*endstream")
 _NUMBERS = re.compile(rb"(?:[+-]?(?:\d+\.?\d*|\.\d+)\s+)+")
+# An array of numbers and arrays of numbers: a CID font's widths (/W, hundreds of numbers), a box.
+_NUMBER_ARRAY = re.compile(
+    rb"\[(?:\s*(?:(?:"
+    + _NUM
+    + rb")(?=[\s()<>\[\]{}/%])|\[(?:\s*"
+    + _NUM
+    + rb"(?=[\s()<>\[\]{}/%]))*\s*\]))*\s*\]"
+)
+
+
+class _Numbers(NamedTuple):
+    """An array of numbers inside an object, skipped and not read: where it lies in the file. No
+    value `PageContents` reads (a page's fonts, their encodings, its contents) is one."""
+
+    start: int
+    end: int
 
 
 def _values(data: bytes, i: int, one: bool = False) -> tuple[list[Any], bytes, int]:
@@ -373,6 +489,10 @@ def _values(data: bytes, i: int, one: bool = False) -> tuple[list[Any], bytes, i
     the word that ended them, the index after it). `n g R` becomes a reference."""
     stack: list[list[Any]] = [[]]
     while True:
+        if data[i] == 0x5B and len(stack) > 1 and (run := _NUMBER_ARRAY.match(data, i)):
+            stack[-1].append(_Numbers(i, run.end()))
+            i = run.end()
+            continue
         if data[i] in _NUMBER_START and (run := _NUMBERS.match(data, i)):
             # A run of numbers (a font's widths are hundreds) in one step.
             stack[-1] += [float(t) if b"." in t else int(t) for t in run.group().split()]
