@@ -215,8 +215,25 @@ def test_literal_strings(data: bytes, expected: bytes | None) -> None:
         b"9jqo^z~>",  # z: the stdlib's decoder
         b's8W-"~>',  # past 2**32: overflow
         b"9jq\x0co^~>",  # a byte that is no digit
+        # What ends the digits, read from the end: spaces round `~` and `>`, `>` with no `~`, two `~`.
+        b" <~ " + base64.a85encode(b"BT /F1 9 Tf") + b"\n~ \x0b>\r\n",
+        base64.a85encode(b"abcd") + b">",
+        base64.a85encode(b"abcd") + b"~ ~>",
+        base64.a85encode(b"\xff" * 8 + b"abc") + b"~>",  # the highest groups, then a short one
     ],
-    ids=["long", "framed", "short-group", "empty", "z", "overflow", "stray-byte"],
+    ids=[
+        "long",
+        "framed",
+        "short-group",
+        "empty",
+        "z",
+        "overflow",
+        "stray-byte",
+        "spaced-end",
+        "no-tilde",
+        "two-tildes",
+        "highest",
+    ],
 )
 def test_ascii85_decodes_as_pdfminer_does(data: bytes) -> None:
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ctypes
 import math
 import re
-import struct
 import zlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -437,43 +436,50 @@ class PageContents:
 
 
 def _ascii85(data: bytes) -> bytes:
-    """pdfminer's `ascii85decode`, a group of five digits at a time instead of a digit at a time
-    (the stdlib's decoder is Python); a stream with `z` or a stray byte goes to it unchanged."""
-    digits = _A85_END.sub(b"", _A85_START.sub(b"", data)).translate(None, b" \t\n\r\v")
+    """pdfminer's `ascii85decode`, every group of five digits at once (the stdlib's decoder is
+    Python, a digit at a time); a stream with `z` or a stray byte goes to it unchanged. The groups
+    are lanes of 8 bytes in one integer, each digit's place added in with one multiplication: a group
+    is below 85 ** 5 < 2 ** 33, so no lane carries into the next, and one of 2 ** 32 or more (a
+    fifth byte in its lane) is the overflow pdfminer raises."""
+    digits = _a85_end(_A85_START.sub(b"", data)).translate(None, b" \t\n\r\v")
     if digits.translate(None, _A85_DIGITS):
         return ascii85decode(data)
     n = len(digits)
     groups = (n + 4) // 5
-    d = (digits + b"u" * 4).translate(_A85_VALUES)
-    values = [
-        d[j] * 52200625 + d[j + 1] * 614125 + d[j + 2] * 7225 + d[j + 3] * 85 + d[j + 4]
-        for j in range(0, 5 * groups, 5)
-    ]
-    try:
-        out = struct.pack(f">{groups}I", *values)
-    except struct.error:
-        raise ValueError("Ascii85 overflow") from None
+    d = (digits + b"u" * 4)[: 5 * groups].translate(_A85_VALUES)
+    total = 0
+    lane = bytearray(8 * groups)
+    for k, weight in enumerate((52200625, 614125, 7225, 85, 1)):
+        lane[7::8] = d[k::5]
+        total += int.from_bytes(lane, "big") * weight
+    lanes = total.to_bytes(8 * groups, "big")
+    if lanes[3::8].count(0) != groups:
+        raise ValueError("Ascii85 overflow")
+    out = bytearray(4 * groups)
+    for k in range(4):
+        out[k::4] = lanes[4 + k :: 8]
     padding = 4 - (n + 4) % 5
-    return out[:-padding] if padding else out
+    return bytes(out[:-padding] if padding else out)
 
 
 _A85_START = re.compile(rb"^\s*<?\s*~\s*")  # what pdfminer strips round the digits
-_A85_END = re.compile(rb"\s*~\s*>?\s*$")
+
+
+def _a85_end(data: bytes) -> bytes:
+    """`data` without what pdfminer strips after the digits (`\\s*~\\s*>?\\s*$`), looked for from the
+    end: the expression searched for costs half the decoding."""
+    end = data.rstrip()
+    if end.endswith(b">"):
+        end = end[:-1].rstrip()
+    return end[:-1].rstrip() if end.endswith(b"~") else data
+
+
 _A85_DIGITS = bytes(range(33, 118))  # ! … u
 _A85_VALUES = bytes((x - 33) % 256 for x in range(256))
 _SUBSECTION = re.compile(rb"(\d+) (\d+)\s*\r?\n")
 _ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])(?: \r| \n|\r\n)")
 _OBJ = re.compile(rb"(\d+)\s+\d+\s+obj")
 _END_STREAM = re.compile(rb"\s*endstream")
-_NUMBERS = re.compile(rb"(?:[+-]?(?:\d+\.?\d*|\.\d+)\s+)+")
-# An array of numbers and arrays of numbers: a CID font's widths (/W, hundreds of numbers), a box.
-_NUMBER_ARRAY = re.compile(
-    rb"\[(?:\s*(?:(?:"
-    + _NUM
-    + rb")(?=[\s()<>\[\]{}/%])|\[(?:\s*"
-    + _NUM
-    + rb"(?=[\s()<>\[\]{}/%]))*\s*\]))*\s*\]"
-)
 
 
 class _Numbers(NamedTuple):
@@ -484,43 +490,47 @@ class _Numbers(NamedTuple):
     end: int
 
 
+# A token of an object and the white space and comments before it: an array of numbers (and arrays
+# of numbers: a CID font's widths, hundreds of them), a run of numbers, `<<` or `[`, `>>` or `]`, a
+# hex string, the `(` of a literal one, a name, a number, a word.
+_NUM_END = rb"(?=[\s()<>\[\]{}/%])"
+_OBJECT_TOKEN = re.compile(
+    rb"(?:\s+|%[^\r\n]*)*+"
+    rb"(?:(\[(?:\s*(?:" + _NUM + _NUM_END + rb"|\[(?:\s*" + _NUM + _NUM_END + rb")*\s*\]))*\s*\])"
+    rb"|((?:" + _NUM + rb"\s+)+)|(<<|\[)|(>>|\])|<([0-9A-Fa-f\s]*)>|(\()|/([^\s()<>\[\]{}/%]*)"
+    rb"|(" + _NUM + rb")(?![^\s()<>\[\]{}/%])|([^\s()<>\[\]{}/%]+))"
+)
+
+
 def _values(data: bytes, i: int, one: bool = False) -> tuple[list[Any], bytes, int]:
     """The PDF objects from i up to `endobj` or `stream` (or, `one`, the first whole one) → (them,
-    the word that ended them, the index after it). `n g R` becomes a reference."""
+    the word that ended them, the index after it). `n g R` becomes a reference; an array of numbers
+    inside an object is skipped (`_Numbers`)."""
     stack: list[list[Any]] = [[]]
+    token = _OBJECT_TOKEN.match
     while True:
-        if data[i] == 0x5B and len(stack) > 1 and (run := _NUMBER_ARRAY.match(data, i)):
-            stack[-1].append(_Numbers(i, run.end()))
-            i = run.end()
-            continue
-        if data[i] in _NUMBER_START and (run := _NUMBERS.match(data, i)):
-            # A run of numbers (a font's widths are hundreds) in one step.
-            stack[-1] += [float(t) if b"." in t else int(t) for t in run.group().split()]
-            i = run.end()
-            continue
-        m = _TOKEN.match(data, i)
+        m = token(data, i)
         if m is None:
             raise ValueError(f"unexpected byte at {i}")
         i = m.end()
-        kind, tok = m.lastgroup, m.group()
-        if kind == "ws":
-            continue
+        kind = m.lastindex
         value: Any
-        if kind == "lit":
-            value, i = _literal(data, i)
-        elif kind == "hex":
-            digits = re.sub(rb"\s", b"", tok[1:-1])
-            value = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
-        elif kind == "name":
-            if b"#" in tok:
-                raise ValueError("escaped name")
-            value = _Name(tok[1:].decode("latin-1"))
-        elif kind == "num":
-            value = float(tok) if b"." in tok else int(tok)
-        elif kind == "open":
-            stack.append([tok])
+        if kind == 1:
+            if len(stack) > 1:
+                value = _Numbers(m.start(1), i)
+            else:  # read as any array
+                stack.append([b"["])
+                i = m.start(1) + 1
+                continue
+        elif kind == 2:
+            # A run of numbers in one step.
+            stack[-1] += [float(t) if b"." in t else int(t) for t in m.group(2).split()]
             continue
-        elif kind == "close":
+        elif kind == 3:
+            stack.append([m.group(3)])
+            continue
+        elif kind == 4:
+            tok = m.group(4)
             items = stack.pop()
             if len(stack) == 0 or (items[0] == b"[") != (tok == b"]"):
                 raise ValueError("unbalanced")
@@ -530,18 +540,33 @@ def _values(data: bytes, i: int, one: bool = False) -> tuple[list[Any], bytes, i
                 raise ValueError("bad dictionary")
             else:
                 value = dict(zip(items[1::2], items[2::2], strict=True))
-        elif tok == b"R":
-            top = stack[-1]
-            if len(top) < 2 or type(top[-1]) is not int or type(top[-2]) is not int:
-                raise ValueError("bad reference")
-            value = _Ref(top[-2])
-            del top[-2:]
-        elif tok in (b"true", b"false", b"null"):
-            value = {b"true": True, b"false": False, b"null": None}[tok]
-        elif len(stack) == 1 and tok in (b"endobj", b"stream"):
-            return stack[0], tok, i
+        elif kind == 5:
+            digits = re.sub(rb"\s", b"", m.group(5))
+            value = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+        elif kind == 6:
+            value, i = _literal(data, i)
+        elif kind == 7:
+            name = m.group(7)
+            if b"#" in name:
+                raise ValueError("escaped name")
+            value = _Name(name.decode("latin-1"))
+        elif kind == 8:
+            tok = m.group(8)
+            value = float(tok) if b"." in tok else int(tok)
         else:
-            raise ValueError(f"unexpected {tok!r}")
+            tok = m.group(9)
+            if tok == b"R":
+                top = stack[-1]
+                if len(top) < 2 or type(top[-1]) is not int or type(top[-2]) is not int:
+                    raise ValueError("bad reference")
+                value = _Ref(top[-2])
+                del top[-2:]
+            elif tok in (b"true", b"false", b"null"):
+                value = {b"true": True, b"false": False, b"null": None}[tok]
+            elif len(stack) == 1 and tok in (b"endobj", b"stream"):
+                return stack[0], tok, i
+            else:
+                raise ValueError(f"unexpected {tok!r}")
         stack[-1].append(value)
         if one and len(stack) == 1 and isinstance(value, dict | list):
             return stack[0], b"", i
