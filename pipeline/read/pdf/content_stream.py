@@ -596,10 +596,12 @@ def recover(
         if k in lost_set:
             continue
         # Folded: PDFium reads a code through its CID, which may come back as a look-alike code point.
+        # The space PDFium ends an object with when a gap follows (most cells) needs no folding.
         known = decode(show)
         if (
             known is not None
             and (held := held_text.decode("utf-16-le", "replace")) != known
+            and held.rstrip(" ") != known
             and _bare(held) != _bare(known)
         ):
             return None
