@@ -502,13 +502,35 @@ _OBJECT_TOKEN = re.compile(
 )
 
 
+# A run of the plainest tokens inside an object (names, numbers, references: most of a page's or a
+# font's dictionary), read with one match and one findall: the values the tokens give one by one.
+_END = rb"(?=[\s()<>\[\]{}/%]|$)"
+_PLAIN_TOKENS = re.compile(
+    rb"/([^\s()<>\[\]{}/%#]*)" + _END + rb"|(\d+)\s+\d+\s+R" + _END + rb"|(" + _NUM + rb")" + _END
+)
+_PLAIN_RUN = re.compile(
+    rb"(?:\s*(?:/[^\s()<>\[\]{}/%#]*" + _END + rb"|\d+\s+\d+\s+R" + _END + rb"|" + _NUM + _END + rb"))+"
+)
+
+
 def _values(data: bytes, i: int, one: bool = False) -> tuple[list[Any], bytes, int]:
     """The PDF objects from i up to `endobj` or `stream` (or, `one`, the first whole one) → (them,
     the word that ended them, the index after it). `n g R` becomes a reference; an array of numbers
     inside an object is skipped (`_Numbers`)."""
     stack: list[list[Any]] = [[]]
-    token = _OBJECT_TOKEN.match
+    token, plain = _OBJECT_TOKEN.match, _PLAIN_RUN.match
     while True:
+        if len(stack) > 1 and (run := plain(data, i)):
+            top = stack[-1]
+            for name, ref, num in _PLAIN_TOKENS.findall(run.group()):
+                if ref:
+                    top.append(_Ref(int(ref)))
+                elif num:
+                    top.append(float(num) if b"." in num else int(num))
+                else:
+                    top.append(_Name(name.decode("latin-1")))
+            i = run.end()
+            continue
         m = token(data, i)
         if m is None:
             raise ValueError(f"unexpected byte at {i}")
