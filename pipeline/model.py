@@ -44,6 +44,10 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _any_line(text: str) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class LayoutHints:
     """What the document types tell the PDF reader about the tables they print.
@@ -57,3 +61,6 @@ class LayoutHints:
     header_map: Callable[[list[str]], dict[str, int] | None]
     # every row label a detail sheet may print, spaces removed
     sheet_labels: frozenset[str] = frozenset()
+    # a line's text → False only when no cutting of it into cells reads as a header to `header_map`:
+    # a test far cheaper than cutting the line every way and reading each (by default, none)
+    may_be_header: Callable[[str], bool] = _any_line

@@ -152,7 +152,19 @@ def layout_hints() -> LayoutHints:
     hints = [kind.layout_hints() for kind in _TYPES.values() if kind.layout_hints is not None]
     maps = [h.header_map for h in hints]
     header_map = maps[0] if len(maps) == 1 else _first_header(maps) if maps else _no_header
-    return LayoutHints(header_map, frozenset().union(*(h.sheet_labels for h in hints)))
+    tests = [h.may_be_header for h in hints]
+    return LayoutHints(
+        header_map,
+        frozenset().union(*(h.sheet_labels for h in hints)),
+        tests[0] if len(tests) == 1 else _any_of(tests),
+    )
+
+
+def _any_of(tests: Sequence[Callable[[str], bool]]) -> Callable[[str], bool]:
+    def may_be_header(text: str) -> bool:
+        return any(test(text) for test in tests)
+
+    return may_be_header
 
 
 def _forget() -> None:

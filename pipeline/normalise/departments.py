@@ -87,8 +87,17 @@ def canonical(name: str, municipality: str | None) -> str | None:
     key = match_key(name)
     if municipality:
         return _lookup().get((municipality, key))
-    hits = {v for (m, k), v in _lookup().items() if k == key}
-    return hits.pop() if len(hits) == 1 else None
+    hits = _names_by_key().get(key, frozenset())
+    return next(iter(hits)) if len(hits) == 1 else None
+
+
+@cache
+def _names_by_key() -> dict[str, frozenset[str]]:
+    """Match key → the registered names it stands for in any municipality (a list naming none)."""
+    out: dict[str, set[str]] = {}
+    for (_, k), v in _lookup().items():
+        out.setdefault(k, set()).add(v)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 @cache

@@ -45,6 +45,8 @@ def test_every_page_reads_as_pdfminer_reads_it(path: Path) -> None:
     found = [plain.content(i) for i in range(pages)]
     assert found == pdfminer_contents(data)
     for content, fonts in found:
+        # Every page is written as the statement reading reads (none is left to `_by_token`).
+        assert content_stream._by_statement(content, fonts) == text_shows_by_token(content, fonts)
         assert text_shows(content, fonts) == text_shows_by_token(content, fonts)
 
 
@@ -101,7 +103,7 @@ def text_shows_by_token(content: bytes, unicode_fonts: set[str]) -> list[Show]:
     never = re.compile(rb"(?!)")
     content_stream._NUMBER_START, content_stream._SET_FONT, content_stream._SHOW = frozenset(), never, never
     try:
-        return text_shows(content, unicode_fonts)
+        return content_stream._by_token(content, unicode_fonts)
     finally:
         content_stream._NUMBER_START, content_stream._SET_FONT, content_stream._SHOW = saved
 
@@ -132,6 +134,50 @@ def test_operand_runs(content: bytes, expected: list[str]) -> None:
     assert ["".join(s.decode() for s in show.strings) for show in shows] == expected
     assert shows == text_shows_by_token(content, set())
     assert {show.font for show in shows} == {"F1"}
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "by_statement"),
+    [
+        # Operands before a string, a font set or q are skipped: they change nothing there.
+        (rb"BT /F1 9 Tf 1 2 (a) " + b'" 0 q /F2 9 Tf 0 Q 5 (b) Tj ET', ["a", "b"], True),
+        # Skipped: a name and its operator, Tj and TJ taking numbers or a name (no string);
+        # read: strings and numbers of a TJ array, hex strings, strings glued to their operators.
+        (
+            rb"/GS0 gs q /F2 9 Tf Q /F1 9 Tf BT 5 Tj /F2 Tj 7 TJ [(a)<62>5(c)] TJ ET (d)Tj/F2 9 Tf(e)'",
+            ["abc", "d", "e"],
+            True,
+        ),
+        # A font set to a name then a size is never skipped, even right after a name.
+        (rb"/F2 /F1 9 Tf (a) Tj /F2 9 5 Tf (b) Tj", ["a", "b"], True),
+        # An inline image (its data may hold anything), a comment, a dictionary, nested parentheses,
+        # a string not shown at once: read a token at a time.
+        (b"BT /F1 9 Tf (a) Tj ET BI /W 1 ID \x00(\xff) Tj EI", ["a"], False),
+        (b"BT /F1 9 Tf (a) Tj % (b) Tj\nET", ["a"], False),
+        (rb"BT /F1 9 Tf << /F2 9 Tf >> (a) Tj ET", ["a"], False),
+        (rb"BT /F1 9 Tf (a(b)) Tj ET", ["a(b)"], False),
+        (rb"BT /F1 9 Tf (a) 5 Tj ET", [], False),
+    ],
+    ids=[
+        "operands-skipped",
+        "skipped-and-read",
+        "font-set",
+        "inline-image",
+        "comment",
+        "dictionary",
+        "nested",
+        "string-left",
+    ],
+)
+def test_statements_read_a_statement_at_a_time(
+    content: bytes, expected: list[str], by_statement: bool
+) -> None:
+    """A stream of the statements generators write is read a statement at a time (`_by_statement`),
+    any other token by token; both give the shows the token reading gives."""
+    shows = text_shows(content, set())
+    assert ["".join(s.decode() for s in show.strings) for show in shows] == expected
+    assert shows == text_shows_by_token(content, set())
+    assert content_stream._by_statement(content, set()) == (shows if by_statement else None)
 
 
 @pytest.mark.parametrize(
@@ -169,8 +215,25 @@ def test_literal_strings(data: bytes, expected: bytes | None) -> None:
         b"9jqo^z~>",  # z: the stdlib's decoder
         b's8W-"~>',  # past 2**32: overflow
         b"9jq\x0co^~>",  # a byte that is no digit
+        # What ends the digits, read from the end: spaces round `~` and `>`, `>` with no `~`, two `~`.
+        b" <~ " + base64.a85encode(b"BT /F1 9 Tf") + b"\n~ \x0b>\r\n",
+        base64.a85encode(b"abcd") + b">",
+        base64.a85encode(b"abcd") + b"~ ~>",
+        base64.a85encode(b"\xff" * 8 + b"abc") + b"~>",  # the highest groups, then a short one
     ],
-    ids=["long", "framed", "short-group", "empty", "z", "overflow", "stray-byte"],
+    ids=[
+        "long",
+        "framed",
+        "short-group",
+        "empty",
+        "z",
+        "overflow",
+        "stray-byte",
+        "spaced-end",
+        "no-tilde",
+        "two-tildes",
+        "highest",
+    ],
 )
 def test_ascii85_decodes_as_pdfminer_does(data: bytes) -> None:
     try:

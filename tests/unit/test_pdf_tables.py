@@ -7,6 +7,8 @@ pages; these pin the decisions one at a time.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from pipeline.documents import layout_hints
@@ -77,6 +79,32 @@ def test_header_cells_at_any_gap() -> None:
         "付議日",
         "結果",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "may_be"),
+    [
+        ("No.事業名担当課区分付議日審議結果", True),
+        ("番号 件名 所管課 区 分", True),
+        # Two names at least: a row naming one (a title with 案件 in it) or none is no header.
+        ("1電子申請に係る外部結合について行政管理課外部結合4月3日承認", False),
+        ("2案件の報告行政管理課報告4月3日了承", False),
+        # A tag inside a name, or an accent that folding the whole line would join to a name's
+        # last letter: not tested.
+        ("No.事<b>業</b>名", True),
+        ("No\u0301 1 2 3", True),
+    ],
+)
+def test_a_line_is_cut_into_cells_only_if_it_names_two_columns(text: str, may_be: bool) -> None:
+    assert HINTS.may_be_header(text) is may_be
+
+
+def test_a_line_naming_one_column_is_not_cut() -> None:
+    row = line(0, (20, "1"), (60, "案件の報告"), (220, "行政管理課"), (320, "報告"), (380, "4月3日"))
+    assert not HINTS.may_be_header("1案件の報告行政管理課報告4月3日")
+    assert find_header([row], 0, HINTS, []) is None
+    # With no test, the line is cut every way and read: no cutting names four columns either.
+    assert find_header([row], 0, dataclasses.replace(HINTS, may_be_header=lambda t: True), []) is None
 
 
 def test_a_name_wrapped_under_the_header_line_joins_its_column() -> None:

@@ -9,6 +9,7 @@ lines the generator wrote), as text converted from a PDF does: the parser decide
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 from collections import Counter
@@ -30,6 +31,7 @@ from pipeline.read.pdf.fallback import Fallback
 from pipeline.read.pdf.geometry import Char, baseline_angle
 
 PDFS = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
+ROOT = PDFS.parents[2]
 LIST_FIELDS = ("seq_no", "title", "departments_raw", "categories_raw", "date_raw", "result")
 
 
@@ -387,6 +389,32 @@ def test_generated_lines(name: str) -> None:
     assert [(ln.page, ln.text) for ln in source.lines] == EXPECTED_LINES[name]
     assert [ln.no for ln in source.lines] == list(range(1, len(source.lines) + 1))
     assert source.page_count == EXPECTED_LINES[name][-1][0]
+
+
+EVERY_PDF = [
+    p
+    for p in sorted((PDFS.parent).rglob("*.pdf")) + sorted((ROOT.parent / "shared" / "corpus").rglob("*.pdf"))
+    if p.name not in ("encrypted.pdf", "scanned.pdf")
+]
+
+
+@pytest.mark.parametrize("path", EVERY_PDF, ids=[p.name for p in EVERY_PDF])
+def test_lines_named_by_too_few_columns_are_not_cut_into_cells(path: Path) -> None:
+    """The document types' cheap test (`LayoutHints.may_be_header`) turns away lines before they are
+    cut into cells every way: the same lines as cutting every line, on every test and corpus PDF."""
+    asked: list[bool] = []
+    hints = layout_hints()
+
+    def may_be_header(text: str) -> bool:
+        asked.append(hints.may_be_header(text))
+        return asked[-1]
+
+    data = path.read_bytes()
+    tested = read_pdf_with(data, path.name, dataclasses.replace(hints, may_be_header=may_be_header))
+    every_way = read_pdf_with(data, path.name, dataclasses.replace(hints, may_be_header=lambda text: True))
+    assert tested.lines == every_way.lines
+    if path.name.endswith("_list.pdf"):
+        assert asked.count(False) > asked.count(True) > 0  # body rows turned away, the header kept
 
 
 # --------------------------------------------------------------------------- landscape and turned pages

@@ -11,7 +11,7 @@ from difflib import SequenceMatcher
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.documents.deliberation_list.header import header_map
+from pipeline.documents.deliberation_list.header import header_map, may_be_header
 from pipeline.documents.deliberation_list.rows import ListRow, parse_list, split_categories
 from pipeline.documents.deliberation_list.sheet_labels import label_words
 from pipeline.documents.deliberation_list.sheets import Sheet, parse_sheets
@@ -220,7 +220,7 @@ def parse(seg: Segment, document_id: str) -> Parsed:
 
 
 def layout_hints() -> LayoutHints:
-    return LayoutHints(header_map=header_map, sheet_labels=label_words())
+    return LayoutHints(header_map=header_map, sheet_labels=label_words(), may_be_header=may_be_header)
 
 
 DOCUMENT_TYPE = DocumentType("deliberation_list", parse, ("case_mentions",), layout_hints=layout_hints)

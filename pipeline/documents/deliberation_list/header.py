@@ -11,7 +11,7 @@ import re
 from functools import cache
 
 from pipeline.normalise.ocr import match_header
-from pipeline.normalise.text import squeeze
+from pipeline.normalise.text import fold, squeeze
 from pipeline.rules import vocabulary
 
 
@@ -122,3 +122,26 @@ def is_text_header(text: str) -> bool:
     """A line (or lines joined) of the wrapped shape that reads as the header."""
     cells = re.split(r"\s+", text.strip())
     return header_map(cells) is not None or _header_run(text) is not None
+
+
+# Accents that join the letter before them into one character (`o` + U+0301 → `ó`).
+_ACCENTS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+@cache
+def _name_starts() -> re.Pattern[str]:
+    """Every place a column name starts (overlapping ones too)."""
+    words = sorted({w for ws in _column_words().values() for w in ws}, key=len, reverse=True)
+    return re.compile("(?=" + "|".join(re.escape(w) for w in words) + ")")
+
+
+def may_be_header(text: str) -> bool:
+    """False when no cutting of `text` (a line, its characters' texts joined) into cells reads as a
+    header: `header_map` reads one only when two cells or more, folded and without spaces, start with
+    a column name, so the line folded whole holds two places where a name starts. Folded whole, not
+    cell by cell, a name's last letter could join an accent starting the next cell (`No` + U+0301):
+    a line with such an accent, or with a tag (`<…>` taken out of a cell), is not tested."""
+    t = squeeze(fold(text))
+    if "<" in t or _ACCENTS.search(text):
+        return True
+    return len(_name_starts().findall(t)) >= 2

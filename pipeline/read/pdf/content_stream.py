@@ -6,7 +6,6 @@ from __future__ import annotations
 import ctypes
 import math
 import re
-import struct
 import zlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -125,9 +124,109 @@ def _nested_literal(data: bytes, i: int) -> tuple[bytes, int]:
             out += ch
 
 
+# The statements of a content stream as generators write them (reportlab: `BT 1 0 0 1 41 733 Tm /F2 9
+# Tf 10.8 TL (…) Tj T* ET`; Chrome: `<0DEF> Tj 10.65 0 Td`), read a statement the reading acts on at
+# a time: a font set, a string shown by Tj, ' or ", an array of strings and numbers shown by TJ. What
+# stands before one is skipped in the same match: numbers, names and operators, where the stack can
+# only hold numbers and names, which make no string shown and no font set (`/F1 9 Tf` is not
+# skipped); q, Q and BI are looked for in it. Any other token (a comment, a dictionary, a string
+# other than shown) leaves the stream to `_by_token`. What is skipped never starts a statement, so
+# the skipping is possessive: on a stream it cannot read, the engine has nothing to try again.
+_DELIM = rb"(?=[\s()<>\[\]{}/%]|$)"
+_NUM = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
+_SET = rb"/([^\s()<>\[\]{}/%]*)\s+" + _NUM + rb"\s+Tf" + _DELIM
+_PLAIN = rb"[^()<>\[\]{}/%'\"]*+"
+_SKIPPED = rb"(" + _PLAIN + rb"(?:(?!" + _SET.replace(b"(", b"(?:", 1) + rb")/" + _PLAIN + rb")*+)"
+_BODY = rb"[^()\\]*(?:\\[\s\S][^()\\]*)*"  # a literal string's, without parentheses inside
+_HEX = rb"[0-9A-Fa-f\s]*"
+_STATEMENT = re.compile(
+    _SKIPPED
+    + rb"(?:"
+    + _SET
+    + rb"|(?:\(("
+    + _BODY
+    + rb")\)|<("
+    + _HEX
+    + rb")>)\s*(?:Tj|'|\")"
+    + _DELIM
+    + rb"|\[((?:\s*(?:\("
+    + _BODY
+    + rb"\)|<"
+    + _HEX
+    + rb">|"
+    + _NUM
+    + rb"(?=[\s()<>\[\]{}/%])))*)\s*\]\s*TJ"
+    + _DELIM
+    + rb")"
+)
+_TAIL = re.compile(_SKIPPED)
+_FONT_STATE = re.compile(rb"(?<![^\s()<>\[\]{}/%])(?:q|Q|BI)(?![^\s()<>\[\]{}/%])")
+_STRINGS = re.compile(rb"\((" + _BODY + rb")\)|<(" + _HEX + rb")>")
+_SPACE = re.compile(rb"\s")
+
+
+def _string(body: bytes) -> bytes:
+    """A literal string's bytes from what stands between its parentheses (none inside)."""
+    if b"\\" not in body:
+        return body
+    if body not in _DECODED:
+        if len(_DECODED) >= 4096:
+            _DECODED.clear()
+        _DECODED[body] = _LIT_ESCAPE.sub(_unescape, body)
+    return _DECODED[body]
+
+
+def _hex(digits: bytes) -> bytes:
+    digits = _SPACE.sub(b"", digits)
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+
+
+def _by_statement(content: bytes, unicode_fonts: set[str]) -> list[Show] | None:
+    """`text_shows` of a stream written as `_STATEMENT` reads, or None for one it does not."""
+    shows: list[Show] = []
+    font: str | None = None
+    saved: list[str | None] = []
+    statement = _STATEMENT.match
+    i = 0
+    while m := statement(content, i):
+        i = m.end()
+        skipped = m.group(1)
+        if b"q" in skipped or b"Q" in skipped or b"BI" in skipped:
+            for op in _FONT_STATE.findall(skipped):
+                if op == b"q":
+                    saved.append(font)
+                elif op == b"BI":
+                    return None  # its data may hold anything
+                elif saved:
+                    font = saved.pop()
+        kind = m.lastindex
+        if kind == 2:
+            font = m.group(2).decode("latin-1")
+            continue
+        if kind == 5:
+            strings = [
+                s for lit, hx in _STRINGS.findall(m.group(5)) if (s := _string(lit) if lit else _hex(hx))
+            ]
+        else:
+            strings = [s] if (s := _string(m.group(3)) if kind == 3 else _hex(m.group(4))) else []
+        if strings and font is not None:
+            shows.append(Show(strings, font in unicode_fonts, font))
+    tail = _TAIL.match(content, i)
+    if tail is None or tail.end() != len(content) or b"BI" in _FONT_STATE.findall(tail.group(1)):
+        return None
+    return shows
+
+
 def text_shows(content: bytes, unicode_fonts: set[str]) -> list[Show]:
     """The text-showing operators of a page's content stream, in order, with the strings PDFium
     would make a text object of (empty strings make none). Only the font state is tracked."""
+    shows = _by_statement(content, unicode_fonts)
+    return _by_token(content, unicode_fonts) if shows is None else shows
+
+
+def _by_token(content: bytes, unicode_fonts: set[str]) -> list[Show]:
+    """`text_shows` of any stream, a token (or a run of operands, a font set, a string shown) at a
+    time."""
     shows: list[Show] = []
     stack: list[Any] = []
     marks: list[int] = []
@@ -337,70 +436,123 @@ class PageContents:
 
 
 def _ascii85(data: bytes) -> bytes:
-    """pdfminer's `ascii85decode`, a group of five digits at a time instead of a digit at a time
-    (the stdlib's decoder is Python); a stream with `z` or a stray byte goes to it unchanged."""
-    digits = _A85_END.sub(b"", _A85_START.sub(b"", data)).translate(None, b" \t\n\r\v")
+    """pdfminer's `ascii85decode`, every group of five digits at once (the stdlib's decoder is
+    Python, a digit at a time); a stream with `z` or a stray byte goes to it unchanged. The groups
+    are lanes of 8 bytes in one integer, each digit's place added in with one multiplication: a group
+    is below 85 ** 5 < 2 ** 33, so no lane carries into the next, and one of 2 ** 32 or more (a
+    fifth byte in its lane) is the overflow pdfminer raises."""
+    digits = _a85_end(_A85_START.sub(b"", data)).translate(None, b" \t\n\r\v")
     if digits.translate(None, _A85_DIGITS):
         return ascii85decode(data)
     n = len(digits)
     groups = (n + 4) // 5
-    d = (digits + b"u" * 4).translate(_A85_VALUES)
-    values = [
-        d[j] * 52200625 + d[j + 1] * 614125 + d[j + 2] * 7225 + d[j + 3] * 85 + d[j + 4]
-        for j in range(0, 5 * groups, 5)
-    ]
-    try:
-        out = struct.pack(f">{groups}I", *values)
-    except struct.error:
-        raise ValueError("Ascii85 overflow") from None
+    d = (digits + b"u" * 4)[: 5 * groups].translate(_A85_VALUES)
+    total = 0
+    lane = bytearray(8 * groups)
+    for k, weight in enumerate((52200625, 614125, 7225, 85, 1)):
+        lane[7::8] = d[k::5]
+        total += int.from_bytes(lane, "big") * weight
+    lanes = total.to_bytes(8 * groups, "big")
+    if lanes[3::8].count(0) != groups:
+        raise ValueError("Ascii85 overflow")
+    out = bytearray(4 * groups)
+    for k in range(4):
+        out[k::4] = lanes[4 + k :: 8]
     padding = 4 - (n + 4) % 5
-    return out[:-padding] if padding else out
+    return bytes(out[:-padding] if padding else out)
 
 
 _A85_START = re.compile(rb"^\s*<?\s*~\s*")  # what pdfminer strips round the digits
-_A85_END = re.compile(rb"\s*~\s*>?\s*$")
+
+
+def _a85_end(data: bytes) -> bytes:
+    """`data` without what pdfminer strips after the digits (`\\s*~\\s*>?\\s*$`), looked for from the
+    end: the expression searched for costs half the decoding."""
+    end = data.rstrip()
+    if end.endswith(b">"):
+        end = end[:-1].rstrip()
+    return end[:-1].rstrip() if end.endswith(b"~") else data
+
+
 _A85_DIGITS = bytes(range(33, 118))  # ! … u
 _A85_VALUES = bytes((x - 33) % 256 for x in range(256))
 _SUBSECTION = re.compile(rb"(\d+) (\d+)\s*\r?\n")
 _ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])(?: \r| \n|\r\n)")
 _OBJ = re.compile(rb"(\d+)\s+\d+\s+obj")
 _END_STREAM = re.compile(rb"\s*endstream")
-_NUMBERS = re.compile(rb"(?:[+-]?(?:\d+\.?\d*|\.\d+)\s+)+")
+
+
+class _Numbers(NamedTuple):
+    """An array of numbers inside an object, skipped and not read: where it lies in the file. No
+    value `PageContents` reads (a page's fonts, their encodings, its contents) is one."""
+
+    start: int
+    end: int
+
+
+# A token of an object and the white space and comments before it: an array of numbers (and arrays
+# of numbers: a CID font's widths, hundreds of them), a run of numbers, `<<` or `[`, `>>` or `]`, a
+# hex string, the `(` of a literal one, a name, a number, a word.
+_NUM_END = rb"(?=[\s()<>\[\]{}/%])"
+_OBJECT_TOKEN = re.compile(
+    rb"(?:\s+|%[^\r\n]*)*+"
+    rb"(?:(\[(?:\s*(?:" + _NUM + _NUM_END + rb"|\[(?:\s*" + _NUM + _NUM_END + rb")*\s*\]))*\s*\])"
+    rb"|((?:" + _NUM + rb"\s+)+)|(<<|\[)|(>>|\])|<([0-9A-Fa-f\s]*)>|(\()|/([^\s()<>\[\]{}/%]*)"
+    rb"|(" + _NUM + rb")(?![^\s()<>\[\]{}/%])|([^\s()<>\[\]{}/%]+))"
+)
+
+
+# A run of the plainest tokens inside an object (names, numbers, references: most of a page's or a
+# font's dictionary), read with one match and one findall: the values the tokens give one by one.
+_END = rb"(?=[\s()<>\[\]{}/%]|$)"
+_PLAIN_TOKENS = re.compile(
+    rb"/([^\s()<>\[\]{}/%#]*)" + _END + rb"|(\d+)\s+\d+\s+R" + _END + rb"|(" + _NUM + rb")" + _END
+)
+_PLAIN_RUN = re.compile(
+    rb"(?:\s*(?:/[^\s()<>\[\]{}/%#]*" + _END + rb"|\d+\s+\d+\s+R" + _END + rb"|" + _NUM + _END + rb"))+"
+)
 
 
 def _values(data: bytes, i: int, one: bool = False) -> tuple[list[Any], bytes, int]:
     """The PDF objects from i up to `endobj` or `stream` (or, `one`, the first whole one) → (them,
-    the word that ended them, the index after it). `n g R` becomes a reference."""
+    the word that ended them, the index after it). `n g R` becomes a reference; an array of numbers
+    inside an object is skipped (`_Numbers`)."""
     stack: list[list[Any]] = [[]]
+    token, plain = _OBJECT_TOKEN.match, _PLAIN_RUN.match
     while True:
-        if data[i] in _NUMBER_START and (run := _NUMBERS.match(data, i)):
-            # A run of numbers (a font's widths are hundreds) in one step.
-            stack[-1] += [float(t) if b"." in t else int(t) for t in run.group().split()]
+        if len(stack) > 1 and (run := plain(data, i)):
+            top = stack[-1]
+            for name, ref, num in _PLAIN_TOKENS.findall(run.group()):
+                if ref:
+                    top.append(_Ref(int(ref)))
+                elif num:
+                    top.append(float(num) if b"." in num else int(num))
+                else:
+                    top.append(_Name(name.decode("latin-1")))
             i = run.end()
             continue
-        m = _TOKEN.match(data, i)
+        m = token(data, i)
         if m is None:
             raise ValueError(f"unexpected byte at {i}")
         i = m.end()
-        kind, tok = m.lastgroup, m.group()
-        if kind == "ws":
-            continue
+        kind = m.lastindex
         value: Any
-        if kind == "lit":
-            value, i = _literal(data, i)
-        elif kind == "hex":
-            digits = re.sub(rb"\s", b"", tok[1:-1])
-            value = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
-        elif kind == "name":
-            if b"#" in tok:
-                raise ValueError("escaped name")
-            value = _Name(tok[1:].decode("latin-1"))
-        elif kind == "num":
-            value = float(tok) if b"." in tok else int(tok)
-        elif kind == "open":
-            stack.append([tok])
+        if kind == 1:
+            if len(stack) > 1:
+                value = _Numbers(m.start(1), i)
+            else:  # read as any array
+                stack.append([b"["])
+                i = m.start(1) + 1
+                continue
+        elif kind == 2:
+            # A run of numbers in one step.
+            stack[-1] += [float(t) if b"." in t else int(t) for t in m.group(2).split()]
             continue
-        elif kind == "close":
+        elif kind == 3:
+            stack.append([m.group(3)])
+            continue
+        elif kind == 4:
+            tok = m.group(4)
             items = stack.pop()
             if len(stack) == 0 or (items[0] == b"[") != (tok == b"]"):
                 raise ValueError("unbalanced")
@@ -410,18 +562,33 @@ def _values(data: bytes, i: int, one: bool = False) -> tuple[list[Any], bytes, i
                 raise ValueError("bad dictionary")
             else:
                 value = dict(zip(items[1::2], items[2::2], strict=True))
-        elif tok == b"R":
-            top = stack[-1]
-            if len(top) < 2 or type(top[-1]) is not int or type(top[-2]) is not int:
-                raise ValueError("bad reference")
-            value = _Ref(top[-2])
-            del top[-2:]
-        elif tok in (b"true", b"false", b"null"):
-            value = {b"true": True, b"false": False, b"null": None}[tok]
-        elif len(stack) == 1 and tok in (b"endobj", b"stream"):
-            return stack[0], tok, i
+        elif kind == 5:
+            digits = re.sub(rb"\s", b"", m.group(5))
+            value = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+        elif kind == 6:
+            value, i = _literal(data, i)
+        elif kind == 7:
+            name = m.group(7)
+            if b"#" in name:
+                raise ValueError("escaped name")
+            value = _Name(name.decode("latin-1"))
+        elif kind == 8:
+            tok = m.group(8)
+            value = float(tok) if b"." in tok else int(tok)
         else:
-            raise ValueError(f"unexpected {tok!r}")
+            tok = m.group(9)
+            if tok == b"R":
+                top = stack[-1]
+                if len(top) < 2 or type(top[-1]) is not int or type(top[-2]) is not int:
+                    raise ValueError("bad reference")
+                value = _Ref(top[-2])
+                del top[-2:]
+            elif tok in (b"true", b"false", b"null"):
+                value = {b"true": True, b"false": False, b"null": None}[tok]
+            elif len(stack) == 1 and tok in (b"endobj", b"stream"):
+                return stack[0], tok, i
+            else:
+                raise ValueError(f"unexpected {tok!r}")
         stack[-1].append(value)
         if one and len(stack) == 1 and isinstance(value, dict | list):
             return stack[0], b"", i
@@ -451,10 +618,12 @@ def recover(
         if k in lost_set:
             continue
         # Folded: PDFium reads a code through its CID, which may come back as a look-alike code point.
+        # The space PDFium ends an object with when a gap follows (most cells) needs no folding.
         known = decode(show)
         if (
             known is not None
             and (held := held_text.decode("utf-16-le", "replace")) != known
+            and held.rstrip(" ") != known
             and _bare(held) != _bare(known)
         ):
             return None

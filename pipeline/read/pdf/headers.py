@@ -75,8 +75,8 @@ def _splits(line: TextLine, hints: LayoutHints) -> list[tuple[float, dict[str, i
     # Rounding moves a gap by 0.05 at most: only gaps near the limit or over it are rounded.
     near = limit - 0.051
     gaps = [g for g in map(operator.sub, map(_X0, chars[1:]), map(_X1, chars)) if g > near]
-    if len(gaps) < 3:
-        return []  # four cells at the least: most lines of text stop here
+    if len(gaps) < 3 or not hints.may_be_header(_text(chars)):
+        return []  # four cells at the least (most lines of text stop here), two naming a column
     wide = sorted((r for g in gaps if (r := round(g, 1)) > limit), reverse=True)
     out = []
     for n, gap in enumerate(wide):

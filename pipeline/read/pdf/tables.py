@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -63,21 +64,34 @@ class Columns:
 
     def split(self, chars: list[Char]) -> list[list[Char]]:
         out: list[list[Char]] = [[] for _ in range(len(self.bounds) + 1)]
+        bounds, at = self.bounds, bisect.bisect_right  # `of`, written out: called for every character
         for ch in chars:
-            out[self.of(ch)].append(ch)
+            out[at(bounds, (ch.x0 + ch.x1) / 2)].append(ch)
         return out
+
+    def anchored(self, chars: list[Char]) -> list[Char]:
+        """The characters in the number column: `of` is the anchor."""
+        k, bounds = self.anchor, self.bounds
+        if bounds != sorted(bounds):
+            return [c for c in chars if self.of(c) == k]
+        # Sorted bounds: `of` is k just where the centre lies between bounds k - 1 and k.
+        lo = bounds[k - 1] if k > 0 else -math.inf
+        hi = bounds[k] if k < len(bounds) else math.inf
+        return [c for c in chars if lo <= (c.x0 + c.x1) / 2 < hi]
 
     def fits(self, line: TextLine) -> bool:
         """The line keeps to the columns: at every boundary its text leaves a gap, however narrow
         (cells set with next to no padding still leave one), which running text across the table
         does not (its characters touch, or a boundary falls inside one)."""
         gap = _TOUCH * line.height
-        centres = [(c.x0 + c.x1) / 2 for c in line.chars]
+        chars = line.chars
+        centres = [(c.x0 + c.x1) / 2 for c in chars]
+        # The rightmost end left of each place and the leftmost start from it on, read once.
+        ends = list(itertools.accumulate([c.x1 for c in chars], max))
+        starts = list(itertools.accumulate([c.x0 for c in reversed(chars)], min))[::-1]
         for b in self.bounds:
             k = bisect.bisect_left(centres, b)
-            left = max((c.x1 for c in line.chars[:k]), default=None)
-            right = min((c.x0 for c in line.chars[k:]), default=None)
-            if left is not None and right is not None and right - left < gap:
+            if 0 < k < len(chars) and starts[k] - ends[k - 1] < gap:
                 return False
         return True
 
@@ -194,7 +208,14 @@ def _across(line: TextLine, extents: list[tuple[float, float]]) -> bool:
             runs[-1][1] = max(runs[-1][1], ch.x1)
         else:
             runs.append([ch.x0, ch.x1])
-    return any(sum(1 for a, b in extents if min(x1, b) - max(x0, a) > 1) > 1 for x0, x1 in runs)
+    for x0, x1 in runs:
+        under = 0
+        for a, b in extents:
+            if min(x1, b) - max(x0, a) > 1:
+                under += 1
+                if under > 1:
+                    return True
+    return False
 
 
 def _columns(
@@ -228,7 +249,7 @@ def _numbers(
     """The number each line starts a row with, if any. A number cell may wrap (`1` over `1` in a
     column too narrow for 11, `第1` over `号`): lines packed tightly in the number column are one
     cell when read together they give the next number and read apart they do not."""
-    texts = [fold("".join(c.text for c in ln.chars if columns.of(c) == columns.anchor)) for ln in lines]
+    texts = [fold("".join([c.text for c in columns.anchored(ln.chars)])) for ln in lines]
     marked = [k for k, t in enumerate(texts) if t]
     out: list[int | None] = [None] * len(lines)
     i = 0
