@@ -14,7 +14,7 @@ from pdfplumber.table import TableFinder
 
 from pipeline.documents import layout_hints
 from pipeline.read.pdf.geometry import Char, Frame
-from pipeline.read.pdf.grids import Grids, _tables, ruled_tables
+from pipeline.read.pdf.grids import Grids, grid_rows, ruled_tables
 from pipeline.read.pdf.pdfium import page_edges
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def pdfplumber_rows(edges: list[dict[str, Any]]) -> list[list[tuple[Any, list[An
 
 
 def our_rows(edges: list[dict[str, Any]]) -> list[list[tuple[Any, list[Any]]]]:
-    return [[(r.bbox, r.cells) for r in t.rows] for t in _tables(edges)]
+    return [[(r.bbox, r.cells) for r in t] for t in grid_rows(edges)]
 
 
 def edge(x0: float, top: float, x1: float, bottom: float) -> dict[str, Any]:
