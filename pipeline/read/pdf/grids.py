@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from pipeline.model import LayoutHints
 from pipeline.read.pdf.geometry import Char
-from pipeline.read.pdf.layout import Item, cell_text
+from pipeline.read.pdf.layout import Item, cell_text, unspaced_cell_text
 
 # pdfplumber's TableFinder defaults for the `lines` strategy.
 _SNAP = _JOIN = _INTERSECTION = 3
@@ -26,6 +26,7 @@ _MIN_LENGTH = 3
 _Edge = tuple[float, float, float, float, float]
 Cell = tuple[float, float, float, float]
 _Point = tuple[float, float]
+_X0 = itemgetter(0)  # Char.x0
 
 
 class GridRow(NamedTuple):
@@ -218,13 +219,16 @@ def grid_rows(edges: list[dict[str, Any]]) -> list[list[GridRow]]:
 
 class _Row(NamedTuple):
     """A grid row as `ruled_tables` reads it: its span down the page, its cells left to right (the
-    spanned slots left out), and whether they stand apart (each ends where or before the next
-    begins), when a character's cell is found by bisecting their left edges."""
+    spanned slots left out) with their left and right edges and bottoms, and whether they stand
+    apart (each ends where or before the next begins), when a character's cell is found by
+    bisecting their left edges."""
 
     top: float
     bottom: float
     cells: list[Cell]
     x0s: list[float]
+    x1s: list[float]
+    bottoms: list[float]
     apart: bool
 
 
@@ -242,8 +246,26 @@ def _read_rows(edges: list[dict[str, Any]]) -> list[_Row]:
         for row in rows:
             cells = [c for c in row.cells if c]
             apart = all(a[2] <= b[0] for a, b in pairwise(cells))
-            out.append(_Row(row.bbox[1], row.bbox[3], cells, [c[0] for c in cells], apart))
+            x0s, x1s, bottoms = [c[0] for c in cells], [c[2] for c in cells], [c[3] for c in cells]
+            out.append(_Row(row.bbox[1], row.bbox[3], cells, x0s, x1s, bottoms, apart))
     return out
+
+
+def _cell_of(row: _Row, cx: float, my: float) -> int:
+    """The first cell of the row holding the point (cx, my), which is within the row's span, or -1.
+    When the cells stand apart only the last two starting left of it can (the earlier one where
+    they meet at the point), as every cell of a row starts at its top."""
+    if not row.apart:
+        return next((k for k, c in enumerate(row.cells) if c[0] <= cx <= c[2] and c[1] <= my <= c[3]), -1)
+    k = bisect.bisect_right(row.x0s, cx) - 1
+    if k > 0 and cx <= row.x1s[k - 1] and my <= row.bottoms[k - 1]:
+        return k - 1
+    if k >= 0 and cx <= row.x1s[k] and my <= row.bottoms[k]:
+        return k
+    return -1
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def ruled_tables(
@@ -266,25 +288,38 @@ def ruled_tables(
     mid_of = [(c.top + c.bottom) / 2 for c in chars]
     by_mid = sorted(range(len(chars)), key=mid_of.__getitem__)
     mids = [mid_of[i] for i in by_mid]
-    for top, bottom, cells, x0s, apart in rows:
-        lo, hi = bisect.bisect_left(mids, top), bisect.bisect_right(mids, bottom)
-        per_cell: list[list[Char]] = [[] for _ in cells]
+    # The reader's characters hold no spaces: a cell's lines are then grouped as its characters
+    # come, by their centres, as `group_lines` would group them.
+    spaced = any(c.text.isspace() for c in chars)
+    for row in rows:
+        lo, hi = bisect.bisect_left(mids, row.top), bisect.bisect_right(mids, row.bottom)
+        if lo == hi:
+            continue
+        per_cell: list[list[list[Char]]] = [[] for _ in row.cells]
+        spans = [(0.0, 0.0)] * len(row.cells)
         for i in by_mid[lo:hi]:
             ch, my = chars[i], mid_of[i]
-            cx = (ch.x0 + ch.x1) / 2
-            # A character goes to the first cell holding its centre; when the cells stand apart,
-            # only the last two starting left of it can (the earlier one if they meet at its centre).
-            base = max(0, bisect.bisect_right(x0s, cx) - 2) if apart else 0
-            for k, cell in enumerate(cells[base : base + 2] if apart else cells, base):
-                if cell[0] <= cx <= cell[2] and cell[1] <= my <= cell[3]:
-                    per_cell[k].append(ch)
-                    inside.add(i)
-                    break
-        label = cell_text(per_cell[0]) if per_cell and per_cell[0] else ""
+            k = _cell_of(row, (ch.x0 + ch.x1) / 2, my)
+            if k < 0:
+                continue
+            inside.add(i)
+            lines = per_cell[k]
+            if lines and spans[k][0] <= my <= spans[k][1]:
+                lines[-1].append(ch)
+            else:
+                lines.append([ch])
+                spans[k] = (ch.top, ch.bottom)
+        texts = [_text(lines, False, spaced) if lines else "" for lines in per_cell[:1]]
         # A detail sheet's row: its values keep paragraphs.
-        sheet_row = re.sub(r"\s+", "", label) in hints.sheet_labels
-        texts = [label] + [cell_text(cc, paragraphs=sheet_row) if cc else "" for cc in per_cell[1:]]
+        sheet_row = _SPACES.sub("", texts[0]) in hints.sheet_labels
+        texts += [_text(lines, sheet_row, spaced) if lines else "" for lines in per_cell[1:]]
         if any(texts):
-            items.append(Item(top, "\t".join(texts)))
+            items.append(Item(row.top, "\t".join(texts)))
     rest = [ch for i, ch in enumerate(chars) if i not in inside]
     return items, rest
+
+
+def _text(lines: list[list[Char]], paragraphs: bool, spaced: bool) -> str:
+    if spaced:  # lines in the order the characters came: `cell_text` groups them its way
+        return cell_text([c for ln in lines for c in ln], paragraphs)
+    return unspaced_cell_text([sorted(ln, key=_X0) if len(ln) > 1 else ln for ln in lines], paragraphs)

@@ -196,23 +196,49 @@ def line_text(chars: list[Char]) -> str:
     usual one by a space's width: a cell spread to its width (均等割付, `2 0 2 3 / 4 / 3`) reads as
     printed words, not letters."""
     chars = [c for c in chars if not c.text.isspace()]
-    if not chars:
-        return ""
+    return _spread_text(chars) if chars else ""
+
+
+def _spread_text(chars: list[Char]) -> str:
+    """`line_text` of a line without spaces (a cell's, as the reader hands them on)."""
+    if len(chars) == 1:
+        return chars[0].text
     height = _median([c.bottom - c.top for c in chars]) or 1.0
     gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(chars)]
     usual = max(0.0, sorted(gaps)[(len(gaps) - 1) // 2]) if len(gaps) > 1 else 0.0  # median_low
+    wide = usual + _SPACE_GAP * height
+    if max(gaps) <= wide:  # most lines
+        return "".join(map(_TEXT, chars))
     out = chars[0].text
     for gap, ch in zip(gaps, chars[1:], strict=True):
-        out += (" " if gap > usual + _SPACE_GAP * height else "") + ch.text
+        out += (" " if gap > wide else "") + ch.text
     return out
 
 
 def cell_text(chars: list[Char], paragraphs: bool = False) -> str:
+    if not any(map(str.isspace, map(_TEXT, chars))):
+        return unspaced_cell_text(group_lines(chars), paragraphs)
     lines = [ln for ln in group_lines(chars) if any(not c.text.isspace() for c in ln)]
-    texts = [line_text(ln) for ln in lines]
+    return _cell_text(lines, [line_text(ln) for ln in lines], paragraphs, chars)
+
+
+def unspaced_cell_text(lines: list[list[Char]], paragraphs: bool = False) -> str:
+    """`cell_text` of a cell without spaces (the reader's cells: its lines hold none) whose
+    characters are grouped into lines already, as `group_lines` groups them, each left to right."""
+    return _cell_text(lines, [_spread_text(ln) for ln in lines], paragraphs, None)
+
+
+def _cell_text(lines: list[list[Char]], texts: list[str], paragraphs: bool, chars: list[Char] | None) -> str:
     if not paragraphs:
         return join_lines(texts)
-    height = _median([c.bottom - c.top for c in chars]) or 1.0
+    height = 1.0  # unused: one line makes one paragraph, whatever the height
+    if len(lines) > 1:
+        heights = (
+            [c.bottom - c.top for c in chars]
+            if chars is not None
+            else [c.bottom - c.top for ln in lines for c in ln]
+        )
+        height = _median(heights) or 1.0
     return paragraph_text(list(zip(texts, (max(c.x1 for c in ln) for ln in lines), strict=True)), height)
 
 
