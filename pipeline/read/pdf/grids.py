@@ -26,7 +26,7 @@ _MIN_LENGTH = 3
 _Edge = tuple[float, float, float, float, float]
 Cell = tuple[float, float, float, float]
 _Point = tuple[float, float]
-_X0 = itemgetter(0)  # Char.x0
+_X0, _TEXT = itemgetter(0), itemgetter(4)  # Char.x0, .text
 
 
 class GridRow(NamedTuple):
@@ -252,17 +252,8 @@ def _read_rows(edges: list[dict[str, Any]]) -> list[_Row]:
 
 
 def _cell_of(row: _Row, cx: float, my: float) -> int:
-    """The first cell of the row holding the point (cx, my), which is within the row's span, or -1.
-    When the cells stand apart only the last two starting left of it can (the earlier one where
-    they meet at the point), as every cell of a row starts at its top."""
-    if not row.apart:
-        return next((k for k, c in enumerate(row.cells) if c[0] <= cx <= c[2] and c[1] <= my <= c[3]), -1)
-    k = bisect.bisect_right(row.x0s, cx) - 1
-    if k > 0 and cx <= row.x1s[k - 1] and my <= row.bottoms[k - 1]:
-        return k - 1
-    if k >= 0 and cx <= row.x1s[k] and my <= row.bottoms[k]:
-        return k
-    return -1
+    """The first cell of the row holding the point (cx, my), which is within the row's span, or -1."""
+    return next((k for k, c in enumerate(row.cells) if c[0] <= cx <= c[2] and c[1] <= my <= c[3]), -1)
 
 
 _SPACES = re.compile(r"\s+")
@@ -290,18 +281,29 @@ def ruled_tables(
     mids = [mid_of[i] for i in by_mid]
     # The reader's characters hold no spaces: a cell's lines are then grouped as its characters
     # come, by their centres, as `group_lines` would group them.
-    spaced = any(c.text.isspace() for c in chars)
+    spaced = any(map(str.isspace, map(_TEXT, chars)))
     for row in rows:
         lo, hi = bisect.bisect_left(mids, row.top), bisect.bisect_right(mids, row.bottom)
         if lo == hi:
             continue
         per_cell: list[list[list[Char]]] = [[] for _ in row.cells]
         spans = [(0.0, 0.0)] * len(row.cells)
+        x0s, x1s, bottoms, apart = row.x0s, row.x1s, row.bottoms, row.apart
         for i in by_mid[lo:hi]:
             ch, my = chars[i], mid_of[i]
-            k = _cell_of(row, (ch.x0 + ch.x1) / 2, my)
-            if k < 0:
-                continue
+            cx = (ch.x0 + ch.x1) / 2
+            if apart:
+                # Only the last two cells starting left of the centre can hold it, the earlier one
+                # where they meet at it (every cell of a row starts at its top).
+                k = bisect.bisect_right(x0s, cx) - 1
+                if k > 0 and cx <= x1s[k - 1] and my <= bottoms[k - 1]:
+                    k -= 1
+                elif k < 0 or cx > x1s[k] or my > bottoms[k]:
+                    continue
+            else:
+                k = _cell_of(row, cx, my)
+                if k < 0:
+                    continue
             inside.add(i)
             lines = per_cell[k]
             if lines and spans[k][0] <= my <= spans[k][1]:
