@@ -123,10 +123,10 @@ def test_a_grid_found_on_one_page_serves_the_next_with_the_same_rules() -> None:
     edges = [edge(x, 10, x, 40) for x in (10, 50, 90)] + [edge(10, y, 90, y) for y in (10, 25, 40)]
     page_1 = [Char(20, 30, 12, 22, "甲"), Char(60, 70, 12, 22, "乙"), Char(20, 30, 27, 37, "丙")]
     page_2 = [Char(60, 70, 27, 37, "丁"), Char(20, 30, 50, 60, "外")]
-    known: Grids = {}
+    known = Grids()
     first = ruled_tables(edges, page_1, layout_hints(), known)
     second = ruled_tables(list(edges), page_2, layout_hints(), known)
-    assert len(known) == 1
+    assert len(known.rows) == 1
     assert [it.text for it in first[0]] == ["甲\t乙", "丙\t"]
     assert [it.text for it in second[0]] == ["\t丁"] and second[1] == [page_2[1]]
     assert (first, second) == (

@@ -160,7 +160,7 @@ def _read_pdf(data: bytes, source_path: str, hints: LayoutHints) -> Source:
     drop_running_lines(pages, lambda ln: is_header(ln, hints))
     lines: list[Line] = []
     carry: Carry | None = None
-    grids: Grids = {}
+    grids = Grids()
     for p in pages:
         carry = read_tables(p, hints, carry)
         if p.edges:
