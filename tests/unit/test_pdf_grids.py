@@ -13,6 +13,8 @@ import pytest
 from pdfplumber.table import TableFinder
 
 from pipeline.documents import layout_hints
+from pipeline.read.pdf import _read_page
+from pipeline.read.pdf.fallback import Fallback
 from pipeline.read.pdf.geometry import Char, Frame
 from pipeline.read.pdf.grids import Grids, grid_rows, ruled_tables
 from pipeline.read.pdf.pdfium import page_edges
@@ -119,6 +121,19 @@ def test_every_page_of_the_test_pdfs(pdf: Path) -> None:
         assert our_rows(edges) == pdfplumber_rows(edges), f"page {i + 1}"
 
 
+def test_a_character_below_a_short_cell_goes_to_the_row_below() -> None:
+    # A label spanning two rows beside two value cells: the first row reaches down to the label's
+    # foot, but the character under its short value cell belongs to the second row.
+    edges = [edge(x, 10, x, 40) for x in (10, 50, 90)] + [
+        edge(10, 10, 90, 10),
+        edge(50, 25, 90, 25),
+        edge(10, 40, 90, 40),
+    ]
+    chars = [Char(20, 30, 20, 30, "甲"), Char(60, 70, 12, 22, "乙"), Char(60, 70, 27, 37, "丙")]
+    items, rest = ruled_tables(edges, chars, layout_hints())
+    assert [(it.top, it.text) for it in items] == [(10, "甲\t乙"), (25, "丙")] and rest == []
+
+
 def test_a_grid_found_on_one_page_serves_the_next_with_the_same_rules() -> None:
     edges = [edge(x, 10, x, 40) for x in (10, 50, 90)] + [edge(10, y, 90, y) for y in (10, 25, 40)]
     page_1 = [Char(20, 30, 12, 22, "甲"), Char(60, 70, 12, 22, "乙"), Char(20, 30, 27, 37, "丙")]
@@ -133,3 +148,52 @@ def test_a_grid_found_on_one_page_serves_the_next_with_the_same_rules() -> None:
         ruled_tables(edges, page_1, layout_hints()),
         ruled_tables(edges, page_2, layout_hints()),
     )
+
+
+# PDFs with grid rows of every kind: sheets (ruled, and unruled with a grid or two), the corpus PDF,
+# count tables and lists drawn by the layouts generator (turned, hairline, browser-printed).
+GRIDDED = [
+    p
+    for p in PDFS
+    if p.name.startswith("001_")
+    or p.name
+    in {
+        "sheets_ruled.pdf",
+        "sheets_unruled.pdf",
+        "grid_list.pdf",
+        "turned_rotate90.pdf",
+        "ruled-portrait-mincho-cid-colsB-02.pdf",
+        "ruled-landscape-mincho-cid-colsC-04.pdf",
+        "hair-landscape-gothic-cid-colsA-09.pdf",
+        "chrome-shaded-landscape-mincho-ttf-colsC-38.pdf",
+    }
+]
+
+
+@pytest.mark.parametrize("pdf", GRIDDED, ids=lambda p: p.name)
+def test_cells_read_by_the_fast_paths_read_as_cell_text_and_a_scan_read_them(pdf: Path) -> None:
+    # The reader's characters hold no spaces, and `ruled_tables` groups a cell's lines as they come;
+    # one space on the page, below every grid, sends every cell through `cell_text` instead. A row
+    # whose cells stand apart finds a character's cell by bisection; told they do not, by a scan.
+    data = pdf.read_bytes()
+    doc = pdfium.PdfDocument(data)
+    fallback = Fallback(data, pdf.name, len(doc))
+    rows = 0
+    for i in range(len(doc)):
+        page, _ = _read_page(doc, fallback, i)
+        chars = [c for ln in page.lines for c in ln.chars]
+        random.Random(i).shuffle(chars)  # the characters of a line come in any order
+        known = Grids()
+        items, rest = ruled_tables(page.edges, chars, layout_hints(), known)
+        space = Char(0, 5, 5000, 5010, " ")
+        spaced_items, spaced_rest = ruled_tables(page.edges, [*chars, space], layout_hints())
+        assert [(it.top, it.text) for it in spaced_items] == [(it.top, it.text) for it in items], (
+            f"page {i + 1}"
+        )
+        assert spaced_rest == [*rest, space]
+        scan = Grids({key: [row._replace(apart=False) for row in grid] for key, grid in known.rows.items()})
+        assert ruled_tables(page.edges, chars, layout_hints(), scan) == (items, rest), f"page {i + 1}"
+        rows += len(items)
+    doc.close()
+    fallback.close()
+    assert rows >= 3
