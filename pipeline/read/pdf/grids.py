@@ -273,9 +273,8 @@ def ruled_tables(
     hints: LayoutHints,
     known: Grids | None = None,
 ) -> tuple[list[Item], list[Char]]:
-    """Rows of the grid tables on the page → (items, chars left outside every table). `known`: the
-    grids already found for other pages' rules, by their rules: the pages of a packet's sheets
-    repeat a handful of grids (5 in the corpus PDF's 32 pages)."""
+    """Rows of the grid tables on the page → (items, chars left outside every table). `known`: what
+    the document's other pages showed (`Grids`), added to."""
     key = tuple((e["orientation"], e["x0"], e["x1"], e["top"], e["bottom"]) for e in edges)
     known = Grids() if known is None else known
     rows = known.rows.get(key)
