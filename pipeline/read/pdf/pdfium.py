@@ -167,7 +167,11 @@ def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
 def _path_objects(kinds: list[tuple[Any, int]]) -> Iterator[tuple[Any, _Matrix]]:
     """Every path object of the page (`kinds`: its objects and their types) with its matrix to page
     space, forms included."""
-    stack: list[tuple[Any, _Matrix, int]] = [(o, _IDENTITY, kind) for o, kind in kinds]
+    path, form = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+    # Only paths and forms: most of a page's objects are text.
+    stack: list[tuple[Any, _Matrix, int]] = [
+        (o, _IDENTITY, kind) for o, kind in kinds if kind == path or kind == form
+    ]
     while stack:
         obj, outer, kind = stack.pop()
         if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
