@@ -9,8 +9,9 @@ converter's tab-separated text:
 * a table whose header the document types recognise (a case list) is rebuilt from geometry by one
   algorithm whatever its rules (`tables`): columns from the header's cells and the rules or gutters
   between them, rows anchored on its number column, rows cut by a page break joined again;
-* other ruled grids (a detail sheet's label/value grid): pdfplumber's `lines` strategy, run on
-  PDFium's segments (`grids`; pdfplumber's own page objects cost ~50x more to parse);
+* other ruled grids (a detail sheet's label/value grid): the cells pdfplumber's `lines` strategy
+  finds, by the project's own finder of those cells on PDFium's segments (`grids`; pdfplumber's own
+  page objects cost ~50x more to parse, its finder on dicts twice as much as this one);
 * a detail sheet with no rules: the label column found by position (`sheets`).
 
 A page is read in the direction most of its text runs: a landscape list on a portrait page with
