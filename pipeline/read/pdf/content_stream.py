@@ -177,6 +177,8 @@ def _string(body: bytes) -> bytes:
 
 
 def _hex(digits: bytes) -> bytes:
+    """A hex string's bytes from what stands between its angle brackets (a last odd digit is
+    followed by 0)."""
     digits = _SPACE.sub(b"", digits)
     return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
 
@@ -267,8 +269,7 @@ def _by_token(content: bytes, unicode_fonts: set[str]) -> list[Show]:
             s, i = _literal(content, i)
             stack.append(s)
         elif kind == "hex":
-            digits = re.sub(rb"\s", b"", tok[1:-1])
-            stack.append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()))
+            stack.append(_hex(tok[1:-1]))
         elif kind == "name":
             stack.append(tok[1:].decode("latin-1"))
         elif kind == "open":
@@ -563,8 +564,7 @@ def _values(data: bytes, i: int, one: bool = False) -> tuple[list[Any], bytes, i
             else:
                 value = dict(zip(items[1::2], items[2::2], strict=True))
         elif kind == 5:
-            digits = re.sub(rb"\s", b"", m.group(5))
-            value = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+            value = _hex(m.group(5))
         elif kind == 6:
             value, i = _literal(data, i)
         elif kind == 7:
