@@ -47,7 +47,7 @@ from rapidfuzz import fuzz
 
 from pipeline.dedupe.keys import Settings, fold_key, hashed, quality, series_key, settings, split_qualifier
 from pipeline.dedupe.series import SeriesEntry, series_links
-from pipeline.dedupe.values import best, majority
+from pipeline.dedupe.values import alone, best, majority
 from pipeline.normalise.text import match_key
 from schemas import CASE_FIELDS, Case, CaseLink, CaseMention
 
@@ -326,11 +326,6 @@ def _resolve_ambiguity(items: list[_M], verdicts: dict[tuple[int, int], _Verdict
         v.decision, v.rule = "distinct", rule
 
 
-def _present(value: Any) -> Any:
-    """A value as `best` gives it back alone: an empty one is None."""
-    return None if value in (None, [], "") else value
-
-
 def _quality(it: _M) -> tuple[int, int, str]:
     return quality(it.m, it.doc.source_format)
 
@@ -449,7 +444,7 @@ def plan(mentions: Iterable[tuple[CaseMention, DocInfo]], *, series: bool = True
         its = [items[i] for i in members]
         if len(its) == 1:  # most cases: `best` of one value, without its lists and qualities
             only = its[0].m
-            values = {f: _present(getattr(only, f)) for f in CASE_FIELDS}
+            values = {f: alone(getattr(only, f)) for f in CASE_FIELDS}
         else:
             qualities = [_quality(it) for it in its]
             values = {

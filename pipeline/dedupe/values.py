@@ -45,13 +45,17 @@ def _exact(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+def alone(value: Any) -> Any:
+    """`best` of one value: the value, an empty one as None."""
+    return None if value in (None, [], "") else value
+
+
 def best(values: list[tuple[Any, tuple[int, int, str]]]) -> Any:
     """The best-supported value: the reading most mentions agree on after folding (運營 = 運営, 手続き =
     手続); of that reading the form most mentions print, then the one with fewer OCR defects, then the
     one from the cleanest mention."""
     if len(values) == 1:  # most cases have one mention: its value, as below, without the lists
-        only = values[0][0]
-        return None if only in (None, [], "") else only
+        return alone(values[0][0])
     present = [(v, q) for v, q in values if v not in (None, [], "")]
     if not present:
         return None
