@@ -132,13 +132,14 @@ def field_columns(cells: list[str], words: dict[str, list[str]]) -> dict[str, in
 # words and a pattern of them: a cell that holds none of them names no field as printed, and most
 # rows are data rows.
 _Words = tuple[list[tuple[str, str, bool]], re.Pattern[str], frozenset[str]]
+_EXACT = ("seq_no",)  # the field a table's header cell must name exactly
 _WORDS_SEEN: dict[int, tuple[dict[str, list[str]], _Words]] = {}
 
 
-def _vocabulary(words: dict[str, list[str]], exact: tuple[str, ...]) -> _Words:
+def _vocabulary(words: dict[str, list[str]]) -> _Words:
     seen = _WORDS_SEEN.get(id(words))
     if seen is None or seen[0] is not words:
-        keyed = _keyed_words(words, exact)
+        keyed = _keyed_words(words, _EXACT)
         inside = sorted({wk for _, wk, whole in keyed if not whole}, key=len, reverse=True)
         pattern = re.compile("|".join(map(re.escape, inside)) if inside else "(?!)")
         whole = frozenset(wk.rstrip(".") for _, wk, is_whole in keyed if is_whole)
@@ -151,14 +152,13 @@ def _vocabulary(words: dict[str, list[str]], exact: tuple[str, ...]) -> _Words:
 
 def _columns(cells: list[str], words: dict[str, list[str]], damaged: bool) -> dict[str, int]:
     out: dict[str, int] = {}
-    exact = ("seq_no",)
-    keyed, inside, whole = _vocabulary(words, exact)
+    keyed, inside, whole = _vocabulary(words)
     for i, cell in enumerate(cells):
         if not damaged:
             key = cell_key(cell)
             if key.rstrip(".") not in whole and not inside.search(key):
                 continue
-        f = _best_field(cell, keyed, words, exact, damaged)
+        f = _best_field(cell, keyed, words, _EXACT, damaged)
         if f is not None and f not in out:
             out[f] = i
     return out
