@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.normalise.text import clean, fold, match_key, remove_ocr_spaces
+from pipeline.normalise.text import _COMPAT_BLOCKS, clean, fold, match_key, remove_ocr_spaces
 from pipeline.rules import char_folds
 
 
@@ -120,3 +120,23 @@ def test_no_fold_makes_or_takes_away_a_line_break() -> None:
 @given(st.text(alphabet=st.sampled_from("ｶﾞか\u3099゛\u0301e\n\r\u2028\u1100\u1161⺠１ ｱ")))
 def test_folding_a_text_whole_gives_its_lines_folded(text: str) -> None:
     assert fold(text).splitlines() == [fold(t) for t in text.splitlines()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from("（１①⼀ｶﾞか\u3099゛\u0301e\u00a0\u2026\u3000\u3131㍉﨑Ａ\n"), min_size=200
+    )
+)
+def test_a_long_text_folds_as_nfkc_and_the_folds_table_do(text: str) -> None:
+    """`fold` replaces a long text's compatibility characters before NFKC, for speed: the same result."""
+    table = {ord(k): v for k, v in char_folds().items() if len(k) == 1}
+    assert fold(text) == unicodedata.normalize("NFKC", text).translate(table)
+
+
+def test_every_compatibility_character_of_a_long_text_folds_as_nfkc_and_the_folds_table_do() -> None:
+    table = {ord(k): v for k, v in char_folds().items() if len(k) == 1}
+    for start, stop in _COMPAT_BLOCKS:
+        # Each character with marks after it: one decomposed alone could still compose with them.
+        text = "あ" * 256 + "".join(chr(cp) + "\u3099\u0301あ" for cp in range(start, stop))
+        assert fold(text) == unicodedata.normalize("NFKC", text).translate(table), hex(start)
