@@ -181,16 +181,11 @@ def clean_multiline(text: str | None) -> str | None:
     """Like `clean`, but paragraph breaks survive (for long free text such as 事業内容)."""
     if text is None:
         return None
-    text = strip_html(fold(text))
-    paras = [_paragraph(ln) for ln in text.splitlines()]
-    out = "\n".join(p for p in paras if p)
+    # Blanks are squeezed and OCR spaces removed over the whole text at once: no pattern of either
+    # matches a line break or looks across one, so each line comes out as it would alone.
+    text = remove_ocr_spaces(_BLANKS.sub(" ", strip_html(fold(text))))
+    out = "\n".join(p for p in map(str.strip, text.splitlines()) if p)
     return out or None
-
-
-def _paragraph(line: str) -> str:
-    if " " not in line and "\t" not in line:
-        return line.strip()  # no blank to squeeze or remove
-    return remove_ocr_spaces(_BLANKS.sub(" ", line)).strip()
 
 
 @cache

@@ -7,13 +7,22 @@ list: `住⺠`, `戶籍住⺠課`, `一⻫`); the contract keeps 運營 and 經�
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.normalise.text import _COMPAT_BLOCKS, clean, fold, match_key, remove_ocr_spaces
+from pipeline.normalise.text import (
+    _COMPAT_BLOCKS,
+    clean,
+    clean_multiline,
+    fold,
+    match_key,
+    remove_ocr_spaces,
+    strip_html,
+)
 from pipeline.rules import char_folds
 
 
@@ -140,3 +149,28 @@ def test_every_compatibility_character_of_a_long_text_folds_as_nfkc_and_the_fold
         # Each character with marks after it: one decomposed alone could still compose with them.
         text = "あ" * 256 + "".join(chr(cp) + "\u3099\u0301あ" for cp in range(start, stop))
         assert fold(text) == unicodedata.normalize("NFKC", text).translate(table), hex(start)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab事業１ 　\t\n\r\u2028<br>&;L G W,.)「")))
+def test_a_multiline_text_is_cleaned_as_its_lines_are_one_by_one(text: str) -> None:
+    """`clean_multiline` squeezes blanks and removes OCR spaces over the whole text: the same
+    paragraphs as cleaning each line alone."""
+    expected = []
+    for line in strip_html(fold(text)).splitlines():
+        para = remove_ocr_spaces(re.sub(r"[ \t]+", " ", line)).strip()
+        if para:
+            expected.append(para)
+    assert clean_multiline(text) == ("\n".join(expected) or None)
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("事業 内容\n\n  L G W A N を 使う  \n個人 情報", "事業内容\nLGWANを使う\n個人情報"),
+        ("Open  data  site\t(注)", "Open data site (注)"),
+        ("   \n \t ", None),
+    ],
+)
+def test_multiline_cleaning_keeps_paragraphs(text: str, cleaned: str | None) -> None:
+    assert clean_multiline(text) == cleaned
