@@ -130,14 +130,25 @@ def prepare(text: str, *, digits: bool = True) -> str:
     if digits:
         t = fold_digit_lookalikes(t)
     # OCR also spaces the digits of one number (`1 8 日`): join them where a date unit follows.
-    t = re.sub(r"\d(?:[ \t]+\d)+(?=\s*[年月日])", lambda m: re.sub(r"\s", "", m.group(0)), t)
+    t = _SPACED_DIGITS.sub(_joined, t)
     # Without digits left standing apart, whitespace is only wrapping and OCR damage: drop it all.
-    t = re.sub(r"\s+", "", t) if re.search(r"\d\s+\d", t) is None else t
+    t = _BLANK_RUN.sub("", t) if _DIGITS_APART.search(t) is None else t
     # A unit OCR read twice after its number (`令和6年年1月`): once (a repair, as the digits are).
     if digits:
         t = fold_digit_lookalikes(t)  # again: a look-alike the spaces kept from its unit (`1 月 ｜8 日`)
-        t = re.sub(r"(?<=[\d元])([年月日])\1+", r"\1", t)
+        t = _UNIT_TWICE.sub(r"\1", t)
     return t.replace("元年", "1年")
+
+
+# The patterns of `prepare`, run on every date cell: compiled once.
+_SPACED_DIGITS = re.compile(r"\d(?:[ \t]+\d)+(?=\s*[年月日])")
+_BLANK_RUN = re.compile(r"\s+")
+_DIGITS_APART = re.compile(r"\d\s+\d")
+_UNIT_TWICE = re.compile(r"(?<=[\d元])([年月日])\1+")
+
+
+def _joined(m: re.Match[str]) -> str:
+    return m.group(0).replace(" ", "").replace("\t", "")
 
 
 @cache

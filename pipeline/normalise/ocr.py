@@ -132,6 +132,18 @@ def lookalike_substitution(a: str, b: str) -> bool:
     return len(diff) == 1 and diff[0][1] in _lookalike_groups().get(diff[0][0], frozenset())
 
 
+# The patterns of `fold_figures` and `doubled_once`, run on most cells and lines: compiled once.
+_SPACE_IN_NUMBER = re.compile(r"(?<=\d)[ \u3000](?=\d)")
+_THOUSANDS_GROUP = re.compile(r"(?<=\d,)\d{4}(?!\d)")
+_DOUBLED = re.compile(r"(.)\1")
+_DOUBLED_NON_DIGIT = re.compile(r"(\D)\1")
+
+
+@lru_cache(maxsize=256)
+def _after_a_digit(look: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<=\d){re.escape(look)}")
+
+
 def _thousands_undoubled(m: re.Match[str]) -> str:
     """A group of four digits after a thousands comma (`4,6000`): one of its doubled digits read once,
     when that reads one way."""
@@ -145,13 +157,13 @@ def fold_figures(text: str, units: Iterable[str]) -> str:
     digits folded, a space inside a number removed (`7 50人`), a digit doubled in a group of
     thousands read once (`4,6000件`), and a unit of one character read
     from its look-alike right after a number (`750入` → 750人). Never for text that is stored."""
-    text = re.sub(r"(?<=\d)[ \u3000](?=\d)", "", fold_digit_lookalikes(text))
-    text = re.sub(r"(?<=\d,)\d{4}(?!\d)", _thousands_undoubled, text)
+    text = _SPACE_IN_NUMBER.sub("", fold_digit_lookalikes(text))
+    text = _THOUSANDS_GROUP.sub(_thousands_undoubled, text)
     groups = _lookalike_groups()
     for unit in units:
         if len(unit) == 1:
             for look in groups.get(unit, frozenset()) - {unit}:
-                text = re.sub(rf"(?<=\d){re.escape(look)}", unit, text)
+                text = _after_a_digit(look).sub(unit, text)
     return text
 
 
@@ -374,7 +386,7 @@ def doubled_once(text: str, *, digits: bool = False) -> str:
     """Every character OCR doubled read once (`対対象者` → 対象者, `令和和3年度` → 令和3年度); digits
     stay as printed unless `digits` (`11` is a number, not a doubled 1). For text about to be matched
     against labels, headers or names, never for text that is stored."""
-    return re.sub(r"(.)\1" if digits else r"(\D)\1", r"\1", text)
+    return (_DOUBLED if digits else _DOUBLED_NON_DIGIT).sub(r"\1", text)
 
 
 @cache

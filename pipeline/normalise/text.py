@@ -222,8 +222,12 @@ def parse_int(text: str | None) -> int | None:
     if text is None:
         return None
     t = fold(text).strip()
-    t = re.sub(r"(?<=\d)[ ,](?=\d)", "", t)
-    return int(t) if re.fullmatch(r"-?\d+", t) else None
+    t = _NUMBER_GAP.sub("", t)
+    return int(t) if _INTEGER.fullmatch(t) else None
+
+
+_NUMBER_GAP = re.compile(r"(?<=\d)[ ,](?=\d)")
+_INTEGER = re.compile(r"-?\d+")
 
 
 def parse_count(text: str) -> tuple[int, str | None] | None:
