@@ -133,7 +133,7 @@ def lookalike_substitution(a: str, b: str) -> bool:
 
 
 # The patterns of `fold_figures` and `doubled_once`, run on most cells and lines: compiled once.
-_SPACE_IN_NUMBER = re.compile(r"(?<=\d)[ \u3000](?=\d)")
+_BLANK_IN_NUMBER = re.compile(r"(?<=\d)[ \u3000](?=\d)")
 _THOUSANDS_GROUP = re.compile(r"(?<=\d,)\d{4}(?!\d)")
 _DOUBLED = re.compile(r"(.)\1")
 _DOUBLED_NON_DIGIT = re.compile(r"(\D)\1")
@@ -157,7 +157,7 @@ def fold_figures(text: str, units: Iterable[str]) -> str:
     digits folded, a space inside a number removed (`7 50人`), a digit doubled in a group of
     thousands read once (`4,6000件`), and a unit of one character read
     from its look-alike right after a number (`750入` → 750人). Never for text that is stored."""
-    text = _SPACE_IN_NUMBER.sub("", fold_digit_lookalikes(text))
+    text = _BLANK_IN_NUMBER.sub("", fold_digit_lookalikes(text))
     text = _THOUSANDS_GROUP.sub(_thousands_undoubled, text)
     groups = _lookalike_groups()
     for unit in units:

@@ -104,6 +104,12 @@ def test_an_integer_cell_is_read_through_look_alikes(printed, expected, warned) 
         ("約1,20O件", "約1,200件"),
         ("750入", "750人"),
         ("入所者 3人", "入所者 3人"),  # 入 not after a number stays
+        ("7\u300050人", "750人"),
+        ("4,6000件", "4,600件"),
+        # One blank inside a number is OCR's; two, a tab or a line break stand between two figures.
+        ("7  50人", "7  50人"),
+        ("7\t50人", "7\t50人"),
+        ("7\n50人", "7\n50人"),
     ],
 )
 def test_figures_are_read_through_damage(printed, expected) -> None:
