@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import gc
 
-import pypdfium2.raw as pdfium_c
 from pypdfium2 import PdfDocument, PdfiumError
 
 from pipeline.model import ExtractionError, LayoutHints, Line, Source, sha256_bytes
@@ -58,11 +57,17 @@ from pipeline.read.pdf.layout import (
     text_lines,
 )
 from pipeline.read.pdf.pdfium import (
+    close_page,
+    close_textpage,
     lost_objects,
+    media_box,
     object_texts,
     open_document,
+    open_page,
+    open_textpage,
     page_edges,
     page_objects,
+    rotation,
     text_objects,
     upright_scale,
 )
@@ -71,11 +76,11 @@ from pipeline.read.pdf.tables import Carry, read_tables
 
 
 def _read_page(doc: PdfDocument, fallback: Fallback, index: int) -> tuple[Page, int]:
-    page = doc[index]
+    page = open_page(doc, index)
     try:
-        box = page.get_mediabox()
-        rotation = pdfium_c.FPDFPage_GetRotation(page.raw) * 90
-        textpage = page.get_textpage()
+        box = media_box(page)
+        turned = rotation(page)
+        textpage = open_textpage(page)
         try:
             kinds = page_objects(page)
             objs, forms = text_objects(page, kinds)
@@ -89,13 +94,13 @@ def _read_page(doc: PdfDocument, fallback: Fallback, index: int) -> tuple[Page, 
             scale = None if forms else upright_scale(objs)
             chars = None if extra is None else page_chars(textpage, box, scale, objs, texts) + extra
         finally:
-            textpage.close()
+            close_textpage(textpage)
         if chars is None:
             chars = fallback.chars(index)
-        frame = Frame(reading_angle(chars, rotation), box)
+        frame = Frame(reading_angle(chars, turned), box)
         edges = page_edges(page, frame, kinds) if chars else []
     finally:
-        page.close()
+        close_page(page)
     chars = place(chars, frame)
     return Page(index + 1, frame.width, frame.height, text_lines(chars), edges), len(chars)
 

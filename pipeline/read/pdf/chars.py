@@ -20,6 +20,7 @@ import pypdfium2.raw as pdfium_c
 
 from pipeline.read.pdf.geometry import ASCENT, DESCENT, Char, baseline_angle, glyph_box
 from pipeline.read.pdf.pdfium import (
+    Handle,
     char_matrix,
     char_origin,
     font_size,
@@ -48,7 +49,7 @@ _Glyphs = dict[tuple[int, float], tuple[dict[int, float], dict[int, float]]]
 
 
 def page_chars(
-    textpage: pdfium.PdfTextPage,
+    textpage: pdfium.PdfTextPage | Handle,
     box: tuple[float, float, float, float],
     scale: float | None,
     objs: list[Any] | None = None,

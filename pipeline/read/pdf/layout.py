@@ -315,10 +315,13 @@ def drop_running_lines(pages: list[Page], keep: Callable[[TextLine], bool]) -> N
             if (ln.bottom <= _BAND * p.height or ln.top >= (1 - _BAND) * p.height) and not _boxed(ln, rules)
         ]
 
+    # Each page's candidates and their shapes, read once for the count and the drop.
+    shaped = [[(ln, _shape(ln.text)) for ln in candidates(p)] for p in pages]
     counts: Counter[str] = Counter()
-    for p in pages:
-        counts.update({_shape(ln.text) for ln in candidates(p)})
+    for found in shaped:
+        counts.update({shape for _, shape in found})
     need = max(2, (len(pages) + 1) // 2)
-    for p in pages:
-        drop = {id(ln) for ln in candidates(p) if counts[_shape(ln.text)] >= need and not keep(ln)}
-        p.lines = [ln for ln in p.lines if id(ln) not in drop]
+    for p, found in zip(pages, shaped, strict=True):
+        drop = {id(ln) for ln, shape in found if counts[shape] >= need and not keep(ln)}
+        if drop:
+            p.lines = [ln for ln in p.lines if id(ln) not in drop]
