@@ -17,8 +17,8 @@ re-plans everything once.
 
 A re-plan, of a few scopes or of the whole store (a first ingest, `--reparse`, a rules change), works
 through the scopes in batches of about `BATCH_MENTIONS` mentions, whole components at a time, then
-through the series in batches of as many: what it holds (rows read back, plans, DuckDB's temporary
-tables) is a batch's, never the store's. The ingest also lets it commit after each batch
+through the series in batches of `RELINK_MENTIONS` (it holds a few columns of each): what it holds
+(rows read back, plans, DuckDB's temporary tables) is a batch's, never the store's. The ingest also lets it commit after each batch
 (`commit=True`), so the transaction's own changes, which DuckDB keeps in memory until the commit, stay
 a batch's too; what is still pending is recorded with each commit, and a run cut short resumes there.
 """
@@ -50,6 +50,9 @@ RULES = "dedupe_rules"
 BATCH_MENTIONS = 2_000
 WRITE_CASES = 2_000
 FETCH_ROWS = 2_000
+# A relink reads a few narrow columns of a mention and holds one small entry per case, so its batches
+# are larger: each costs a scan of the series' cases and a commit whatever its size.
+RELINK_MENTIONS = 4 * BATCH_MENTIONS
 
 ALL = "all"
 
@@ -211,14 +214,27 @@ def _ranges(sizes: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def _groups(con: duckdb.DuckDBPyConnection, table: str, order: str) -> Iterator[list[dict[str, Any]]]:
-    """The rows of a temporary table whose first column `_group` numbers its groups, one whole group
-    at a time. Fetched a few groups per query and never left open: the caller writes to the store
-    between groups, and a new statement on the connection would cut an open result short."""
-    sizes = con.execute(f"SELECT _group, count(*) FROM {table} GROUP BY 1 ORDER BY 1").fetchall()
-    for first, last in _ranges(sizes, FETCH_ROWS):
+def _by_rowid(
+    con: duckdb.DuckDBPyConnection, located: list[tuple[int, int]], select: str, order: str
+) -> Iterator[list[dict[str, Any]]]:
+    """The rows of `select` (a query whose rows have a case_mentions row `m` and a first column `_group`)
+    whose mention is one of `located`, (group, m's rowid) pairs in order of group, one whole group at a
+    time. Two steps: DuckDB reads every projected column of case_mentions before a join drops the
+    rows of other batches, so a query of all the columns of a batch's mentions cost a scan of the
+    whole table (some 10 times a scan of the columns that choose the batch), and a filter on rowid
+    reads only the row groups that hold the rows. Rowids hold within the transaction (an UPDATE of
+    case_id keeps them), and the caller's commits come between batches, never inside one. Fetched a
+    few groups per query and never left open: the caller writes to the store between groups, and a
+    new statement on the connection would cut an open result short."""
+    sizes = sorted(Counter(g for g, _ in located).items())
+    at = 0
+    for _first, last in _ranges(sizes, FETCH_ROWS):
+        rowids = []
+        while at < len(located) and located[at][0] <= last:
+            rowids.append(located[at][1])
+            at += 1
         rel = con.execute(
-            f"SELECT * FROM {table} WHERE _group BETWEEN ? AND ? ORDER BY {order}", [first, last]
+            f"{select} WHERE m.rowid IN (SELECT unnest(?::BIGINT[])) ORDER BY {order}", [rowids]
         )
         names = [c[0] for c in rel.description]
         current: list[dict[str, Any]] = []
@@ -232,24 +248,26 @@ def _groups(con: duckdb.DuckDBPyConnection, table: str, order: str) -> Iterator[
             yield current
 
 
+_MENTIONS_OF_SCOPES = """FROM case_mentions m JOIN documents d USING (document_id)
+    JOIN _replan_scope s ON s.municipality = coalesce(d.municipality, '')
+         AND s.fiscal_year = coalesce(d.fiscal_year, -1)"""
+
+
 def _mentions(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[CaseMention, plan.DocInfo]]]:
     """The mentions of the scopes in `_replan_scope`, one component at a time."""
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _replan_rows AS
-           SELECT s.component AS _group, m.*, d.municipality AS _municipality,
-                  d.fiscal_year AS _fiscal_year, d.source_format AS _source_format
-           FROM case_mentions m JOIN documents d USING (document_id)
-           JOIN _replan_scope s ON s.municipality = coalesce(d.municipality, '')
-                AND s.fiscal_year = coalesce(d.fiscal_year, -1)"""
-    )
-    for rows in _groups(con, "_replan_rows", "_group, mention_id"):
+    located = con.execute(
+        f"SELECT s.component, m.rowid {_MENTIONS_OF_SCOPES} ORDER BY s.component, m.mention_id"
+    ).fetchall()
+    select = f"""SELECT s.component AS _group, m.*, d.municipality AS _municipality,
+                        d.fiscal_year AS _fiscal_year, d.source_format AS _source_format
+                 {_MENTIONS_OF_SCOPES}"""
+    for rows in _by_rowid(con, located, select, "_group, mention_id"):
         group = []
         for rec in rows:
             del rec["_group"]
             info = plan.DocInfo(rec.pop("_municipality"), rec.pop("_fiscal_year"), rec.pop("_source_format"))
             group.append((CaseMention(**rec), info))
         yield group
-    con.execute("DROP TABLE _replan_rows")
 
 
 def _replace_temp(
@@ -273,6 +291,8 @@ def _write_plans(
     )
     con.execute(
         "UPDATE case_mentions SET case_id = c.case_id FROM _case_of c WHERE case_mentions.mention_id = c.mention_id"
+        # A mention whose case kept its id is not rewritten (most of a re-plan after a load).
+        " AND case_mentions.case_id IS DISTINCT FROM c.case_id"
     )
     schema.insert(con, "cases", cases)
     schema.insert(con, "case_links", links)
@@ -380,20 +400,29 @@ def _relink_series(
         # Every chain is rebuilt: one statement instead of one per batch, each of which joined the
         # batch's mentions against the whole store (the relink then grew as batches x store).
         con.execute("DELETE FROM case_links WHERE decision = 'same_series'")
-    for first, last in _ranges(sizes, BATCH_MENTIONS):
+    for first, last in _ranges(sizes, RELINK_MENTIONS):
         if series is not None:
             con.execute(
                 f"""DELETE FROM case_links WHERE decision = 'same_series'
                     AND (left_mention_id IN ({members}) OR right_mention_id IN ({members}))""",
                 [first, last, first, last],
             )
+        # In two steps, as _by_rowid reads: which mentions, then their columns.
+        rowids = [
+            r[0]
+            for r in con.execute(
+                """SELECT m.rowid FROM _replan_series s JOIN cases c USING (series_id)
+                   JOIN case_mentions m USING (case_id) WHERE s._group BETWEEN ? AND ?""",
+                [first, last],
+            ).fetchall()
+        ]
         rows = con.execute(
             """SELECT c.series_id, c.case_id, c.deliberated_on, d.source_format,
                       m.mention_id, m.title, m.deliberated_on, m.departments, len(m.warnings)
                FROM _replan_series s JOIN cases c USING (series_id)
                JOIN case_mentions m USING (case_id) JOIN documents d USING (document_id)
-               WHERE s._group BETWEEN ? AND ?""",
-            [first, last],
+               WHERE s._group BETWEEN ? AND ? AND m.rowid IN (SELECT unnest(?::BIGINT[]))""",
+            [first, last, rowids],
         ).fetchall()
         best: dict[str, tuple[tuple[int, int, str], SeriesEntry]] = {}
         for series_id, case_id, case_date, fmt, mention_id, title, on, departments, warned in rows:

@@ -84,6 +84,7 @@ def _qualifier_re() -> re.Pattern[str]:
     return re.compile(rf"[（(][^（）()]*(?:{words})[^（）()]*[）)]\s*$")
 
 
+@lru_cache(maxsize=1 << 16)  # a title is split for its mention, its case and its links
 def split_qualifier(title: str | None) -> tuple[str, str]:
     """`…について（手続の追加）` → (`…について`, `（手続の追加）`); repeated qualifiers all go."""
     t = (title or "").strip()

@@ -74,6 +74,8 @@ def best(values: list[tuple[Any, tuple[int, int, str]]]) -> Any:
 
 
 def majority(values: list[Any]) -> Any:
+    if len(values) == 1:  # most cases have one mention
+        return values[0]
     present = [v for v in values if v is not None]
     if not present:
         return None

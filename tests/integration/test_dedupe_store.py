@@ -84,6 +84,7 @@ def test_loads_in_steps_end_as_a_full_replan(
     monkeypatch.setattr(dedupe_store, "FETCH_ROWS", 40)
     monkeypatch.setattr(dedupe_store, "WRITE_CASES", 25)
     monkeypatch.setattr(dedupe_store, "BATCH_MENTIONS", 60)
+    monkeypatch.setattr(dedupe_store, "RELINK_MENTIONS", 60)
     raw, db = tmp_path / "raw", tmp_path / "council.duckdb"
     paths = sorted(archive.files)
     steps = [paths[k::4] for k in range(4)]  # each step touches scopes the others already hold
