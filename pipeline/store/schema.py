@@ -102,10 +102,12 @@ def ddl(table: str) -> str:
 
 
 def _holds_models(tp: Any) -> bool:
+    """A list of models (the only nested column `duck_type` writes: a STRUCT list)."""
     tp = _unwrap(tp)
-    if typing.get_origin(tp) is list:
-        (tp,) = typing.get_args(tp)
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
+    if typing.get_origin(tp) is not list:
+        return False
+    (inner,) = typing.get_args(tp)
+    return isinstance(inner, type) and issubclass(inner, BaseModel)
 
 
 @functools.cache
