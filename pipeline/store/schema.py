@@ -39,14 +39,24 @@ def _unwrap(tp: Any) -> Any:
     return tp
 
 
+def _listed_model(tp: Any) -> type[BaseModel] | None:
+    """The model of a list of models (a column of STRUCTs, Incident.events), else None."""
+    tp = _unwrap(tp)
+    if typing.get_origin(tp) is list:
+        (inner,) = typing.get_args(tp)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return None
+
+
 def duck_type(name: str, tp: Any) -> str:
+    if (model := _listed_model(tp)) is not None:
+        fields = ", ".join(f"{n} {duck_type(n, f.annotation)}" for n, f in model.model_fields.items())
+        return f"STRUCT({fields})[]"
     tp = _unwrap(tp)
     origin = typing.get_origin(tp)
     if origin is list:
         (inner,) = typing.get_args(tp)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            fields = ", ".join(f"{n} {duck_type(n, f.annotation)}" for n, f in inner.model_fields.items())
-            return f"STRUCT({fields})[]"
         return f"{duck_type(name, inner)}[]"
     if origin is typing.Literal:
         return "VARCHAR"
@@ -66,14 +76,14 @@ def duck_type(name: str, tp: Any) -> str:
 
 
 def arrow_type(name: str, tp: Any) -> pa.DataType:
+    if (model := _listed_model(tp)) is not None:
+        return pa.list_(
+            pa.struct([pa.field(n, arrow_type(n, f.annotation)) for n, f in model.model_fields.items()])
+        )
     tp = _unwrap(tp)
     origin = typing.get_origin(tp)
     if origin is list:
         (inner,) = typing.get_args(tp)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            return pa.list_(
-                pa.struct([pa.field(n, arrow_type(n, f.annotation)) for n, f in inner.model_fields.items()])
-            )
         return pa.list_(arrow_type(name, inner))
     if origin is typing.Literal or tp is str:
         return pa.string()
@@ -101,21 +111,12 @@ def ddl(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)})"
 
 
-def _holds_models(tp: Any) -> bool:
-    """A list of models (the only nested column `duck_type` writes: a STRUCT list)."""
-    tp = _unwrap(tp)
-    if typing.get_origin(tp) is not list:
-        return False
-    (inner,) = typing.get_args(tp)
-    return isinstance(inner, type) and issubclass(inner, BaseModel)
-
-
 @functools.cache
 def _arrow_schema(table: str) -> tuple[pa.Schema, frozenset[str]]:
     """A table's Arrow schema, and its columns that hold models (Incident.events)."""
     fields = TABLES[table].model_fields
     schema = pa.schema([pa.field(n, arrow_type(n, f.annotation)) for n, f in fields.items()])
-    return schema, frozenset(n for n, f in fields.items() if _holds_models(f.annotation))
+    return schema, frozenset(n for n, f in fields.items() if _listed_model(f.annotation) is not None)
 
 
 def arrow_table(table: str, records: Sequence[BaseModel]) -> pa.Table:
@@ -127,7 +128,7 @@ def arrow_table(table: str, records: Sequence[BaseModel]) -> pa.Table:
     for name in schema.names:
         values = [getattr(r, name) for r in records]
         if name in nested:
-            values = [[e.model_dump() for e in v] for v in values]
+            values = [None if v is None else [e.model_dump() for e in v] for v in values]
         columns[name] = values
     return pa.Table.from_pydict(columns, schema=schema)
 
