@@ -9,7 +9,7 @@ every packet adds a dedupe scope and a document of 138 KB: what the writer holds
 document shows as growth. Each ingest runs in a fresh child process (run.py --child-ingest), so the
 peak RSS (ru_maxrss) of the writer and of its largest parser process are that ingest's own; CPU time
 (user + system of the writer and its parsers) is reported beside wall time, which depends on what
-else the machine runs. Writes bench/results/curve-<date>.json and prints a table.
+else the machine runs. Writes bench/results/curve-<date>.json (-<HHMM> for a later run that day), prints a table.
 
 Each store is then ingested again with nothing changed (the median of at least 3 reruns).
 
@@ -124,8 +124,7 @@ def main() -> None:
         )
     report["summary"] = summarise(report["curve"])
     report["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
-    args.results.mkdir(parents=True, exist_ok=True)
-    out = args.results / f"curve-{dt.date.today().isoformat()}.json"
+    out = run.results_file(args.results, "curve")
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(render(report))
     print(f"written {out}", file=sys.stderr)

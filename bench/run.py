@@ -13,7 +13,7 @@ Measures, each ingest in a fresh child process so its peak memory is its own:
 - peak memory (ru_maxrss of the ingest process and of its largest child) at every size;
 - dedupe against the manifest: how many mentions of known duplicates share a case, how many
   mentions of known look-alikes wrongly do.
-Prints a table, writes bench/results/bench-<date>.json. Medians of `--reps` repetitions.
+Prints a table, writes bench/results/bench-<date>.json (-<HHMM> for a later run that day). Medians of `--reps` repetitions.
 """
 
 from __future__ import annotations
@@ -222,6 +222,15 @@ def machine() -> dict[str, Any]:
     }
 
 
+def results_file(folder: Path, kind: str) -> Path:
+    """`KIND-DATE.json` in `folder`, or `KIND-DATE-HHMM.json` when a run of the same day wrote the first
+    (the README cites each run's file: a second run must not overwrite it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now()
+    out = folder / f"{kind}-{now.date().isoformat()}.json"
+    return out if not out.exists() else folder / f"{kind}-{now.date().isoformat()}-{now:%H%M}.json"
+
+
 def loglog_exponent(points: list[tuple[float, float]]) -> float:
     """Slope of log(time) against log(size), least squares."""
     xs = [math.log(x) for x, _ in points]
@@ -406,8 +415,7 @@ def main() -> None:
     }
     report["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
 
-    args.results.mkdir(parents=True, exist_ok=True)
-    out = args.results / f"bench-{dt.date.today().isoformat()}.json"
+    out = results_file(args.results, "bench")
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(render(report))
     log(f"written {out}")
