@@ -133,6 +133,8 @@ def lookalike_substitution(a: str, b: str) -> bool:
 
 
 # The patterns of `fold_figures` and `doubled_once`, run on most cells and lines: compiled once.
+# One blank only: two, a tab or a line break stand between two figures of a cell (`date_text`'s
+# `_SPACE_IN_NUMBER` takes any run, since a date cell holds one date).
 _BLANK_IN_NUMBER = re.compile(r"(?<=\d)[ \u3000](?=\d)")
 _THOUSANDS_GROUP = re.compile(r"(?<=\d,)\d{4}(?!\d)")
 _DOUBLED = re.compile(r"(.)\1")

@@ -84,14 +84,11 @@ def _compat_forms() -> tuple[dict[int, str], re.Pattern[str]]:
     return table, re.compile("[" + "".join(re.escape(chr(cp)) for cp in table) + "]+")
 
 
-def _decompose(match: re.Match[str]) -> str:
-    return match.group().translate(_compat_forms()[0])
-
-
 def fold(text: str) -> str:
     """NFKC, then the look-alike folds NFKC leaves alone (`‧` → `・`, `−` → `-`)."""
     if len(text) >= _LONG_TEXT:
-        text = _compat_forms()[1].sub(_decompose, text)
+        table, forms = _compat_forms()
+        text = forms.sub(lambda m: m.group().translate(table), text)
     text = unicodedata.normalize("NFKC", text)
     # translate looks every character up in a dict; the search finds the rare line that needs it
     # several times faster.
