@@ -15,7 +15,7 @@ from pipeline.checks import run_checks
 from pipeline.documents import layout_hints
 from pipeline.documents.registry import DocumentType, check
 from pipeline.model import Source
-from pipeline.normalise.departments import split_departments
+from pipeline.normalise.departments import has_registry, split_departments
 from pipeline.normalise.text import clean_multiline
 from pipeline.read import read_bytes
 from pipeline.segment import Segment, segment
@@ -35,6 +35,9 @@ def _notice_unknown_departments(mentions: Sequence[Record], municipality: str | 
     for m in mentions:
         assert isinstance(m, CaseMention)  # `check` has seen to it
         unknown.update(split_departments(m.departments_raw, municipality).unknown)
+    if unknown and not has_registry(municipality):
+        # One line, not one a name: every name of such a ward is unregistered.
+        return [f"{municipality} has no 課名 registry: {len(unknown)} 課名 kept as printed"]
     return [f"課名 not in the registry: {name}" for name in sorted(unknown)]
 
 

@@ -1,9 +1,10 @@
-"""Checks every document gets: a title, a ward and a fiscal year or period read; every 課名 registered."""
+"""Checks every document gets: a title, a ward and a fiscal year or period read; every 課名 registered (in a ward
+with no registry, of a 課名's form)."""
 
 from __future__ import annotations
 
 from pipeline.checks.base import DocRecords, result, rules, warn
-from pipeline.normalise.departments import canonical, split_departments
+from pipeline.normalise.departments import canonical, has_department_form, has_registry, split_departments
 from schemas import ExtractionCheck
 
 
@@ -67,18 +68,23 @@ def period_read(r: DocRecords) -> ExtractionCheck | None:
 
 
 def known_departments(r: DocRecords) -> ExtractionCheck | None:
-    """Every 課名 the document's rows hold is registered (rules/departments/), aliases included."""
+    """Every 課名 the document's rows hold is registered (rules/departments/), aliases included. A
+    ward with no registry cannot fail for that: there every name must have a 課名's form (`…課`,
+    `…センター`, a post such as `…副所長`; not a title or a date run into the cell), which is what a
+    misread list breaks."""
     muni = r.document.municipality
+    registry = has_registry(muni)
     names: list[str] = []
     unknown: list[str] = []
     known: dict[str, bool] = {}  # a report names the same few 課 hundreds of times
+    problem = "not in the 課名 registry" if registry else f"not a 課名's form ({muni} has no registry)"
 
     def look(name: str | None) -> bool:
         if not name:
             return True
         names.append(name)
         if name not in known:
-            known[name] = canonical(name, muni) is not None
+            known[name] = canonical(name, muni) is not None if registry else has_department_form(name)
         if not known[name]:
             unknown.append(name)
         return known[name]
@@ -87,13 +93,13 @@ def known_departments(r: DocRecords) -> ExtractionCheck | None:
         sheet = split_departments(m.detail_departments_raw, muni).names
         for name in dict.fromkeys([*m.departments, *sheet]):
             if not look(name):
-                warn(m, f"departments: {name}: not in the 課名 registry")
+                warn(m, f"departments: {name}: {problem}")
     for e in r.entries:
         if not look(e.department):
-            warn(e, f"department: {e.department}: not in the 課名 registry")
+            warn(e, f"department: {e.department}: {problem}")
     for s in r.items:
         if not look(s.department):
-            warn(s, f"department: {s.department}: not in the 課名 registry")
+            warn(s, f"department: {s.department}: {problem}")
     for i in r.incidents:
         for name in i.departments:
             look(name)
@@ -101,18 +107,30 @@ def known_departments(r: DocRecords) -> ExtractionCheck | None:
     if not distinct:
         return None
     n = len(distinct)
-    detail = (
-        "Every 課名 is in the registry."
-        if not bad
-        else f"Not in the 課名 registry (rules/departments/): {'、'.join(bad)}; register the name or an "
-        "alias if it is real, else the list was misread."
-    )
+    if registry:
+        counted = "課名 registered"
+        detail = (
+            "Every 課名 is in the registry."
+            if not bad
+            else f"Not in the 課名 registry (rules/departments/): {'、'.join(bad)}; register the name or an "
+            "alias if it is real, else the list was misread."
+        )
+    else:
+        counted = "課名 of a 課名's form"
+        unchecked = (
+            f"{muni} has no 課名 registry (rules/departments/), so no name could be checked against one"
+        )
+        detail = (
+            f"{unchecked}; every 課名 has a 課名's form."
+            if not bad
+            else f"Not of a 課名's form: {'、'.join(bad)}; the list was likely misread ({unchecked})."
+        )
     return result(
         r,
         "known_departments",
         not bad,
-        f"{n} of {n} 課名 registered",
-        f"{n - len(bad)} of {n} 課名 registered",
+        f"{n} of {n} {counted}",
+        f"{n - len(bad)} of {n} {counted}",
         detail,
     )
 

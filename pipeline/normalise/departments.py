@@ -65,6 +65,17 @@ def _lookup() -> dict[tuple[str, str], str]:
 
 
 @cache
+def _registered() -> frozenset[str]:
+    return frozenset(e.municipality for e in department_registry())
+
+
+def has_registry(municipality: str | None) -> bool:
+    """Whether `rules/departments/` holds the 課名 of this municipality (with none named, of any):
+    where it does not, no name can be told registered or not, only whether it has a 課名's form."""
+    return municipality is None or municipality in _registered()
+
+
+@cache
 def _bureau_keys() -> dict[str, frozenset[str]]:
     out: dict[str, set[str]] = {}
     for e in department_registry():
@@ -159,13 +170,22 @@ def read_department(name: str, municipality: str | None) -> tuple[str | None, No
 
 @cache
 def _suffixes(kind: str) -> tuple[str, ...]:
-    """`department_suffixes` or `bureau_suffixes` of the vocabulary, as `str.endswith` takes them."""
+    """`department_suffixes`, `bureau_suffixes` or `post_suffixes` of the vocabulary, as `str.endswith`
+    takes them."""
     return tuple(vocabulary()[kind])
 
 
 def looks_like_department(name: str) -> bool:
     n = name.strip()
     return 1 < len(n) <= 30 and n.endswith(_suffixes("department_suffixes")) and "について" not in n
+
+
+def has_department_form(name: str) -> bool:
+    """What a name of a ward with no registry is checked by: it ends as a department or as a post
+    printed in a department's place (`児童相談所副所長`), not as a title or a date run into the cell."""
+    return looks_like_department(name) or (
+        1 < len(name.strip()) <= 30 and name.strip().endswith(_suffixes("post_suffixes"))
+    )
 
 
 def _whole(name: str) -> bool:

@@ -368,6 +368,34 @@ def test_a_department_not_in_the_registry(damaged) -> None:
     assert _row(ex, 3).departments == ["宇宙開発課"]
 
 
+def _to_nakano(text: str) -> str:
+    assert "新宿区" in text
+    return text.replace("新宿区", "中野区")
+
+
+def test_a_ward_without_a_registry_is_checked_by_form(damaged) -> None:
+    # 中野区 has no 課名 registry: its names cannot be told registered or not, so a clean list of it
+    # fails no check; a cell holding words that are no 課名 still does.
+    clean = damaged("001", _to_nakano)
+    assert {d.municipality for d in clean.documents} == {"中野区"}
+    assert _failed(clean) == {}
+    (check,) = [c for c in clean.extraction_checks if c.check_name == "known_departments"]
+    assert (check.passed, check.expected) == (True, "25 of 25 課名 of a 課名's form")
+    misread = damaged(
+        "001",
+        lambda text: _replace("\t区政情報課\t業務委託\t4月3日", "\t委託内容の変更\t業務委託\t4月3日")(
+            _to_nakano(text)
+        ),
+    )
+    assert _failed(misread)["known_departments"] == (
+        "26 of 26 課名 of a 課名's form",
+        "25 of 26 課名 of a 課名's form",
+    )
+    assert (
+        "departments: 委託内容の変更: not a 課名's form (中野区 has no registry)" in _row(misread, 3).warnings
+    )
+
+
 @pytest.mark.parametrize(
     ("old", "new", "warning", "found"),
     [

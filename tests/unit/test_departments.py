@@ -20,6 +20,8 @@ from pipeline.normalise.departments import (
     canonical,
     department_and_bureau,
     departments_of,
+    has_department_form,
+    has_registry,
     looks_like_department,
     split_bureau,
     split_departments,
@@ -334,6 +336,31 @@ def test_seventeen_names_on_seventeen_lines() -> None:
 )
 def test_looks_like_department(name: str, expected: bool) -> None:
     assert looks_like_department(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("情報システム課", True),
+        ("児童相談所副所長", True),  # a post printed in the 担当課 column (corpus text/003)
+        ("情報化推進担当副参事", True),
+        ("中央図書館長", True),
+        ("委託内容の変更", False),  # a title's words run into the cell
+        ("4月3日", False),
+        ("長", False),
+        ("防犯カメラの設置について担当課", False),
+        ("区" * 29 + "長", False),  # 長 alone is no post: 延長, 区長 is not a unit of the list
+    ],
+)
+def test_has_department_form(name: str, expected: bool) -> None:
+    assert has_department_form(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("municipality", "expected"), [(SJ, True), (SG, True), ("中野区", False), ("大阪市", False), (None, True)]
+)
+def test_has_registry(municipality: str | None, expected: bool) -> None:
+    assert has_registry(municipality) is expected
 
 
 @pytest.mark.parametrize(
