@@ -157,6 +157,8 @@ def _clean_short(text: str) -> str | None:
 
 def _clean(text: str | None) -> str | None:
     out = _clean_once(text)
+    if out == text:
+        return out  # four in five calls: the text was clean already, a second pass would return it
     for _ in range(8):
         again = _clean_once(out)
         if again == out:
@@ -169,8 +171,11 @@ def _clean_once(text: str | None) -> str | None:
     if text is None:
         return None
     text = strip_html(fold(text))
-    text = join_lines(text.splitlines())
-    text = remove_ocr_spaces(_BLANKS.sub(" ", text)).strip()
+    lines = text.splitlines()
+    text = lines[0].strip() if len(lines) == 1 else join_lines(lines)  # most strings: one line
+    if "\t" in text or "  " in text:  # else no run of blanks to squeeze
+        text = _BLANKS.sub(" ", text)
+    text = remove_ocr_spaces(text).strip()
     return text or None
 
 
