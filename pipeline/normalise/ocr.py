@@ -138,6 +138,7 @@ def lookalike_substitution(a: str, b: str) -> bool:
 _BLANK_IN_NUMBER = re.compile(r"(?<=\d)[ \u3000](?=\d)")
 _THOUSANDS_GROUP = re.compile(r"(?<=\d,)\d{4}(?!\d)")
 _DOUBLED = re.compile(r"(.)\1")
+_A_DIGIT = re.compile(r"\d")
 _DOUBLED_NON_DIGIT = re.compile(r"(\D)\1")
 
 
@@ -159,7 +160,10 @@ def fold_figures(text: str, units: Iterable[str]) -> str:
     digits folded, a space inside a number removed (`7 50人`), a digit doubled in a group of
     thousands read once (`4,6000件`), and a unit of one character read
     from its look-alike right after a number (`750入` → 750人). Never for text that is stored."""
-    text = _BLANK_IN_NUMBER.sub("", fold_digit_lookalikes(text))
+    text = fold_digit_lookalikes(text)
+    if _A_DIGIT.search(text) is None:
+        return text  # most lines of a paragraph: every pattern below needs a digit
+    text = _BLANK_IN_NUMBER.sub("", text)
     text = _THOUSANDS_GROUP.sub(_thousands_undoubled, text)
     groups = _lookalike_groups()
     for unit in units:
@@ -294,9 +298,10 @@ def similarity(a: str, b: str) -> float:
 
 
 def _as_mapping(vocabulary: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
+    # The memo's key is made on every call: a tuple of the words as given, no pair built per word.
     if isinstance(vocabulary, Mapping):
         return _keyed(tuple(vocabulary.items()))
-    return _keyed(tuple((w, w) for w in vocabulary))
+    return _keyed_words(tuple(vocabulary))
 
 
 @lru_cache(maxsize=64)
@@ -305,9 +310,23 @@ def _keyed(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return {_key(w): v for w, v in pairs}
 
 
+@lru_cache(maxsize=64)
+def _keyed_words(words: tuple[str, ...]) -> dict[str, str]:
+    return {_key(w): w for w in words}
+
+
+def _may_reach(key: str, threshold: float) -> tuple[float, float]:
+    """The lengths of the words whose similarity to `key` can reach `threshold`: at least
+    |len(a) - len(b)| edits, so similarity <= shorter / longer. Bounds widened by a hair, so that a
+    word whose rounding might reach the threshold is scored (a skipped word can never be nearest)."""
+    t = threshold - 1e-9
+    return (len(key) * t, len(key) / t) if t > 0 else (0.0, float("inf"))
+
+
 def _nearest(key: str, words: dict[str, str], threshold: float) -> set[str]:
     """The meanings of the words nearest to `key`, when their similarity reaches `threshold`."""
-    scored = [(similarity(key, w), meaning) for w, meaning in words.items()]
+    lo, hi = _may_reach(key, threshold)
+    scored = [(similarity(key, w), meaning) for w, meaning in words.items() if lo <= len(w) <= hi]
     top = max((s for s, _ in scored), default=0.0)
     if top < threshold:
         return set()
@@ -364,16 +383,20 @@ def read_label(key: str, labels: Mapping[str, Iterable[str]]) -> str | None:
     it by `[threshold] header`. A text that holds a label and more (`対象者数`, `1 対象者`) is
     another text, not a damaged label; labels shorter than `[header] min_length` are only read through a doubled
     character (one edit of a two-character label is any two characters)."""
-    by_word = _label_words(tuple((f, tuple(ws)) for f, ws in labels.items()))
+    by_word = _label_words(tuple(zip(labels, map(tuple, labels.values()), strict=True)))
     once = undoubled(key, by_word)
     if len({by_word[w] for w in once}) == 1:
         return by_word[once.pop()]
     min_length = int(ocr()["header"]["min_length"])
     if len(key) < min_length or any(w in key for w in by_word):
         return None  # a label and more (`対象者数`, `1対象者`, a numbered paragraph) is another text
-    scored = [(similarity(key, w), f) for w, f in by_word.items() if len(w) >= min_length]
+    threshold = thresholds()["header"]
+    lo, hi = _may_reach(key, threshold)
+    scored = [
+        (similarity(key, w), f) for w, f in by_word.items() if len(w) >= min_length and lo <= len(w) <= hi
+    ]
     top = max((sc for sc, _ in scored), default=0.0)
-    if top < thresholds()["header"]:
+    if top < threshold:
         return None
     fields = {f for sc, f in scored if sc == top}
     return fields.pop() if len(fields) == 1 else None
