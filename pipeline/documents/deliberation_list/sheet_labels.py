@@ -159,14 +159,24 @@ def _read_damaged_label(c: str) -> Label | None:
     return first[key] if key is not None else None
 
 
+@cache
+def _cut_end_labels() -> tuple[tuple[Label, ...], tuple[str, ...]]:
+    """The flow labels long enough to be read cut (in `labels()` order), and their first 6 characters."""
+    cut = tuple(lb for lb in labels() if lb.key == END and len(lb.compact) >= 6)
+    return cut, tuple(lb.compact[:6] for lb in cut)
+
+
 def match_end_prefix(text: str) -> tuple[str, bool] | None:
     """`個人情報の流れ及 別紙のとおり`: a flow label cut by its column, with or without its value.
 
     Returns the rest of the label still to come on the next lines, and whether the value was seen.
     """
     c = compact(text)
-    for lb in labels():
-        if lb.key != END or len(lb.compact) < 6 or not c.startswith(lb.compact[:6]):
+    cut_labels, firsts = _cut_end_labels()
+    if not c.startswith(firsts):
+        return None  # every line of a sheet is tried: most start with none of them
+    for lb in cut_labels:
+        if not c.startswith(lb.compact[:6]):
             continue
         # the longest of the label's first 6 or more characters the line starts with
         k, n = 6, min(len(c), len(lb.compact))
