@@ -21,11 +21,12 @@ _CJK = (
 # A run of spaces between two characters where at least one is CJK and the other is CJK, a digit,
 # a Latin letter or bracket-like punctuation: in these documents such spaces are OCR damage.
 # One pattern for both sides: a run is removed or kept by the two characters around it alone, so
-# one pass does what two did; it looks for the blank first, since a lookbehind tried first costs a
-# test at every character.
+# one pass does what two did. It starts by taking a blank, and looks behind it for the character
+# before: a pattern that starts with a character class lets re skip in C to the next blank, where a
+# leading lookahead or lookbehind is tried at every character (a packet's text: twice as fast).
 _SPACE_CJK = re.compile(
-    rf"(?=[ \t])(?:(?<=[{_CJK}])[ \t]+(?=[{_CJK}0-9A-Za-z(\[%,.“”‘’])"
-    rf"|(?<=[0-9A-Za-z)\]%,.“”‘’])[ \t]+(?=[{_CJK}]))"
+    rf"[ \t](?:(?<=[{_CJK}][ \t])[ \t]*(?=[{_CJK}0-9A-Za-z(\[%,.“”‘’])"
+    rf"|(?<=[0-9A-Za-z)\]%,.“”‘’][ \t])[ \t]*(?=[{_CJK}]))"
 )
 # `L G W A N`, `D X`: single Latin letters spaced apart by OCR.
 _SPACED_LETTERS = re.compile(r"(?<![A-Za-z])(?:[A-Za-z] )+[A-Za-z](?![A-Za-z])")
