@@ -15,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.normalise.text import (
+    _CJK,
     _COMPAT_BLOCKS,
+    _SPACE_CJK,
     clean,
     clean_multiline,
     fold,
@@ -174,3 +176,63 @@ def test_a_multiline_text_is_cleaned_as_its_lines_are_one_by_one(text: str) -> N
 )
 def test_multiline_cleaning_keeps_paragraphs(text: str, cleaned: str | None) -> None:
     assert clean_multiline(text) == cleaned
+
+
+def _ocr_spaces_by_rule(text: str) -> str:
+    """The rule of `_SPACE_CJK` in plain code: a run of blanks goes when the character before it is
+    CJK and the one after is CJK, a digit, a Latin letter or an opening mark, or when the one before
+    is a digit, a Latin letter or a closing mark and the one after is CJK."""
+
+    def cjk(ch: str) -> bool:
+        return bool(re.fullmatch(f"[{_CJK}]", ch))
+
+    def ascii_word(ch: str) -> bool:
+        return ch.isascii() and ch.isalnum()
+
+    out, i = "", 0
+    for m in re.finditer(r"[ \t]+", text):
+        before, after = text[m.start() - 1 : m.start()], text[m.end() : m.end() + 1]
+        goes = bool(before and after) and (
+            (cjk(before) and (cjk(after) or ascii_word(after) or after in "([%,.“”‘’"))
+            or ((ascii_word(before) or before in ")]%,.“”‘’") and cjk(after))
+        )
+        out += text[i : m.start()] + ("" if goes else m.group())
+        i = m.end()
+    return out + text[i:]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("漢か「。ア（ \t\u3000 a1Z(%.)]“’-\n"), max_size=16))
+def test_ocr_spaces_go_by_the_characters_around_each_run(text: str) -> None:
+    assert _SPACE_CJK.sub("", text) == _ocr_spaces_by_rule(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "か",
+                "\u3099",
+                "゛",
+                "ｶ",
+                "ﾞ",
+                " ",
+                "\t",
+                "\n",
+                "&amp;",
+                "lt;",
+                "<br>",
+                "L",
+                "G",
+                "事",
+                "１",
+                "\u3000",
+            ]
+        )
+    ).map("".join)
+)
+def test_clean_is_its_own_fixed_point(text: str) -> None:
+    """The store needs clean(clean(x)) == clean(x); `clean` stops after one pass when it changed nothing."""
+    once = clean(text)
+    assert clean(once) == once
