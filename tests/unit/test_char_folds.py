@@ -18,6 +18,7 @@ from pipeline.normalise.text import (
     _CJK,
     _COMPAT_BLOCKS,
     _SPACE_CJK,
+    _SPACED_LETTERS,
     clean,
     clean_multiline,
     fold,
@@ -236,3 +237,31 @@ def test_clean_is_its_own_fixed_point(text: str) -> None:
     """The store needs clean(clean(x)) == clean(x); `clean` stops after one pass when it changed nothing."""
     once = clean(text)
     assert clean(once) == once
+
+
+def _spaced_letters_by_rule(text: str) -> str:
+    """`_SPACED_LETTERS` in plain code: two or more single letters with one space between each,
+    no letter before the first or after the last, are written as one word."""
+
+    def letter(k: int) -> bool:
+        return 0 <= k < len(text) and text[k].isascii() and text[k].isalpha()
+
+    out, i = "", 0
+    while i < len(text):
+        k = i
+        if letter(i) and not letter(i - 1):
+            while text[k + 1 : k + 2] == " " and letter(k + 2):
+                k += 2
+            if letter(k + 1):  # the last letter begins a word: the run ends one letter before
+                k -= 2
+        if k > i:
+            out, i = out + text[i : k + 1].replace(" ", ""), k + 1
+        else:
+            out, i = out + text[i], i + 1
+    return out
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("abZ 1漢-"), max_size=16))
+def test_spaced_letters_are_single_letters_between_single_spaces(text: str) -> None:
+    assert _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text) == _spaced_letters_by_rule(text)
