@@ -274,9 +274,12 @@ def _resolve_soft_breaks(fragments: list[str], municipality: str | None) -> list
     return [r for r in final[1] if r]
 
 
+_AFTER_SOFT_BREAK = re.compile(r"(?<=[ \t\r\n])")
+
+
 def _fragments(part: str) -> list[str]:
     """Pieces between soft breaks, each keeping the break after it so that a run can be re-cleaned."""
-    return [f for f in re.split(r"(?<=[ \t\r\n])", part) if f.strip()]
+    return [f for f in _AFTER_SOFT_BREAK.split(part) if f.strip()]
 
 
 # A row's 担当課 cell is split by its parser, again by the sheet cross-check, the checks and the

@@ -277,7 +277,8 @@ def date_text(text: str) -> str:
     """Text about to be read as a date, through OCR damage: look-alike digits, spaces, a doubled 日
     or digit, a lost 月. Never for text that is stored."""
     t = _SPACE_IN_NUMBER.sub("", fold_digit_lookalikes(remove_ocr_spaces(text.strip())))
-    t = DOUBLED_UNIT.sub(r"\1", t)
+    if DOUBLED_UNIT.search(t):  # rare: a sub with a template costs re's Python code on every call
+        t = DOUBLED_UNIT.sub(r"\1", t)
     if "月" not in t:
         t = _MONTH_LOST.sub(_month_lost, t)
     return _MONTH_OR_DAY.sub(_undouble, t)
@@ -286,10 +287,13 @@ def date_text(text: str) -> str:
 # --------------------------------------------------------------------------- vocabulary
 
 
+_WHITE = re.compile(r"\s+")
+
+
 @lru_cache(maxsize=65536)
 def _key(text: str) -> str:
     """A value as compared with the vocabulary: NFKC, look-alikes folded, HTML and every space gone."""
-    return re.sub(r"\s+", "", strip_html(fold(text)))
+    return _WHITE.sub("", strip_html(fold(text)))
 
 
 def similarity(a: str, b: str) -> float:
@@ -411,7 +415,9 @@ def doubled_once(text: str, *, digits: bool = False) -> str:
     """Every character OCR doubled read once (`対対象者` → 対象者, `令和和3年度` → 令和3年度); digits
     stay as printed unless `digits` (`11` is a number, not a doubled 1). For text about to be matched
     against labels, headers or names, never for text that is stored."""
-    return (_DOUBLED if digits else _DOUBLED_NON_DIGIT).sub(r"\1", text)
+    pattern = _DOUBLED if digits else _DOUBLED_NON_DIGIT
+    # A sub with a template goes through re's Python code on every call; most texts double nothing.
+    return pattern.sub(r"\1", text) if pattern.search(text) else text
 
 
 @cache

@@ -211,11 +211,14 @@ def _match_key_short(text: str) -> str:
     return _match_key(text)
 
 
+_MATCH_PUNCTUATION = re.compile(r"[\s・、,。.()（）「」\"'“”]")
+
+
 def _match_key(text: str) -> str:
     base = clean(text) or ""
     pattern, table = _match_fold_re()
     base = pattern.sub(lambda m: table[m.group(0)], base)
-    return re.sub(r"[\s・、,。.()（）「」\"'“”]", "", base)
+    return _MATCH_PUNCTUATION.sub("", base)
 
 
 _NUM_RE = re.compile(r"(約|およそ|概ね)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万)?\s*([^\s0-9,、。()]{0,3})")

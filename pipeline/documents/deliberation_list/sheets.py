@@ -250,9 +250,12 @@ def _summary(pieces: list[_Piece]) -> str | None:
     return clean_multiline("\n".join(blocks))
 
 
+_BLANKS_RUN = re.compile(r"\s{2,}")
+
+
 def _paragraphs(lines: list[str]) -> str:
     """Rejoin lines wrapped at the page width: a short line, a `。` or an item marker ends a paragraph."""
-    texts = [re.sub(r"\s{2,}", " ", t.strip()) for t in lines if t.strip()]
+    texts = [_BLANKS_RUN.sub(" ", t.strip()) for t in lines if t.strip()]
     width = max((len(t) for t in texts), default=0)
     paras: list[list[str]] = []
     for t in texts:
