@@ -95,6 +95,22 @@ def _by_first_character() -> dict[str, tuple[Label, ...]]:
 
 
 @cache
+def _by_compact() -> dict[str, Label]:
+    """Each label text's first label in `labels()` order."""
+    out: dict[str, Label] = {}
+    for lb in labels():
+        out.setdefault(lb.compact, lb)
+    return out
+
+
+@cache
+def _all_labels() -> str:
+    """Every label, one a line: a text without white space is inside a label if it is inside this
+    (one search instead of one a label)."""
+    return "\n".join(lb.compact for lb in labels())
+
+
+@cache
 def _longest_label() -> int:
     return max(len(lb.compact) for lb in labels())
 
@@ -115,7 +131,7 @@ def match_label_inline(text: str) -> tuple[Label, str] | None:
         if len(c) > longest:
             break
         # a piece of a label wrapped or cut by its column (`個人情報の流れ及`) is read as such elsewhere
-        if any(c in lb.compact for lb in labels()):
+        if c in _all_labels():
             continue
         damaged = _damaged_label(c)
         if damaged is not None:
@@ -128,7 +144,7 @@ def match_cell_label(text: str) -> Label | None:
     c = compact(text)
     if not c:
         return None
-    return next((lb for lb in labels() if lb.compact == c), None) or _damaged_label(c)
+    return _by_compact().get(c) or _damaged_label(c)
 
 
 @cache
