@@ -265,3 +265,10 @@ def _spaced_letters_by_rule(text: str) -> str:
 @given(st.text(alphabet=st.sampled_from("abZ 1漢-"), max_size=16))
 def test_spaced_letters_are_single_letters_between_single_spaces(text: str) -> None:
     assert _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text) == _spaced_letters_by_rule(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("漢か「。 \t\u3000a b1(%.)"), max_size=8), max_size=5))
+def test_ocr_spaces_of_lines_joined_are_removed_as_of_each_line(lines: list[str]) -> None:
+    """`segment` removes OCR spaces from a document's lines joined, at one call."""
+    assert remove_ocr_spaces("\n".join(lines)) == "\n".join(map(remove_ocr_spaces, lines))
