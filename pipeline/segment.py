@@ -64,14 +64,21 @@ class Recognition:
     title: re.Pattern[str] | None = None  # the line naming the document's kind
 
 
-def _nonblank(lines: list[Line], limit: int | None = None) -> list[str]:
-    out: list[str] = []
-    for ln in lines:
-        if limit is not None and len(out) == limit:
-            break
-        if ln.text.strip():
-            out.append(remove_ocr_spaces(ln.text.strip()))
-    return out
+def _nonblank(lines: list[Line], limit: int | None = None) -> str:
+    """The text of the non-blank lines (the first `limit`), stripped and without OCR spaces.
+
+    OCR spaces are removed from the joined text at once: no pattern of `remove_ocr_spaces` matches
+    or looks across a line break, so each line comes out as it would alone, at one call a text."""
+    if limit is None:
+        texts = [t for t in (ln.text.strip() for ln in lines) if t]
+    else:
+        texts = []
+        for ln in lines:
+            if len(texts) == limit:
+                break
+            if t := ln.text.strip():
+                texts.append(t)
+    return remove_ocr_spaces("\n".join(texts))
 
 
 @cache
@@ -83,13 +90,13 @@ def _plain_words(pattern: str) -> bool:
 
 def classify(lines: list[Line], kinds: Sequence[Recognition]) -> Recognition | None:
     """The first of `kinds` whose pattern the document matches; None: an unknown document."""
-    head = "\n".join(_nonblank(lines, 12))
+    head = _nonblank(lines, 12)
     whole: str | None = None  # every line without its OCR spaces: only when the head is not enough
     for kind in kinds:
         if kind.where == "head" or (_plain_words(kind.pattern.pattern) and kind.pattern.search(head)):
             text = head  # the head begins the whole text
         else:
-            whole = "\n".join(_nonblank(lines)) if whole is None else whole
+            whole = _nonblank(lines) if whole is None else whole
             text = whole
         if kind.pattern.search(text):
             return kind

@@ -225,6 +225,17 @@ def _strip_unnamed(part: str) -> tuple[str, int]:
 
 def _score(run: str, municipality: str | None) -> tuple[int, int]:
     """(fragments that cannot be a name, registered names) of one candidate name."""
+    return _score_short(run, municipality) if len(run) <= _REMEMBERED_LENGTH else _score_of(run, municipality)
+
+
+# Remembered: a cell's runs come back in every split of a row the wrapped list tries, and in the
+# sheet cross-check and the checks; about 70 % of the calls in a packet repeat one of its own.
+@lru_cache(maxsize=8192)
+def _score_short(run: str, municipality: str | None) -> tuple[int, int]:
+    return _score_of(run, municipality)
+
+
+def _score_of(run: str, municipality: str | None) -> tuple[int, int]:
     rest, _ = _strip_unnamed(run)
     if not rest:
         return 0, 0
@@ -263,9 +274,12 @@ def _resolve_soft_breaks(fragments: list[str], municipality: str | None) -> list
     return [r for r in final[1] if r]
 
 
+_AFTER_SOFT_BREAK = re.compile(r"(?<=[ \t\r\n])")
+
+
 def _fragments(part: str) -> list[str]:
     """Pieces between soft breaks, each keeping the break after it so that a run can be re-cleaned."""
-    return [f for f in re.split(r"(?<=[ \t\r\n])", part) if f.strip()]
+    return [f for f in _AFTER_SOFT_BREAK.split(part) if f.strip()]
 
 
 # A row's 担当課 cell is split by its parser, again by the sheet cross-check, the checks and the
@@ -321,15 +335,28 @@ def _split_departments(raw: str, municipality: str | None) -> DepartmentList:
     return out
 
 
-def _split_joined(name: str, municipality: str | None) -> list[str] | None:
+def _split_joined(name: str, municipality: str | None) -> tuple[str, ...] | None:
     """Two registered names printed as one (`生活福祉課保護担当課`: OCR lost the 、 between them), when
     exactly one place splits the name into two registered names; None otherwise."""
+    if len(name) > _REMEMBERED_LENGTH:
+        return _split_joined_of(name, municipality)
+    return _split_joined_short(name, municipality)
+
+
+# Remembered for the same reason as `_score_short`, and every cut of the name is looked up; the
+# answer is a tuple, so no caller can change what the next one gets.
+@lru_cache(maxsize=4096)
+def _split_joined_short(name: str, municipality: str | None) -> tuple[str, ...] | None:
+    return _split_joined_of(name, municipality)
+
+
+def _split_joined_of(name: str, municipality: str | None) -> tuple[str, ...] | None:
     splits = [
         (a, b)
         for i in range(2, len(name) - 1)
         if (a := canonical(name[:i], municipality)) and (b := canonical(name[i:], municipality))
     ]
-    return list(splits[0]) if len(splits) == 1 else None
+    return splits[0] if len(splits) == 1 else None
 
 
 # --------------------------------------------------------------------------- 部 and 課

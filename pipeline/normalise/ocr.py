@@ -138,6 +138,7 @@ def lookalike_substitution(a: str, b: str) -> bool:
 _BLANK_IN_NUMBER = re.compile(r"(?<=\d)[ \u3000](?=\d)")
 _THOUSANDS_GROUP = re.compile(r"(?<=\d,)\d{4}(?!\d)")
 _DOUBLED = re.compile(r"(.)\1")
+_A_DIGIT = re.compile(r"\d")
 _DOUBLED_NON_DIGIT = re.compile(r"(\D)\1")
 
 
@@ -159,7 +160,10 @@ def fold_figures(text: str, units: Iterable[str]) -> str:
     digits folded, a space inside a number removed (`7 50人`), a digit doubled in a group of
     thousands read once (`4,6000件`), and a unit of one character read
     from its look-alike right after a number (`750入` → 750人). Never for text that is stored."""
-    text = _BLANK_IN_NUMBER.sub("", fold_digit_lookalikes(text))
+    text = fold_digit_lookalikes(text)
+    if _A_DIGIT.search(text) is None:
+        return text  # most lines of a paragraph: every pattern below needs a digit
+    text = _BLANK_IN_NUMBER.sub("", text)
     text = _THOUSANDS_GROUP.sub(_thousands_undoubled, text)
     groups = _lookalike_groups()
     for unit in units:
@@ -273,7 +277,8 @@ def date_text(text: str) -> str:
     """Text about to be read as a date, through OCR damage: look-alike digits, spaces, a doubled 日
     or digit, a lost 月. Never for text that is stored."""
     t = _SPACE_IN_NUMBER.sub("", fold_digit_lookalikes(remove_ocr_spaces(text.strip())))
-    t = DOUBLED_UNIT.sub(r"\1", t)
+    if DOUBLED_UNIT.search(t):  # rare: a sub with a template costs re's Python code on every call
+        t = DOUBLED_UNIT.sub(r"\1", t)
     if "月" not in t:
         t = _MONTH_LOST.sub(_month_lost, t)
     return _MONTH_OR_DAY.sub(_undouble, t)
@@ -282,10 +287,13 @@ def date_text(text: str) -> str:
 # --------------------------------------------------------------------------- vocabulary
 
 
+_WHITE = re.compile(r"\s+")
+
+
 @lru_cache(maxsize=65536)
 def _key(text: str) -> str:
     """A value as compared with the vocabulary: NFKC, look-alikes folded, HTML and every space gone."""
-    return re.sub(r"\s+", "", strip_html(fold(text)))
+    return _WHITE.sub("", strip_html(fold(text)))
 
 
 def similarity(a: str, b: str) -> float:
@@ -294,9 +302,10 @@ def similarity(a: str, b: str) -> float:
 
 
 def _as_mapping(vocabulary: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
+    # The memo's key is made on every call: a tuple of the words as given, no pair built per word.
     if isinstance(vocabulary, Mapping):
         return _keyed(tuple(vocabulary.items()))
-    return _keyed(tuple((w, w) for w in vocabulary))
+    return _keyed_words(tuple(vocabulary))
 
 
 @lru_cache(maxsize=64)
@@ -305,9 +314,23 @@ def _keyed(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return {_key(w): v for w, v in pairs}
 
 
+@lru_cache(maxsize=64)
+def _keyed_words(words: tuple[str, ...]) -> dict[str, str]:
+    return {_key(w): w for w in words}
+
+
+def _may_reach(key: str, threshold: float) -> tuple[float, float]:
+    """The lengths of the words whose similarity to `key` can reach `threshold`: at least
+    |len(a) - len(b)| edits, so similarity <= shorter / longer. Bounds widened by a hair, so that a
+    word whose rounding might reach the threshold is scored (a skipped word can never be nearest)."""
+    t = threshold - 1e-9
+    return (len(key) * t, len(key) / t) if t > 0 else (0.0, float("inf"))
+
+
 def _nearest(key: str, words: dict[str, str], threshold: float) -> set[str]:
     """The meanings of the words nearest to `key`, when their similarity reaches `threshold`."""
-    scored = [(similarity(key, w), meaning) for w, meaning in words.items()]
+    lo, hi = _may_reach(key, threshold)
+    scored = [(similarity(key, w), meaning) for w, meaning in words.items() if lo <= len(w) <= hi]
     top = max((s for s, _ in scored), default=0.0)
     if top < threshold:
         return set()
@@ -364,16 +387,20 @@ def read_label(key: str, labels: Mapping[str, Iterable[str]]) -> str | None:
     it by `[threshold] header`. A text that holds a label and more (`対象者数`, `1 対象者`) is
     another text, not a damaged label; labels shorter than `[header] min_length` are only read through a doubled
     character (one edit of a two-character label is any two characters)."""
-    by_word = _label_words(tuple((f, tuple(ws)) for f, ws in labels.items()))
+    by_word = _label_words(tuple(zip(labels, map(tuple, labels.values()), strict=True)))
     once = undoubled(key, by_word)
     if len({by_word[w] for w in once}) == 1:
         return by_word[once.pop()]
     min_length = int(ocr()["header"]["min_length"])
     if len(key) < min_length or any(w in key for w in by_word):
         return None  # a label and more (`対象者数`, `1対象者`, a numbered paragraph) is another text
-    scored = [(similarity(key, w), f) for w, f in by_word.items() if len(w) >= min_length]
+    threshold = thresholds()["header"]
+    lo, hi = _may_reach(key, threshold)
+    scored = [
+        (similarity(key, w), f) for w, f in by_word.items() if len(w) >= min_length and lo <= len(w) <= hi
+    ]
     top = max((sc for sc, _ in scored), default=0.0)
-    if top < thresholds()["header"]:
+    if top < threshold:
         return None
     fields = {f for sc, f in scored if sc == top}
     return fields.pop() if len(fields) == 1 else None
@@ -388,7 +415,9 @@ def doubled_once(text: str, *, digits: bool = False) -> str:
     """Every character OCR doubled read once (`対対象者` → 対象者, `令和和3年度` → 令和3年度); digits
     stay as printed unless `digits` (`11` is a number, not a doubled 1). For text about to be matched
     against labels, headers or names, never for text that is stored."""
-    return (_DOUBLED if digits else _DOUBLED_NON_DIGIT).sub(r"\1", text)
+    pattern = _DOUBLED if digits else _DOUBLED_NON_DIGIT
+    # A sub with a template goes through re's Python code on every call; most texts double nothing.
+    return pattern.sub(r"\1", text) if pattern.search(text) else text
 
 
 @cache

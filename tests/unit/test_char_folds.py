@@ -15,7 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.normalise.text import (
+    _CJK,
     _COMPAT_BLOCKS,
+    _SPACE_CJK,
+    _SPACED_LETTERS,
     clean,
     clean_multiline,
     fold,
@@ -174,3 +177,98 @@ def test_a_multiline_text_is_cleaned_as_its_lines_are_one_by_one(text: str) -> N
 )
 def test_multiline_cleaning_keeps_paragraphs(text: str, cleaned: str | None) -> None:
     assert clean_multiline(text) == cleaned
+
+
+def _ocr_spaces_by_rule(text: str) -> str:
+    """The rule of `_SPACE_CJK` in plain code: a run of blanks goes when the character before it is
+    CJK and the one after is CJK, a digit, a Latin letter or an opening mark, or when the one before
+    is a digit, a Latin letter or a closing mark and the one after is CJK."""
+
+    def cjk(ch: str) -> bool:
+        return bool(re.fullmatch(f"[{_CJK}]", ch))
+
+    def ascii_word(ch: str) -> bool:
+        return ch.isascii() and ch.isalnum()
+
+    out, i = "", 0
+    for m in re.finditer(r"[ \t]+", text):
+        before, after = text[m.start() - 1 : m.start()], text[m.end() : m.end() + 1]
+        goes = bool(before and after) and (
+            (cjk(before) and (cjk(after) or ascii_word(after) or after in "([%,.“”‘’"))
+            or ((ascii_word(before) or before in ")]%,.“”‘’") and cjk(after))
+        )
+        out += text[i : m.start()] + ("" if goes else m.group())
+        i = m.end()
+    return out + text[i:]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("漢か「。ア（ \t\u3000 a1Z(%.)]“’-\n"), max_size=16))
+def test_ocr_spaces_go_by_the_characters_around_each_run(text: str) -> None:
+    assert _SPACE_CJK.sub("", text) == _ocr_spaces_by_rule(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "か",
+                "\u3099",
+                "゛",
+                "ｶ",
+                "ﾞ",
+                " ",
+                "\t",
+                "\n",
+                "&amp;",
+                "lt;",
+                "<br>",
+                "L",
+                "G",
+                "事",
+                "１",
+                "\u3000",
+            ]
+        )
+    ).map("".join)
+)
+def test_clean_is_its_own_fixed_point(text: str) -> None:
+    """The store needs clean(clean(x)) == clean(x); `clean` stops after one pass when it changed nothing."""
+    once = clean(text)
+    assert clean(once) == once
+
+
+def _spaced_letters_by_rule(text: str) -> str:
+    """`_SPACED_LETTERS` in plain code: two or more single letters with one space between each,
+    no letter before the first or after the last, are written as one word."""
+
+    def letter(k: int) -> bool:
+        return 0 <= k < len(text) and text[k].isascii() and text[k].isalpha()
+
+    out, i = "", 0
+    while i < len(text):
+        k = i
+        if letter(i) and not letter(i - 1):
+            while text[k + 1 : k + 2] == " " and letter(k + 2):
+                k += 2
+            if letter(k + 1):  # the last letter begins a word: the run ends one letter before
+                k -= 2
+        if k > i:
+            out, i = out + text[i : k + 1].replace(" ", ""), k + 1
+        else:
+            out, i = out + text[i], i + 1
+    return out
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("abZ 1漢-"), max_size=16))
+def test_spaced_letters_are_single_letters_between_single_spaces(text: str) -> None:
+    assert _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text) == _spaced_letters_by_rule(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("漢か「。 \t\u3000a b1(%.)"), max_size=8), max_size=5))
+def test_ocr_spaces_of_lines_joined_are_removed_as_of_each_line(lines: list[str]) -> None:
+    """`segment` removes OCR spaces from a document's lines joined, at one call."""
+    assert remove_ocr_spaces("\n".join(lines)) == "\n".join(map(remove_ocr_spaces, lines))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.normalise.dates import (
     DateContext,
@@ -22,12 +24,14 @@ from pipeline.normalise.dates import (
 from pipeline.normalise.departments import department_and_bureau, departments_of, split_departments
 from pipeline.normalise.ocr import (
     Note,
+    _may_reach,
     fold_digit_lookalikes,
     lookalike_substitution,
     match_header,
     match_word,
     read_registration_numbers,
     read_word,
+    similarity,
     thresholds,
 )
 from pipeline.rules import vocabulary
@@ -347,3 +351,17 @@ def test_read_registration_numbers(printed: str, numbers: list[str], warnings: l
     got, notes = read_registration_numbers(printed, r"\d{6}-\d{3}", "000000-000")
     assert got == numbers
     assert [n.warning("registration_numbers") for n in notes] == warnings
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("承認了外部結合事業内容ab"), min_size=1, max_size=12),
+    st.text(alphabet=st.sampled_from("承認了外部結合事業内容ab"), max_size=12),
+    st.sampled_from(sorted({*thresholds().values(), 0.5})),
+)
+def test_a_word_that_can_reach_the_threshold_is_scored(key: str, word: str, threshold: float) -> None:
+    """`read_word` and `read_label` score only the words of a length `_may_reach` lets through: every
+    word as near as the threshold must be among them."""
+    lo, hi = _may_reach(key, threshold)
+    if similarity(key, word) >= threshold:
+        assert lo <= len(word) <= hi

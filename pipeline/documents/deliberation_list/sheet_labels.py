@@ -95,6 +95,22 @@ def _by_first_character() -> dict[str, tuple[Label, ...]]:
 
 
 @cache
+def _by_compact() -> dict[str, Label]:
+    """Each label text's first label in `labels()` order."""
+    out: dict[str, Label] = {}
+    for lb in labels():
+        out.setdefault(lb.compact, lb)
+    return out
+
+
+@cache
+def _all_labels() -> str:
+    """Every label, one a line: a text without white space is inside a label if it is inside this
+    (one search instead of one a label)."""
+    return "\n".join(lb.compact for lb in labels())
+
+
+@cache
 def _longest_label() -> int:
     return max(len(lb.compact) for lb in labels())
 
@@ -115,7 +131,7 @@ def match_label_inline(text: str) -> tuple[Label, str] | None:
         if len(c) > longest:
             break
         # a piece of a label wrapped or cut by its column (`個人情報の流れ及`) is read as such elsewhere
-        if any(c in lb.compact for lb in labels()):
+        if c in _all_labels():
             continue
         damaged = _damaged_label(c)
         if damaged is not None:
@@ -128,7 +144,7 @@ def match_cell_label(text: str) -> Label | None:
     c = compact(text)
     if not c:
         return None
-    return next((lb for lb in labels() if lb.compact == c), None) or _damaged_label(c)
+    return _by_compact().get(c) or _damaged_label(c)
 
 
 @cache
@@ -159,14 +175,24 @@ def _read_damaged_label(c: str) -> Label | None:
     return first[key] if key is not None else None
 
 
+@cache
+def _cut_end_labels() -> tuple[tuple[Label, ...], tuple[str, ...]]:
+    """The flow labels long enough to be read cut (in `labels()` order), and their first 6 characters."""
+    cut = tuple(lb for lb in labels() if lb.key == END and len(lb.compact) >= 6)
+    return cut, tuple(lb.compact[:6] for lb in cut)
+
+
 def match_end_prefix(text: str) -> tuple[str, bool] | None:
     """`個人情報の流れ及 別紙のとおり`: a flow label cut by its column, with or without its value.
 
     Returns the rest of the label still to come on the next lines, and whether the value was seen.
     """
     c = compact(text)
-    for lb in labels():
-        if lb.key != END or len(lb.compact) < 6 or not c.startswith(lb.compact[:6]):
+    cut_labels, firsts = _cut_end_labels()
+    if not c.startswith(firsts):
+        return None  # every line of a sheet is tried: most start with none of them
+    for lb in cut_labels:
+        if not c.startswith(lb.compact[:6]):
             continue
         # the longest of the label's first 6 or more characters the line starts with
         k, n = 6, min(len(c), len(lb.compact))

@@ -172,6 +172,7 @@ def _leading_start(lines: list[Line], i: int, m: re.Match[str]) -> Start | None:
 
 def find_starts(lines: list[Line]) -> list[Start]:
     starts: list[Start] = []
+    numbered = number_pattern()
     for i, ln in enumerate(lines):
         if starts and i < starts[-1].body:
             continue  # the title lines of the sheet just found
@@ -187,7 +188,7 @@ def find_starts(lines: list[Line]) -> list[Start]:
         if wrapped is not None:
             starts.append(wrapped)
             continue
-        lead = number_pattern().match(text)
+        lead = numbered.match(text)
         if lead:
             st = _leading_start(lines, i, lead)
             if st is not None:

@@ -102,7 +102,8 @@ def _read_rows(lines: list[Line], begin: int, end: int) -> _Rows:
     ended = False
     # After the flow row, what of it may still follow: the tail of its cut label, its value.
     label_tail, value_due = "", False
-    last_text = max((k for k in range(begin, end) if lines[k].text.strip()), default=-1)
+    # the last line with text, looked for from the end (a sheet has hundreds of lines)
+    last_text = next((k for k in range(end - 1, begin - 1, -1) if lines[k].text.strip()), -1)
     i = begin
     while i < end:
         ln = lines[i]
@@ -250,9 +251,12 @@ def _summary(pieces: list[_Piece]) -> str | None:
     return clean_multiline("\n".join(blocks))
 
 
+_BLANKS_RUN = re.compile(r"\s{2,}")
+
+
 def _paragraphs(lines: list[str]) -> str:
     """Rejoin lines wrapped at the page width: a short line, a `。` or an item marker ends a paragraph."""
-    texts = [re.sub(r"\s{2,}", " ", t.strip()) for t in lines if t.strip()]
+    texts = [_BLANKS_RUN.sub(" ", t.strip()) for t in lines if t.strip()]
     width = max((len(t) for t in texts), default=0)
     paras: list[list[str]] = []
     for t in texts:
