@@ -22,7 +22,7 @@ from pipeline.segment import Segment, segment
 from schemas import CaseMention, Document, FileExtraction, Record
 
 # Bump when parsing changes what a file yields: every file is re-parsed on the next ingest.
-PARSER_VERSION = "0.3.0"
+PARSER_VERSION = "0.3.1"
 
 
 def document_id(sha256: str, position: int) -> str:
