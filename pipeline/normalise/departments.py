@@ -175,17 +175,21 @@ def _suffixes(kind: str) -> tuple[str, ...]:
     return tuple(vocabulary()[kind])
 
 
-def looks_like_department(name: str) -> bool:
+def _ends_as(name: str, kind: str) -> bool:
+    """A name's length (30 characters at most: a longer run is a sentence or a whole row) and an
+    ending of the vocabulary's `kind`."""
     n = name.strip()
-    return 1 < len(n) <= 30 and n.endswith(_suffixes("department_suffixes")) and "について" not in n
+    return 1 < len(n) <= 30 and n.endswith(_suffixes(kind))
+
+
+def looks_like_department(name: str) -> bool:
+    return _ends_as(name, "department_suffixes") and "について" not in name
 
 
 def has_department_form(name: str) -> bool:
     """What a name of a ward with no registry is checked by: it ends as a department or as a post
     printed in a department's place (`児童相談所副所長`), not as a title or a date run into the cell."""
-    return looks_like_department(name) or (
-        1 < len(name.strip()) <= 30 and name.strip().endswith(_suffixes("post_suffixes"))
-    )
+    return looks_like_department(name) or _ends_as(name, "post_suffixes")
 
 
 def _whole(name: str) -> bool:
